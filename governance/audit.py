@@ -1,0 +1,153 @@
+"""The audit trail: record events and verify the hash chain.
+
+Every service that creates, changes, deletes or decides on a governed record calls ``record_event`` inside
+the same transaction as the change, so the record and its audit event commit (or roll back) together.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from governance.middleware import current_request_id
+from governance.models import AuditEvent, Organisation
+
+GENESIS_HASH = "0" * 64
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    if hasattr(value, "name") and hasattr(value, "storage"):  # FieldFile
+        return value.name or ""
+    return str(value)
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The instance's concrete field values as JSON-safe data (foreign keys as ids)."""
+    result: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        result[field.name] = _jsonable(getattr(instance, field.attname))
+    return result
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """Fields whose values differ, as {field: [before, after]}; a missing side is None."""
+    before, after = before or {}, after or {}
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def _event_hash(event: AuditEvent) -> str:
+    payload = {
+        "organisation": event.organisation_id,
+        "sequence": event.sequence,
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "changes": event.changes,
+        "request_id": event.request_id,
+        "created_at": event.created_at.isoformat(),
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record_event(
+    *,
+    organisation: Organisation,
+    actor,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, list[Any]] | None = None,
+    object_repr: str | None = None,
+) -> AuditEvent:
+    """Append an event to the organisation's chain.
+
+    The organisation row is locked so concurrent writers take turns: each event must see its predecessor.
+    """
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        last = (
+            AuditEvent.objects.filter(organisation=organisation)
+            .order_by("-sequence")
+            .values_list("sequence", "hash")
+            .first()
+        )
+        sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        actor = actor if getattr(actor, "is_authenticated", False) else None
+        event = AuditEvent(
+            organisation=organisation,
+            sequence=sequence,
+            actor=actor,
+            actor_label=actor.get_username() if actor else "system",
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=(object_repr or str(obj))[:255],
+            changes=json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder)),
+            request_id=current_request_id() or "",
+            created_at=timezone.now(),
+            prev_hash=prev_hash,
+        )
+        event.hash = _event_hash(event)
+        event.save()
+        return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    organisation_id: int
+    sequence: int
+    event_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"organisation {self.organisation_id}, event #{self.sequence}: {self.reason}"
+
+
+def verify_chain(organisation: Organisation | None = None) -> list[ChainProblem]:
+    """Recompute every hash and link; an empty list means the trail is intact."""
+    problems: list[ChainProblem] = []
+    organisations = [organisation] if organisation else Organisation.objects.all()
+    for org in organisations:
+        expected_prev, expected_sequence = GENESIS_HASH, 1
+        events = AuditEvent.objects.filter(organisation=org).order_by("sequence").iterator(chunk_size=2000)
+        for event in events:
+            if event.sequence != expected_sequence:
+                problems.append(
+                    ChainProblem(
+                        org.pk, expected_sequence, None, f"missing (next found is #{event.sequence})"
+                    )
+                )
+            if event.prev_hash != expected_prev:
+                problems.append(
+                    ChainProblem(org.pk, event.sequence, event.pk, "does not link to the previous event")
+                )
+            if _event_hash(event) != event.hash:
+                problems.append(
+                    ChainProblem(org.pk, event.sequence, event.pk, "content does not match its hash")
+                )
+            expected_prev, expected_sequence = event.hash, event.sequence + 1
+    return problems

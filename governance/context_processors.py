@@ -1,0 +1,15 @@
+from django.http import HttpRequest
+
+from governance.navigation import nav_items
+from governance.tenancy import memberships_of
+
+
+def organisation(request: HttpRequest) -> dict:
+    """The current organisation and role for the navigation bar and templates."""
+    membership = getattr(request, "membership", None)
+    return {
+        "current_membership": membership,
+        "current_organisation": getattr(request, "organisation", None),
+        "all_memberships": memberships_of(getattr(request, "user", None)),
+        "nav_items": nav_items(),
+    }

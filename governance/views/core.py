@@ -1,0 +1,77 @@
+"""Health probes, the home page and the organisation switcher."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from config.celery import app as celery_app
+from governance.middleware import SESSION_KEY
+from governance.tenancy import membership_in
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is up and serving; says nothing about its dependencies."""
+    return JsonResponse({"status": "ok"})
+
+
+def _database_ok() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "not ready"
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _broker_ok() -> str | None:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready to take traffic: the database and the Celery broker answer. 503 names what is down."""
+    checks = {"database": _database_ok(), "broker": _broker_ok()}
+    down = {name: error for name, error in checks.items() if error}
+    body = {
+        "status": "ok" if not down else "unavailable",
+        "checks": {n: (e or "ok") for n, e in checks.items()},
+    }
+    if down:
+        body["down"] = sorted(down)
+    return JsonResponse(body, status=503 if down else 200)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "governance/home.html")
+
+
+@login_required
+@require_POST
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    try:
+        organisation_id = int(request.POST.get("organisation", ""))
+    except ValueError:
+        organisation_id = 0
+    membership = membership_in(request.user, organisation_id)
+    if membership is None:
+        messages.error(request, "You are not a member of that organisation.")
+    else:
+        request.session[SESSION_KEY] = membership.organisation_id
+        messages.success(request, f"Now working in {membership.organisation}.")
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    return HttpResponseRedirect(next_url)
