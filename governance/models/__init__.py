@@ -1,6 +1,33 @@
 """Governance models, one module per concept; import them from here."""
 
 from .audit import AuditEvent
+from .inventory import (
+    AIModel,
+    ApprovalKind,
+    ApprovalRequest,
+    ApprovalStatus,
+    DecisionsAboutPeople,
+    EUAIActCategory,
+    LifecycleStage,
+    ModelVersion,
+    RiskTier,
+    VersionStatus,
+)
 from .organisations import BusinessUnit, Membership, Organisation
 
-__all__ = ["AuditEvent", "BusinessUnit", "Membership", "Organisation"]
+__all__ = [
+    "AIModel",
+    "ApprovalKind",
+    "ApprovalRequest",
+    "ApprovalStatus",
+    "AuditEvent",
+    "BusinessUnit",
+    "DecisionsAboutPeople",
+    "EUAIActCategory",
+    "LifecycleStage",
+    "Membership",
+    "ModelVersion",
+    "Organisation",
+    "RiskTier",
+    "VersionStatus",
+]
