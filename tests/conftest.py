@@ -14,14 +14,13 @@ from governance.roles import Role
 from tests.factories import PASSWORD, BusinessUnitFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Playwright's sync API keeps an event loop running in the test thread; the ORM calls that fixtures and tests make
+# there are still plain synchronous code, so Django's async-safety guard would only get in the way.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    # Tests speak plain HTTP to the test client and live server; production redirects to HTTPS.
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -143,10 +142,6 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def browser_login(live_server, page) -> Callable:
     """browser_login(user) -> a Playwright page logged in through the real login form."""
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test itself
-    # are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
     def do(user):
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", user.username)
