@@ -228,6 +228,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RiskTierEnum": "governance.models.inventory.RiskTier",
+        "LifecycleStageEnum": "governance.models.inventory.LifecycleStage",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -55,3 +55,48 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- Model inventory -------------------------------------------------------------------------------
+from governance.models import AIModel, ApprovalRequest, ModelVersion  # noqa: E402
+
+
+class ModelVersionInline(admin.TabularInline):
+    model = ModelVersion
+    extra = 0
+    fields = ("version", "status", "registered_at", "registered_by", "code_commit")
+    readonly_fields = ("registered_at",)
+
+
+@admin.register(AIModel)
+class AIModelAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "organisation",
+        "business_unit",
+        "lifecycle_stage",
+        "risk_tier",
+        "owner",
+        "next_review_due",
+    )
+    list_filter = ("organisation", "lifecycle_stage", "risk_tier", "eu_ai_act_category")
+    search_fields = ("name", "purpose")
+    list_select_related = ("organisation", "business_unit", "owner")
+    autocomplete_fields = ("owner", "developers")
+    inlines = [ModelVersionInline]
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ("model", "version", "status", "registered_at", "registered_by")
+    list_filter = ("status",)
+    search_fields = ("model__name", "version", "code_commit")
+    list_select_related = ("model", "registered_by")
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(admin.ModelAdmin):
+    list_display = ("model", "kind", "requested_stage", "version", "status", "requested_by", "decided_by")
+    list_filter = ("organisation", "kind", "status")
+    search_fields = ("model__name", "justification", "decision_comment")
+    list_select_related = ("model", "version", "requested_by", "decided_by")

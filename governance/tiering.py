@@ -1,11 +1,11 @@
 """Derive a model's risk tier from its materiality, complexity and EU AI Act category (pure functions).
 
-The matrix (materiality and complexity are each scored 1–5):
+The matrix (materiality and complexity are each scored 1-5):
 
-    score = materiality × complexity
-    score >= 20  -> critical   (e.g. 5×4, 4×5, 5×5)
-    score >= 12  -> high       (e.g. 3×4, 4×3, 4×4, 5×3)
-    score >= 6   -> medium     (e.g. 2×3, 3×2, 3×3, 5×2)
+    score = materiality x complexity
+    score >= 20  -> critical   (e.g. 5x4, 4x5, 5x5)
+    score >= 12  -> high       (e.g. 3x4, 4x3, 4x4, 5x3)
+    score >= 6   -> medium     (e.g. 2x3, 3x2, 3x3, 5x2)
     otherwise    -> low
 
 The EU AI Act category sets a floor: a high-risk system is at least ``high``; a prohibited practice is
@@ -24,7 +24,7 @@ def _more_severe(a: str, b: str) -> RiskTier:
 
 
 def derived_risk_tier(materiality: int, complexity: int, eu_ai_act_category: str) -> RiskTier:
-    """The tier the matrix gives; materiality and complexity are clamped to 1–5."""
+    """The tier the matrix gives; materiality and complexity are clamped to 1-5."""
     materiality = min(max(int(materiality), 1), 5)
     complexity = min(max(int(complexity), 1), 5)
     score = materiality * complexity

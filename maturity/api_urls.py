@@ -1,5 +1,9 @@
 from rest_framework.routers import DefaultRouter
 
+from maturity import api as maturity_api
+
 router = DefaultRouter()
+router.register("questionnaires", maturity_api.QuestionnaireViewSet, basename="questionnaire")
+router.register("assessments", maturity_api.AssessmentViewSet, basename="assessment")
 
 urlpatterns = router.urls

@@ -30,7 +30,7 @@ def _layout(fig: go.Figure, title: str, **extra: Any) -> go.Figure:
     return fig
 
 
-def _score(value: Any) -> float | None:
+def as_score(value: Any) -> float | None:
     """A score from a snapshot: a number, or a dict holding one under ``score``."""
     if isinstance(value, Mapping):
         value = value.get("score")
@@ -118,7 +118,7 @@ def trend_figure(assessments: Iterable, factor_names: Mapping[str, str] | None =
         fig.add_trace(
             go.Scatter(
                 x=dates,
-                y=[_score((a.factor_scores or {}).get(key)) for a in points],
+                y=[as_score((a.factor_scores or {}).get(key)) for a in points],
                 text=labels,
                 mode="lines+markers",
                 name=factor_names.get(key, key.replace("-", " ").replace("_", " ").title()),
@@ -129,7 +129,7 @@ def trend_figure(assessments: Iterable, factor_names: Mapping[str, str] | None =
     fig.add_trace(
         go.Scatter(
             x=dates,
-            y=[_score(a.overall_score) for a in points],
+            y=[as_score(a.overall_score) for a in points],
             text=labels,
             mode="lines+markers",
             name="Overall",
@@ -150,7 +150,7 @@ def comparison_heatmap(comparison) -> go.Figure:
     ``comparison`` is what ``selectors.unit_comparison`` returns: ``units`` (row labels), ``factors``
     (column labels) and ``scores`` (one row per unit; ``None`` where a unit has no score).
     """
-    units, factors, scores = _comparison_parts(comparison)
+    units, factors, scores = comparison_parts(comparison)
     text = [["–" if v is None else f"{v:.2f}" for v in row] for row in scores]
     fig = go.Figure(
         go.Heatmap(
@@ -174,7 +174,7 @@ def comparison_heatmap(comparison) -> go.Figure:
     )
 
 
-def _comparison_parts(comparison) -> tuple[list[str], list[str], list[list[float | None]]]:
+def comparison_parts(comparison) -> tuple[list[str], list[str], list[list[float | None]]]:
     def get(name: str, default: Any = None) -> Any:
         if isinstance(comparison, Mapping):
             return comparison.get(name, default)
@@ -185,5 +185,5 @@ def _comparison_parts(comparison) -> tuple[list[str], list[str], list[list[float
     factors = [
         str(getattr(f, "name", None) or (f.get("name") if isinstance(f, Mapping) else f)) for f in raw_factors
     ]
-    scores = [[_score(v) for v in row] for row in get("scores", []) or []]
+    scores = [[as_score(v) for v in row] for row in get("scores", []) or []]
     return units, factors, scores

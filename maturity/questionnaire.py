@@ -28,7 +28,9 @@ _QUESTION_KEYS = {"key", "weight", "text", "guidance", "levels"}
 
 def version_sort_key(version: str) -> tuple:
     """Order "2026.1" < "2026.2" < "2026.10" (numeric parts compare as numbers)."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.\-]", version))
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.\-]", version)
+    )
 
 
 def read_version(path: Path) -> str:
@@ -40,9 +42,9 @@ def read_version(path: Path) -> str:
     return version.strip()
 
 
-def shipped_files() -> list[Path]:
-    """The questionnaire files shipped with Plumbline, oldest version first."""
-    return sorted(DATA_DIR.glob("*.yaml"), key=lambda p: version_sort_key(read_version(p)))
+def shipped_files(directory: Path = DATA_DIR) -> list[Path]:
+    """The questionnaire files in ``directory`` (default: those shipped with Plumbline), oldest version first."""
+    return sorted(Path(directory).glob("*.yaml"), key=lambda p: version_sort_key(read_version(p)))
 
 
 def load_questionnaire(path: Path, make_current: bool = True) -> tuple[Questionnaire, bool]:
@@ -118,7 +120,9 @@ def _parse(raw: bytes, path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise ValidationError({"file": [f"{path.name} is not valid YAML: {exc}"]}) from exc
     if not isinstance(data, dict):
-        raise ValidationError({"file": [f"{path.name} must hold a mapping with version, title, levels, factors."]})
+        raise ValidationError(
+            {"file": [f"{path.name} must hold a mapping with version, title, levels, factors."]}
+        )
     return data
 
 
@@ -150,9 +154,7 @@ def _validate(data: dict[str, Any]) -> None:
     if not isinstance(levels, list):
         add("levels", "'levels' must list the 0-5 scale.")
     else:
-        found = {
-            lv.get("level"): lv.get("name") for lv in levels if isinstance(lv, dict) and "level" in lv
-        }
+        found = {lv.get("level"): lv.get("name") for lv in levels if isinstance(lv, dict) and "level" in lv}
         if len(levels) != len(LEVEL_NAMES) or found != LEVEL_NAMES:
             expected = ", ".join(f"{n}={name}" for n, name in LEVEL_NAMES.items())
             add("levels", f"'levels' must be exactly the scale in maturity/levels.py: {expected}.")

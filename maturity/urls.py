@@ -1,2 +1,16 @@
+from django.urls import path
+
+from maturity import views
+
 app_name = "maturity"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.dashboard, name="dashboard"),
+    path("assessments/", views.assessment_list, name="assessment-list"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment-detail"),
+    path("assessments/<int:pk>/factors/<slug:factor_key>/", views.answer_factor, name="answer-factor"),
+    path("assessments/<int:pk>/results/", views.results, name="results"),
+    path("assessments/<int:pk>/submit/", views.submit, name="submit"),
+    path("assessments/<int:pk>/approve/", views.approve, name="approve"),
+    path("assessments/<int:pk>/return/", views.return_to_draft, name="return"),
+    path("compare/", views.compare, name="compare"),
+]

@@ -14,6 +14,7 @@ from .inventory import (
     VersionStatus,
 )
 from .organisations import BusinessUnit, Membership, Organisation
+from .reports import Report, ReportKind, ReportStatus
 
 __all__ = [
     "AIModel",
@@ -28,6 +29,9 @@ __all__ = [
     "Membership",
     "ModelVersion",
     "Organisation",
+    "Report",
+    "ReportKind",
+    "ReportStatus",
     "RiskTier",
     "VersionStatus",
 ]

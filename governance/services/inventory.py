@@ -63,13 +63,15 @@ INITIAL_STAGES = frozenset({LifecycleStage.PROPOSED, LifecycleStage.DEVELOPMENT}
 
 def _check_references(organisation: Organisation, model: AIModel) -> None:
     errors: dict[str, list[str]] = {}
-    if model.owner_id and not Membership.objects.filter(
-        organisation=organisation, user_id=model.owner_id
-    ).exists():
+    if (
+        model.owner_id
+        and not Membership.objects.filter(organisation=organisation, user_id=model.owner_id).exists()
+    ):
         errors["owner"] = ["The owner must be a member of this organisation."]
-    if model.business_unit_id and not BusinessUnit.objects.filter(
-        organisation=organisation, pk=model.business_unit_id
-    ).exists():
+    if (
+        model.business_unit_id
+        and not BusinessUnit.objects.filter(organisation=organisation, pk=model.business_unit_id).exists()
+    ):
         errors["business_unit"] = ["Choose a business unit of this organisation."]
     if model.risk_tier_override and not (model.risk_tier_override_reason or "").strip():
         errors["risk_tier_override_reason"] = ["Give a reason for overriding the derived risk tier."]
@@ -111,7 +113,11 @@ def create_model(actor, organisation: Organisation, **data: Any) -> AIModel:
         raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
     if stage not in INITIAL_STAGES:
         raise ValidationError(
-            {"lifecycle_stage": ["A new model starts as proposed or development; later stages need approval."]}
+            {
+                "lifecycle_stage": [
+                    "A new model starts as proposed or development; later stages need approval."
+                ]
+            }
         )
     model = AIModel(organisation=organisation, lifecycle_stage=stage, **data)
     if isinstance(model.name, str):
@@ -123,7 +129,11 @@ def create_model(actor, organisation: Organisation, **data: Any) -> AIModel:
         if developers is not None:
             model.developers.set(developers)
         record_event(
-            organisation=organisation, actor=actor, action="model.create", obj=model, changes=diff(None, snapshot(model))
+            organisation=organisation,
+            actor=actor,
+            action="model.create",
+            obj=model,
+            changes=diff(None, snapshot(model)),
         )
     return model
 
@@ -156,9 +166,30 @@ def update_model(actor, model: AIModel, **data: Any) -> AIModel:
                 changes["developers"] = [before_developers, after_developers]
         if changes:
             record_event(
-                organisation=locked.organisation, actor=actor, action="model.update", obj=locked, changes=changes
+                organisation=locked.organisation,
+                actor=actor,
+                action="model.update",
+                obj=locked,
+                changes=changes,
             )
     return locked
+
+
+def delete_model(actor, model: AIModel) -> None:
+    """Remove a model entered by mistake: only while proposed and without versions; later, retire it."""
+    require(actor, model.organisation_id, "model.edit")
+    with transaction.atomic():
+        locked = AIModel.objects.select_for_update().get(pk=model.pk)
+        if locked.lifecycle_stage != LifecycleStage.PROPOSED or locked.versions.exists():
+            raise ConflictError("Only a proposed model without versions can be deleted; retire it instead.")
+        record_event(
+            organisation=locked.organisation,
+            actor=actor,
+            action="model.delete",
+            obj=locked,
+            changes=diff(snapshot(locked), None),
+        )
+        locked.delete()
 
 
 def register_version(
@@ -222,7 +253,9 @@ def _pending(model: AIModel, **lookup: Any) -> bool:
     return ApprovalRequest.objects.filter(model=model, status=ApprovalStatus.PENDING, **lookup).exists()
 
 
-def request_stage_change(actor, model: AIModel, stage: str, justification: str = "") -> ApprovalRequest | None:
+def request_stage_change(
+    actor, model: AIModel, stage: str, justification: str = ""
+) -> ApprovalRequest | None:
     """Move the model to ``stage``.
 
     Validation and production need an approval: a pending request is created and returned. Other stages
@@ -319,7 +352,9 @@ def _apply(actor, request: ApprovalRequest) -> None:
     version = ModelVersion.objects.select_for_update().get(pk=request.version_id)
     if version.status == VersionStatus.RETIRED:
         raise ConflictError(f"Version {version.version} was retired meanwhile; it cannot be promoted.")
-    for previous in ModelVersion.objects.filter(model=model, status=VersionStatus.CHAMPION).exclude(pk=version.pk):
+    for previous in ModelVersion.objects.filter(model=model, status=VersionStatus.CHAMPION).exclude(
+        pk=version.pk
+    ):
         previous.status = VersionStatus.RETIRED
         previous.save(update_fields=["status"])
         record_event(
@@ -413,7 +448,7 @@ class RowError:
         return f"Row {self.row}, {self.field}: {self.message}"
 
 
-class ImportError_(ValidationError):
+class CSVImportError(ValidationError):
     """Raised by ``import_models_csv`` when any row is bad; ``row_errors`` lists them all."""
 
     def __init__(self, row_errors: list[RowError]):
@@ -421,7 +456,9 @@ class ImportError_(ValidationError):
         super().__init__([str(error) for error in row_errors])
 
 
-def _parse_row(raw: dict[str, str], organisation: Organisation, units: dict, owners: dict) -> tuple[dict, list]:
+def _parse_row(
+    raw: dict[str, str], organisation: Organisation, units: dict, owners: dict
+) -> tuple[dict, list]:
     errors: list[tuple[str, str]] = []
     value = {key: (raw.get(key) or "").strip() for key in CSV_COLUMNS}
     data: dict[str, Any] = {}
@@ -480,25 +517,27 @@ def _parse_row(raw: dict[str, str], organisation: Organisation, units: dict, own
 
 
 def import_models_csv(actor, organisation: Organisation, content: str | bytes) -> list[AIModel]:
-    """Create every model in the CSV, or none: any bad row raises ``ImportError_`` listing all problems."""
+    """Create every model in the CSV, or none: any bad row raises ``CSVImportError`` listing all problems."""
     require(actor, organisation, "model.edit")
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ImportError_([RowError(0, "file", "The file is not UTF-8 text.")]) from exc
+            raise CSVImportError([RowError(0, "file", "The file is not UTF-8 text.")]) from exc
     reader = csv.DictReader(io.StringIO(content))
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
-        raise ImportError_([RowError(0, "header", f"Missing column(s): {', '.join(missing)}.")])
+        raise CSVImportError([RowError(0, "header", f"Missing column(s): {', '.join(missing)}.")])
     units = {u.name.lower(): u for u in BusinessUnit.objects.filter(organisation=organisation)}
     user_model = get_user_model()
     owners = {
         u.get_username().lower(): u for u in user_model.objects.filter(memberships__organisation=organisation)
     }
-    existing = {n.lower() for n in AIModel.objects.filter(organisation=organisation).values_list("name", flat=True)}
+    existing = {
+        n.lower() for n in AIModel.objects.filter(organisation=organisation).values_list("name", flat=True)
+    }
     parsed: list[dict] = []
     row_errors: list[RowError] = []
     seen: set[str] = set()
@@ -513,7 +552,7 @@ def import_models_csv(actor, organisation: Organisation, content: str | bytes) -
     if not parsed and not row_errors:
         row_errors.append(RowError(0, "file", "The file has no data rows."))
     if row_errors:
-        raise ImportError_(row_errors)
+        raise CSVImportError(row_errors)
     created: list[AIModel] = []
     with transaction.atomic():
         for number, data in enumerate(parsed, start=1):
@@ -526,5 +565,5 @@ def import_models_csv(actor, organisation: Organisation, content: str | bytes) -
                     for message in messages
                 ]
                 transaction.set_rollback(True)
-                raise ImportError_(errors) from exc
+                raise CSVImportError(errors) from exc
     return created

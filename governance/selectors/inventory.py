@@ -1,0 +1,117 @@
+"""Model inventory reads: the filtered list (pages, CSV export, API) and one model with its history."""
+
+import csv
+import io
+from collections.abc import Iterable
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from governance.models import (
+    AIModel,
+    ApprovalRequest,
+    ApprovalStatus,
+    BusinessUnit,
+    LifecycleStage,
+    ModelVersion,
+    Organisation,
+    RiskTier,
+)
+from governance.services.inventory import CSV_COLUMNS
+from governance.tenancy import organisation_ids_of
+
+
+def models_for(organisation: Organisation) -> QuerySet[AIModel]:
+    """The organisation's models with what list rows show, in a constant number of queries."""
+    return AIModel.objects.filter(organisation=organisation).select_related("business_unit", "owner")
+
+
+def overdue_q(today=None) -> Q:
+    today = today or timezone.localdate()
+    return Q(next_review_due__lt=today) & ~Q(lifecycle_stage=LifecycleStage.RETIRED)
+
+
+class AIModelFilter(django_filters.FilterSet):
+    """Filters shared by the list page, the CSV export and the API."""
+
+    q = django_filters.CharFilter(method="filter_search", label="Search name or purpose")
+    lifecycle_stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices, label="Stage")
+    risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label="Risk tier")
+    business_unit = django_filters.ModelChoiceFilter(
+        queryset=BusinessUnit.objects.none(), label="Business unit"
+    )
+    owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.none(), label="Owner")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Review overdue")
+
+    class Meta:
+        model = AIModel
+        fields = ["q", "lifecycle_stage", "risk_tier", "business_unit", "owner", "overdue"]
+
+    def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisation is not None:
+            organisations = [organisation.pk]
+        elif self.request is not None:
+            # The API serves every organisation of the user (token requests have no current organisation).
+            organisations = organisation_ids_of(self.request.user)
+        else:
+            organisations = []
+        self.filters["business_unit"].queryset = BusinessUnit.objects.filter(organisation__in=organisations)
+        self.filters["owner"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__organisation__in=organisations)
+            .distinct()
+            .order_by("username")
+        )
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(purpose__icontains=value))
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+
+def versions_of(model: AIModel) -> QuerySet[ModelVersion]:
+    return model.versions.select_related("registered_by").order_by("-registered_at", "-pk")
+
+
+def approvals_of(model: AIModel) -> QuerySet[ApprovalRequest]:
+    return model.approval_requests.select_related("requested_by", "decided_by", "version").order_by(
+        "-requested_at", "-pk"
+    )
+
+
+def pending_approvals(organisation: Organisation) -> QuerySet[ApprovalRequest]:
+    return (
+        ApprovalRequest.objects.filter(organisation=organisation, status=ApprovalStatus.PENDING)
+        .select_related("model", "model__owner", "requested_by", "version")
+        .order_by("requested_at", "pk")
+    )
+
+
+def _cell(model: AIModel, column: str) -> str:
+    if column == "business_unit":
+        return model.business_unit.name if model.business_unit else ""
+    if column == "owner":
+        return model.owner.get_username()
+    value = getattr(model, column)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+def models_csv(models: Iterable[AIModel]) -> str:
+    """The inventory as CSV: the import columns plus the stored risk tier (so an export re-imports)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*CSV_COLUMNS, "risk_tier"])
+    for model in models:
+        writer.writerow([*(_cell(model, c) for c in CSV_COLUMNS), model.risk_tier])
+    return buffer.getvalue()

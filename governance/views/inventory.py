@@ -1,0 +1,250 @@
+"""Model inventory pages: list/filter/export/import, detail, create/edit, stage changes, approvals."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from governance.errors import ConflictError
+from governance.models import AIModel, ApprovalRequest, VersionStatus
+from governance.selectors import inventory as selectors
+from governance.services import inventory as services
+from governance.tenancy import can, get_for_user, require
+from governance.views.inventory_forms import (
+    AIModelForm,
+    DecisionForm,
+    ImportForm,
+    PromotionForm,
+    StageChangeForm,
+)
+
+PAGE_SIZE = 25
+
+
+def _organisation(request: HttpRequest):
+    if request.organisation is None:
+        raise Http404("You are not a member of any organisation.")
+    return request.organisation
+
+
+def _filtered(request: HttpRequest):
+    organisation = _organisation(request)
+    return selectors.AIModelFilter(
+        request.GET or None, queryset=selectors.models_for(organisation), organisation=organisation
+    )
+
+
+@login_required
+def model_list(request: HttpRequest) -> HttpResponse:
+    organisation = _organisation(request)
+    filterset = _filtered(request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "governance/model_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+            "can_edit": can(request.user, organisation, "model.edit"),
+        },
+    )
+
+
+@login_required
+def model_export(request: HttpRequest) -> HttpResponse:
+    organisation = _organisation(request)
+    response = HttpResponse(
+        selectors.models_csv(_filtered(request).qs), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-models.csv"'
+    return response
+
+
+@login_required
+def model_import(request: HttpRequest) -> HttpResponse:
+    organisation = _organisation(request)
+    require(request.user, organisation, "model.edit")
+    row_errors = []
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.import_models_csv(request.user, organisation, form.cleaned_data["file"].read())
+        except services.CSVImportError as exc:
+            row_errors = exc.row_errors
+        else:
+            messages.success(request, f"Imported {len(created)} model(s).")
+            return HttpResponseRedirect(reverse("governance:model-list"))
+    return render(
+        request,
+        "governance/model_import.html",
+        {"form": form, "row_errors": row_errors, "columns": services.CSV_COLUMNS},
+    )
+
+
+def _get_model(request: HttpRequest, pk: int) -> AIModel:
+    return get_for_user(AIModel.objects.select_related("business_unit", "owner"), request.user, pk=pk)
+
+
+def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_form=None, status=200):
+    versions = list(selectors.versions_of(model))
+    promotable = model.versions.exclude(status__in=[VersionStatus.CHAMPION, VersionStatus.RETIRED])
+    return render(
+        request,
+        "governance/model_detail.html",
+        {
+            "model": model,
+            "developers": list(model.developers.order_by("username")),
+            "versions": versions,
+            "approvals": list(selectors.approvals_of(model)),
+            "stage_form": stage_form or StageChangeForm(),
+            "promotion_form": promotion_form or PromotionForm(versions=promotable),
+            "has_promotable": any(v.status == VersionStatus.CANDIDATE for v in versions),
+            "can_edit": can(request.user, model.organisation_id, "model.edit"),
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _get_model(request, pk))
+
+
+@login_required
+def model_create(request: HttpRequest) -> HttpResponse:
+    organisation = _organisation(request)
+    require(request.user, organisation, "model.edit")
+    form = AIModelForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            model = services.create_model(request.user, organisation, **form.service_data())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"{model.name} was added to the inventory.")
+            return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]))
+    return render(request, "governance/model_form.html", {"form": form, "model": None})
+
+
+@login_required
+def model_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _get_model(request, pk)
+    require(request.user, model.organisation_id, "model.edit")
+    form = AIModelForm(request.POST or None, instance=model, organisation=model.organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_model(request.user, model, **form.service_data())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, "The model was updated.")
+            return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]))
+    return render(request, "governance/model_form.html", {"form": form, "model": model})
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, field_messages in errors.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+@login_required
+@require_POST
+def model_stage_change(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _get_model(request, pk)
+    require(request.user, model.organisation_id, "model.edit")
+    form = StageChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            approval = services.request_stage_change(
+                request.user, model, form.cleaned_data["requested_stage"], form.cleaned_data["justification"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ConflictError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]))
+        else:
+            if approval:
+                messages.success(request, "Stage change requested; it waits for an approver.")
+            else:
+                messages.success(request, f"The model is now {model.get_lifecycle_stage_display().lower()}.")
+            return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]))
+    return _detail(request, model, stage_form=form, status=400)
+
+
+@login_required
+@require_POST
+def model_promote(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _get_model(request, pk)
+    require(request.user, model.organisation_id, "model.edit")
+    promotable = model.versions.exclude(status__in=[VersionStatus.CHAMPION, VersionStatus.RETIRED])
+    form = PromotionForm(request.POST, versions=promotable)
+    if form.is_valid():
+        try:
+            services.request_promotion(
+                request.user, form.cleaned_data["version"], form.cleaned_data["justification"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ConflictError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]))
+        else:
+            messages.success(request, "Promotion requested; it waits for an approver.")
+            return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]))
+    return _detail(request, model, promotion_form=form, status=400)
+
+
+@login_required
+def approval_list(request: HttpRequest) -> HttpResponse:
+    organisation = _organisation(request)
+    pending = list(selectors.pending_approvals(organisation))
+    can_decide = can(request.user, organisation, "model.approve")
+    for approval in pending:
+        approval.may_decide = can_decide and request.user.pk not in (
+            approval.requested_by_id,
+            approval.model.owner_id,
+        )
+    return render(
+        request,
+        "governance/approval_list.html",
+        {"pending": pending, "can_decide": can_decide, "decision_form": DecisionForm()},
+    )
+
+
+@login_required
+@require_POST
+def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    approval = get_for_user(ApprovalRequest.objects.select_related("model"), request.user, pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or reject.")
+        return HttpResponseRedirect(reverse("governance:approval-list"))
+    try:
+        services.decide_approval(
+            request.user, approval, form.cleaned_data["decision"] == "approve", form.cleaned_data["comment"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+    except PermissionDenied as exc:
+        # Separation-of-duties refusals are explained on the page; a role that may never decide gets 403.
+        if not can(request.user, approval.organisation_id, "model.approve"):
+            raise
+        messages.error(request, str(exc))
+    else:
+        verb = "approved" if form.cleaned_data["decision"] == "approve" else "rejected"
+        messages.success(request, f"Request {verb}: {approval.model.name}.")
+    return HttpResponseRedirect(reverse("governance:approval-list"))

@@ -1,0 +1,91 @@
+"""Forms of the model inventory pages; the services do the real validation, these shape the input."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from governance.models import AIModel, BusinessUnit, LifecycleStage, Organisation
+from governance.services.inventory import EDITABLE_FIELDS, INITIAL_STAGES
+
+
+def _members(organisation: Organisation):
+    return get_user_model().objects.filter(memberships__organisation=organisation).order_by("username")
+
+
+class AIModelForm(forms.ModelForm):
+    class Meta:
+        model = AIModel
+        fields = ["lifecycle_stage", *EDITABLE_FIELDS, "developers"]
+        widgets = {
+            "last_validated_on": forms.DateInput(attrs={"type": "date"}),
+            "next_review_due": forms.DateInput(attrs={"type": "date"}),
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "data_sources": forms.Textarea(attrs={"rows": 2}),
+            "risk_tier_override_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "materiality": "1 (little business impact if wrong) to 5 (severe).",
+            "complexity": "1 (simple, transparent) to 5 (hard to understand and validate).",
+            "risk_tier_override": "Leave empty to use the tier derived from materiality, complexity and EU AI Act.",
+        }
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _members(organisation)
+        self.fields["developers"].queryset = _members(organisation)
+        self.fields["developers"].required = False
+        self.fields["business_unit"].queryset = BusinessUnit.objects.filter(organisation=organisation)
+        if self.instance.pk:
+            # The stage moves through stage change requests, never through this form.
+            del self.fields["lifecycle_stage"]
+        else:
+            self.fields["lifecycle_stage"].choices = [
+                (value, label) for value, label in LifecycleStage.choices if value in INITIAL_STAGES
+            ]
+
+    def _post_clean(self):
+        # Model-level validation happens in the service, which knows the organisation.
+        pass
+
+    def service_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        for field, messages in errors.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+class StageChangeForm(forms.Form):
+    requested_stage = forms.ChoiceField(choices=LifecycleStage.choices, label="New stage")
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Required for validation and production, which need an approval.",
+    )
+
+
+class PromotionForm(forms.Form):
+    version = forms.ModelChoiceField(queryset=None, label="Version to promote")
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, versions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = versions
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Required when rejecting."
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, with a header row; at most 5 MB.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise ValidationError("The file is larger than 5 MB.")
+        return upload

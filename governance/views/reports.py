@@ -1,0 +1,123 @@
+"""Report pages: request and list, progress for the poller, download, verification."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from governance import tenancy
+from governance.models import AIModel, Report, ReportStatus
+from governance.reports import selectors, services, verify
+
+
+class ReportRequestForm(forms.Form):
+    kind = forms.ChoiceField(label="Report")
+    subject = forms.ModelChoiceField(
+        queryset=AIModel.objects.none(),
+        required=False,
+        label="AI model",
+        help_text="Only for a model dossier.",
+    )
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = services.available_kinds()
+        self.fields["subject"].queryset = AIModel.objects.filter(organisation=organisation).only("pk", "name")
+
+
+class VerifyForm(forms.Form):
+    report_id = forms.IntegerField(label="Report id", required=False, min_value=1)
+    file = forms.FileField(label="PDF file", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("report_id") and not cleaned.get("file"):
+            raise ValidationError("Give a report id or upload a PDF.")
+        return cleaned
+
+
+def _organisation(request: HttpRequest):
+    if request.organisation is None:
+        raise Http404("You are not a member of any organisation.")
+    return request.organisation
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_list(request: HttpRequest) -> HttpResponse:
+    organisation = _organisation(request)
+    form = ReportRequestForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        subject = form.cleaned_data.get("subject")
+        try:
+            report = services.request_report(
+                request.user, organisation, form.cleaned_data["kind"], subject.pk if subject else None
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(
+                    "subject" if field == "subject_id" else field if field in form.fields else None, errors
+                )
+        else:
+            messages.success(request, f"Report #{report.pk} is queued; this page shows its progress.")
+            return redirect("governance:report-list")
+    page = Paginator(selectors.reports_for(request.user, organisation), 25).get_page(request.GET.get("page"))
+    can_request = tenancy.can(request.user, organisation, "report.request")
+    return render(
+        request,
+        "reports/list.html",
+        {"form": form, "page": page, "can_request": can_request, "organisation": organisation},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@never_cache
+@login_required
+def report_status(request: HttpRequest) -> JsonResponse:
+    """Progress of the listed reports (``?id=1&id=2``) for the list page's poller."""
+    ids = [int(value) for value in request.GET.getlist("id") if value.isdigit()][:100]
+    reports = selectors.reports_for(request.user).filter(pk__in=ids)
+    return JsonResponse({"reports": [selectors.status_payload(r) for r in reports]})
+
+
+@login_required
+def report_download(request: HttpRequest, pk: int) -> FileResponse:
+    report = tenancy.get_for_user(Report.objects.all(), request.user, pk=pk)
+    if report.status != ReportStatus.SUCCEEDED or not report.file:
+        raise Http404("This report has no file yet.")
+    try:
+        handle = report.file.open("rb")
+    except OSError as exc:
+        raise Http404("The report's file is missing from storage.") from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"plumbline-report-{report.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_verify(request: HttpRequest) -> HttpResponse:
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        visible = selectors.reports_for(request.user)
+        if form.cleaned_data.get("file"):
+            upload = form.cleaned_data["file"]
+            report = verify.find_by_content(visible, upload.chunks())
+            result = {"match": report is not None, "report": report, "mode": "file"}
+        else:
+            report = visible.filter(pk=form.cleaned_data["report_id"]).first()
+            result = {
+                "match": report is not None and verify.stored_file_matches(report),
+                "report": report,
+                "mode": "id",
+            }
+    return render(request, "reports/verify.html", {"form": form, "result": result})
