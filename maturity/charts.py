@@ -43,7 +43,7 @@ def as_score(value: Any) -> float | None:
 
 
 def radar_figure(result) -> go.Figure:
-    """Current score vs target per factor, on a 0–5 polar axis."""
+    """Current score vs target per factor, on a 0-5 polar axis."""
     factors = list(result.factors)
     names = [f.name for f in factors]
     current = [f.score if f.score is not None else 0 for f in factors]
@@ -78,7 +78,7 @@ def radar_figure(result) -> go.Figure:
 
 
 def gap_figure(result) -> go.Figure:
-    """Gap (target − current) per factor; factors already at or above target show as green bars at or below 0."""
+    """Gap (target - current) per factor; factors already at or above target show as green bars at or below 0."""
     factors = list(result.factors)
     gaps = [round(f.gap, 2) if f.gap is not None else 0 for f in factors]
     fig = go.Figure(
@@ -145,13 +145,13 @@ def trend_figure(assessments: Iterable, factor_names: Mapping[str, str] | None =
 
 
 def comparison_heatmap(comparison) -> go.Figure:
-    """Business units × factors, coloured by score (latest approved assessment per unit).
+    """Business units x factors, coloured by score (latest approved assessment per unit).
 
     ``comparison`` is what ``selectors.unit_comparison`` returns: ``units`` (row labels), ``factors``
     (column labels) and ``scores`` (one row per unit; ``None`` where a unit has no score).
     """
     units, factors, scores = comparison_parts(comparison)
-    text = [["–" if v is None else f"{v:.2f}" for v in row] for row in scores]
+    text = [["-" if v is None else f"{v:.2f}" for v in row] for row in scores]
     fig = go.Figure(
         go.Heatmap(
             z=scores,
@@ -168,7 +168,7 @@ def comparison_heatmap(comparison) -> go.Figure:
     )
     return _layout(
         fig,
-        "Business units × factors",
+        "Business units by factor",
         yaxis={"autorange": "reversed"},
         height=max(320, 60 * len(units) + 160),
     )

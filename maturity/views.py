@@ -12,10 +12,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from governance.errors import ConflictError
+from governance.models import BusinessUnit
 from governance.tenancy import can, get_for_user, require, scope
 from maturity import charts, selectors, services
 from maturity.forms import AnswerForm, NewAssessmentForm, ReturnForm
-from maturity.models import Answer, Assessment, AssessmentStatus, Factor, MaturityTarget, Question, Questionnaire
+from maturity.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    Factor,
+    MaturityTarget,
+    Question,
+    Questionnaire,
+)
 
 
 def _current_organisation(request: HttpRequest):
@@ -50,7 +59,10 @@ def _figure_json(figure) -> dict:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     organisation = _current_organisation(request)
-    approved = list(selectors.trend(organisation))
+    units = list(BusinessUnit.objects.filter(organisation=organisation).order_by("name"))
+    # ?unit=<id> narrows the trend to one business unit; anything unknown falls back to the whole organisation.
+    unit = next((u for u in units if str(u.pk) == request.GET.get("unit", "")), None)
+    approved = list(selectors.trend(organisation, business_unit=unit))
     questionnaire = _current_questionnaire()
     factors = list(questionnaire.factors.all()) if questionnaire else []
     factor_names = {f.key: f.name for f in factors}
@@ -66,6 +78,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "maturity/dashboard.html",
         {
             "organisation": organisation,
+            "units": units,
+            "unit": unit,
             "approved": approved,
             "latest": latest,
             "latest_scores": latest_scores,
@@ -139,7 +153,9 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 def _add_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            # Target errors come back keyed by factor key; the form names those fields target_<key>.
+            name = field if field in form.fields else f"target_{field}"
+            form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
 
@@ -206,11 +222,13 @@ def answer_factor(request: HttpRequest, pk: int, factor_key: str) -> HttpRespons
                 _attach_answer_errors(forms, exc)
                 status = 400
             else:
-                messages.success(request, f"Saved {saved} answer{'s' if saved != 1 else ''} for {factor.name}.")
+                messages.success(
+                    request, f"Saved {saved} answer{'s' if saved != 1 else ''} for {factor.name}."
+                )
                 return HttpResponseRedirect(_next_factor_url(assessment, factors, factor))
         else:
             status = 400
-        editable = True
+        editable = assessment.is_editable
     else:
         forms = _answer_forms(assessment, factor)
     result = selectors.assessment_result(assessment)
@@ -303,7 +321,9 @@ def return_to_draft(request: HttpRequest, pk: int) -> HttpResponse:
     return _decision(
         request,
         pk,
-        lambda a: services.return_assessment(actor=request.user, assessment=a, reason=form.cleaned_data["reason"]),
+        lambda a: services.return_assessment(
+            actor=request.user, assessment=a, reason=form.cleaned_data["reason"]
+        ),
         "Assessment returned to the assessor.",
     )
 

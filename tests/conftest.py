@@ -142,6 +142,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def browser_login(live_server, page) -> Callable:
     """browser_login(user) -> a Playwright page logged in through the real login form."""
+
     def do(user):
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", user.username)
@@ -151,3 +152,160 @@ def browser_login(live_server, page) -> Callable:
         return page
 
     return do
+
+
+# --- Real Celery workers (reports) ------------------------------------------------------------------
+
+
+class CeleryWorkers:
+    """Starts real ``celery -A config worker --pool solo`` processes against this test's database and broker."""
+
+    def __init__(self, env: dict[str, str], log_dir, broker: str) -> None:
+        self.env, self.log_dir, self.broker = env, log_dir, broker
+        self.processes: list = []
+
+    def start(self, extra_env: dict[str, str] | None = None, timeout: float = 60):
+        import subprocess
+        import sys
+        import time
+
+        index = len(self.processes)
+        log_path = self.log_dir / f"worker-{index}.log"
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+        ]
+        command += [
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test{index}-{os.getpid()}@%h",
+        ]
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                command,
+                cwd=str(self.env["PLUMBLINE_BASE_DIR"]),
+                env={**self.env, **(extra_env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        process.log_path = log_path
+        self.processes.append(process)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if " ready." in log_path.read_text(errors="replace"):
+                return process
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text(errors='replace')[-4000:]}")
+
+    def kill(self, process) -> None:
+        import signal
+
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def logs(self) -> str:
+        return "\n".join(p.log_path.read_text(errors="replace") for p in self.processes)
+
+    def stop_all(self) -> None:
+        import subprocess
+
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill(process)
+
+
+def _database_url(settings_dict: dict) -> str:
+    from urllib.parse import quote
+
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user, password = quote(settings_dict.get("USER") or ""), quote(settings_dict.get("PASSWORD") or "")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host, port = settings_dict.get("HOST") or "127.0.0.1", settings_dict.get("PORT") or 5432
+    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
+
+
+def _reset_celery_pools(app) -> None:
+    # The broker URL changed: producers made for the old one must not be reused.
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path, worker_id):
+    """A controller for real Celery worker subprocesses: ``celery_worker_process.start()``.
+
+    The workers see this test's database (tests must use ``django_db(transaction=True)``: the data has to be
+    committed), its MEDIA_ROOT, and a broker of their own: with REDIS_URL, a Redis database numbered after the
+    xdist worker (gw0 -> /1), flushed first; otherwise a filesystem broker folder under tmp_path. Workers are
+    stopped before the database is flushed.
+    """
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    from config.celery import app
+
+    var_dir = tmp_path / "worker-var"
+    queue_dir, processed_dir = var_dir / "celery" / "queue", var_dir / "celery" / "processed"
+    for folder in (queue_dir, processed_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PLUMBLINE_VAR_DIR": str(var_dir),
+        "PLUMBLINE_BASE_DIR": str(django_settings.BASE_DIR),
+        "PYTHONUNBUFFERED": "1",
+    }
+    saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options")}
+    redis_url = os.environ.get("REDIS_URL", "")
+    if redis_url:
+        from urllib.parse import urlsplit, urlunsplit
+
+        import redis
+
+        number = int(worker_id[2:]) + 1 if worker_id.startswith("gw") else 1
+        broker_url = urlunsplit(urlsplit(redis_url)._replace(path=f"/{number % 16}"))
+        redis.Redis.from_url(broker_url).flushdb()
+        env["REDIS_URL"] = broker_url
+        app.conf.broker_url = broker_url
+        app.conf.broker_transport_options = {"visibility_timeout": 3600}
+        broker = "redis"
+    else:
+        env.pop("REDIS_URL", None)
+        app.conf.broker_url = "filesystem://"
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(queue_dir),
+            "data_folder_out": str(queue_dir),
+            "processed_folder": str(processed_dir),
+            "store_processed": False,
+        }
+        broker = "filesystem"
+    _reset_celery_pools(app)
+    workers = CeleryWorkers(env, tmp_path, broker)
+    yield workers
+    workers.stop_all()
+    for key, value in saved.items():
+        app.conf[key] = value
+    _reset_celery_pools(app)

@@ -104,7 +104,9 @@ def _cell(model: AIModel, column: str) -> str:
     value = getattr(model, column)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells starting with these as formulas; a leading apostrophe keeps them text.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 def models_csv(models: Iterable[AIModel]) -> str:

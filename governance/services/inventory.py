@@ -81,6 +81,14 @@ def _check_references(organisation: Organisation, model: AIModel) -> None:
         raise ValidationError(errors)
 
 
+def _check_developers(organisation: Organisation, developers) -> None:
+    if not developers:
+        return
+    members = set(Membership.objects.filter(organisation=organisation).values_list("user_id", flat=True))
+    if any(getattr(user, "pk", user) not in members for user in developers):
+        raise ValidationError({"developers": ["Every developer must be a member of this organisation."]})
+
+
 def _validate(model: AIModel) -> None:
     """Field validation plus cross-field rules; one ValidationError with every problem."""
     errors: dict[str, list[str]] = {}
@@ -124,6 +132,7 @@ def create_model(actor, organisation: Organisation, **data: Any) -> AIModel:
         model.name = model.name.strip()
     with transaction.atomic():
         _validate(model)
+        _check_developers(organisation, developers)
         model.risk_tier = effective_risk_tier(model)
         model.save()
         if developers is not None:
@@ -155,6 +164,7 @@ def update_model(actor, model: AIModel, **data: Any) -> AIModel:
         for field, value in data.items():
             setattr(locked, field, value.strip() if field == "name" and isinstance(value, str) else value)
         _validate(locked)
+        _check_developers(locked.organisation, developers)
         locked.risk_tier = effective_risk_tier(locked)
         locked.save()
         changes = diff(before, snapshot(locked))

@@ -51,7 +51,7 @@ def _organisation(request: HttpRequest):
 @require_http_methods(["GET", "POST"])
 def report_list(request: HttpRequest) -> HttpResponse:
     organisation = _organisation(request)
-    form = ReportRequestForm(request.POST or None, organisation=organisation)
+    form = ReportRequestForm(request.POST if request.method == "POST" else None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         subject = form.cleaned_data.get("subject")
         try:
@@ -105,9 +105,10 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_verify(request: HttpRequest) -> HttpResponse:
-    form = VerifyForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = VerifyForm(request.POST if posted else None, request.FILES if posted else None)
     result = None
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         visible = selectors.reports_for(request.user)
         if form.cleaned_data.get("file"):
             upload = form.cleaned_data["file"]
@@ -120,4 +121,5 @@ def report_verify(request: HttpRequest) -> HttpResponse:
                 "report": report,
                 "mode": "id",
             }
-    return render(request, "reports/verify.html", {"form": form, "result": result})
+    status = 400 if posted and form.errors else 200
+    return render(request, "reports/verify.html", {"form": form, "result": result}, status=status)

@@ -46,7 +46,8 @@ class QuestionFactory(factory.django.DjangoModelFactory):
 
 def build_questionnaire(questions_per_factor: int = 2, **kwargs) -> Questionnaire:
     """A current questionnaire with the five factors, questions keyed like "strategy-q1"."""
-    Questionnaire.objects.filter(is_current=True).update(is_current=False)
+    if kwargs.get("is_current", True):
+        Questionnaire.objects.filter(is_current=True).update(is_current=False)
     questionnaire = QuestionnaireFactory(**kwargs)
     for order, key in enumerate(FACTOR_KEYS):
         factor = FactorFactory(questionnaire=questionnaire, key=key, order=order)

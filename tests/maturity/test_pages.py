@@ -15,7 +15,7 @@ from tests.maturity.page_fixtures import AssessmentFactory, answer_all, approved
 pytestmark = pytest.mark.django_db
 
 # Fixed costs of any page: session, user, memberships, plus the page's own reads. Never grows with data.
-PAGE_QUERIES = 12
+PAGE_QUERIES = 10
 
 
 def figure(html: str, script_id: str) -> dict:
@@ -140,9 +140,7 @@ def test_detail_shows_progress_factor_links_and_submit_for_assessor(
     assert "Approve" not in html.replace("approval", "")
 
 
-def test_detail_shows_approve_and_return_to_executive_when_submitted(
-    login, executive, assessor, assessment
-):
+def test_detail_shows_approve_and_return_to_executive_when_submitted(login, executive, assessor, assessment):
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_by = assessor
     assessment.submitted_at = timezone.now()
@@ -368,3 +366,25 @@ def test_compare_is_empty_for_other_organisation(login, outsider, organisation, 
     html = login(outsider).get(reverse("maturity:compare")).content.decode()
     assert "Secret unit" not in html
     assert "No business unit has an approved assessment yet" in html
+
+
+def test_dashboard_trend_of_one_business_unit(login, executive, organisation, questionnaire):
+    unit = BusinessUnitFactory(organisation=organisation, name="Payments")
+    approved_history(organisation, questionnaire, count=2, business_unit=unit)
+    client = login(executive)
+    html = client.get(reverse("maturity:dashboard")).content.decode()
+    assert "No approved assessment yet" in html
+    html = client.get(reverse("maturity:dashboard"), {"unit": unit.pk}).content.decode()
+    assert "Q2 review Payments" in html
+    assert figure(html, "trend-data")["data"][-1]["y"] == [1.0, 2.0]
+    assert client.get(reverse("maturity:dashboard"), {"unit": "nonsense"}).status_code == 200
+
+
+def test_factor_page_rejects_out_of_range_level_next_to_question(login, assessor, assessment):
+    response = login(assessor).post(
+        _factor_url(assessment), {"strategy-q2-level": "9", "strategy-q2-comment": "x"}
+    )
+    assert response.status_code == 400
+    q2 = response.content.decode().split('id="q-strategy-q2"')[1].split("</fieldset>")[0]
+    assert "Select a valid choice" in q2
+    assert not Answer.objects.filter(assessment=assessment).exists()

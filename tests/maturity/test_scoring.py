@@ -171,7 +171,9 @@ def test_gap_is_never_negative(target, score):
 factor_inputs = st.lists(
     st.tuples(
         st.floats(min_value=0, max_value=5),
-        st.lists(st.tuples(levels, st.booleans(), st.floats(min_value=0.1, max_value=5)), min_size=1, max_size=4),
+        st.lists(
+            st.tuples(levels, st.booleans(), st.floats(min_value=0.1, max_value=5)), min_size=1, max_size=4
+        ),
         st.floats(min_value=0.1, max_value=5),
     ),
     min_size=1,
@@ -197,5 +199,7 @@ def test_roadmap_is_sorted_by_priority_and_only_holds_improvable_questions(spec)
     priorities = [item.priority for item in result.roadmap]
     assert priorities == sorted(priorities, reverse=True)
     assert all(p > 0 for p in priorities)
-    assert all(item.current_level < 5 and item.next_level == item.current_level + 1 for item in result.roadmap)
+    assert all(
+        item.current_level < 5 and item.next_level == item.current_level + 1 for item in result.roadmap
+    )
     assert 0 <= (result.overall if result.overall is not None else 0) <= 5 + 1e-9

@@ -1,0 +1,83 @@
+"""Reports rendered by real Celery worker processes (the same command production runs)."""
+
+import hashlib
+import io
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from governance.models import Report, ReportKind, ReportStatus
+from governance.reports import services
+from tests.governance.inventory_factories import AIModelFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(report_id: int, statuses: set[str], timeout: float = 90, workers=None) -> Report:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = Report.objects.get(pk=report_id)
+        if report.status in statuses:
+            return report
+        time.sleep(0.05)
+    logs = workers.logs()[-4000:] if workers else ""
+    raise AssertionError(f"Report {report_id} stayed {report.status} (wanted {statuses}).\n{logs}")
+
+
+def test_worker_renders_inventory_report(celery_worker_process, organisation, model_owner):
+    for name in ("Credit Scorer", "Churn Predictor", "Fraud Detector"):
+        AIModelFactory(organisation=organisation, owner=model_owner, name=name)
+    celery_worker_process.start()
+
+    report = services.request_report(model_owner, organisation, ReportKind.MODEL_INVENTORY)
+    report = wait_for(report.pk, {ReportStatus.SUCCEEDED, ReportStatus.FAILED}, workers=celery_worker_process)
+
+    assert report.status == ReportStatus.SUCCEEDED, report.error
+    content = report.file.read()
+    reader = PdfReader(io.BytesIO(content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Model inventory report" in text
+    assert all(name in text for name in ("Credit Scorer", "Churn Predictor", "Fraud Detector"))
+    assert f"Page 1 of {len(reader.pages)}" in text
+    assert report.page_count == len(reader.pages)
+    assert report.sha256 == hashlib.sha256(content).hexdigest()
+    assert report.attempts == 1 and report.progress == 100
+
+
+def test_worker_fails_missing_subject_once_with_clear_error(celery_worker_process, organisation, risk_officer):
+    model = AIModelFactory(organisation=organisation, name="Retired Scorer")
+    model_id = model.pk
+    report = services.request_report(risk_officer, organisation, ReportKind.MODEL_DOSSIER, subject_id=model_id)
+    model.delete()  # deleted while the request waits in the queue
+    celery_worker_process.start()
+
+    report = wait_for(report.pk, {ReportStatus.SUCCEEDED, ReportStatus.FAILED}, workers=celery_worker_process)
+
+    assert report.status == ReportStatus.FAILED
+    assert f"AI model #{model_id} does not exist" in report.error
+    assert report.attempts == 1
+    assert not report.file
+
+
+def test_killed_worker_report_is_rendered_by_the_next_worker(celery_worker_process, organisation, model_owner):
+    if celery_worker_process.broker == "filesystem":
+        pytest.skip(
+            "The filesystem broker deletes a message when a worker takes it, so a killed worker's task is "
+            "never redelivered; run with REDIS_URL to test redelivery."
+        )
+    AIModelFactory.create_batch(200, organisation=organisation, owner=model_owner)
+    first = celery_worker_process.start()
+    report = services.request_report(model_owner, organisation, ReportKind.MODEL_INVENTORY)
+
+    wait_for(report.pk, {ReportStatus.RUNNING}, workers=celery_worker_process)
+    celery_worker_process.kill(first)
+    assert Report.objects.get(pk=report.pk).status == ReportStatus.RUNNING
+
+    # The unacknowledged message becomes visible again after the visibility timeout.
+    celery_worker_process.start(extra_env={"CELERY_VISIBILITY_TIMEOUT": "1"})
+    report = wait_for(report.pk, {ReportStatus.SUCCEEDED, ReportStatus.FAILED}, workers=celery_worker_process)
+
+    assert report.status == ReportStatus.SUCCEEDED, report.error
+    assert report.attempts == 2
+    assert report.sha256 == hashlib.sha256(report.file.read()).hexdigest()
