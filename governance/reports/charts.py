@@ -7,12 +7,17 @@ PALETTE = ("#1f4e79", "#2e75b6", "#9dc3e6", "#c55a11", "#f4b183", "#548235", "#a
 
 
 def horizontal_bar_svg(
-    title: str, items: Sequence[tuple[str, float]], *, width: int = 480, bar_height: int = 18
+    title: str,
+    items: Sequence[tuple[str, float]],
+    *,
+    maximum: float | None = None,
+    width: int = 480,
+    bar_height: int = 18,
 ) -> str:
     """A labelled horizontal bar chart; values are printed beside the bars so the PDF is readable in grey."""
     label_width, value_width, gap, top = 150, 40, 6, 28
     height = top + len(items) * (bar_height + gap) + 4
-    peak = max((value for _, value in items), default=0) or 1
+    peak = maximum or max((value for _, value in items), default=0) or 1
     plot_width = width - label_width - value_width
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

@@ -98,10 +98,42 @@ def _dossier_context(report: Report) -> dict[str, Any]:
     }
 
 
+def _assessment_context(report: Report) -> dict[str, Any]:
+    from maturity.models import Assessment
+    from maturity.selectors import assessment_result
+
+    assessment = (
+        Assessment.objects.filter(organisation=report.organisation, pk=report.subject_id)
+        .select_related("business_unit", "created_by", "submitted_by", "approved_by")
+        .first()
+    )
+    if assessment is None:
+        raise SubjectError(f"Assessment #{report.subject_id} does not exist in {report.organisation}.")
+    result = assessment_result(assessment)
+    score_items = [(f.name, round(f.score or 0, 2)) for f in result.factors]
+    gap_items = [(f.name, round(f.gap or 0, 2)) for f in result.factors]
+    return {
+        "scope": f"{assessment.business_unit.name if assessment.business_unit else report.organisation.name}"
+        f" — “{assessment.title}”",
+        "assessment": assessment,
+        "result": result,
+        "roadmap": result.roadmap[:20],
+        "score_chart": mark_safe(horizontal_bar_svg("Factor scores (0-5)", score_items, maximum=5)),
+        "gap_chart": mark_safe(horizontal_bar_svg("Gap to target (levels)", gap_items, maximum=5)),
+        "sections": [
+            ("summary", "Executive summary"),
+            ("factors", "Scores by factor"),
+            ("roadmap", "Improvement roadmap"),
+            ("signoff", "Sign-off"),
+        ],
+    }
+
+
 # Kinds that can be rendered today; request_report refuses the others.
 BUILDERS: dict[str, tuple[str, Callable[[Report], dict[str, Any]]]] = {
     ReportKind.MODEL_INVENTORY: ("reports/model_inventory.html", _inventory_context),
     ReportKind.MODEL_DOSSIER: ("reports/model_dossier.html", _dossier_context),
+    ReportKind.ASSESSMENT: ("reports/assessment.html", _assessment_context),
 }
 
 

@@ -13,12 +13,14 @@ from governance.audit import record_event, snapshot
 from governance.models import AIModel, Organisation, Report, ReportKind, ReportStatus
 from governance.reports import render
 from governance.tenancy import require
+from maturity.models import Assessment
 
 logger = logging.getLogger(__name__)
 
 # Kinds about one record: the record's model, looked up within the organisation.
-SUBJECT_MODELS = {ReportKind.MODEL_DOSSIER: AIModel}
+SUBJECT_MODELS = {ReportKind.MODEL_DOSSIER: AIModel, ReportKind.ASSESSMENT: Assessment}
 DEFAULT_TITLES = {
+    ReportKind.ASSESSMENT: "Maturity assessment: {subject}",
     ReportKind.MODEL_INVENTORY: "Model inventory report",
     ReportKind.MODEL_DOSSIER: "Model dossier: {subject}",
 }

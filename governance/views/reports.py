@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from governance import tenancy
 from governance.models import AIModel, Report, ReportStatus
 from governance.reports import selectors, services, verify
+from maturity.models import Assessment
 
 
 class ReportRequestForm(forms.Form):
@@ -23,11 +24,26 @@ class ReportRequestForm(forms.Form):
         label="AI model",
         help_text="Only for a model dossier.",
     )
+    assessment = forms.ModelChoiceField(
+        queryset=Assessment.objects.none(),
+        required=False,
+        label="Assessment",
+        help_text="Only for a maturity assessment report.",
+    )
 
     def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = services.available_kinds()
         self.fields["subject"].queryset = AIModel.objects.filter(organisation=organisation).only("pk", "name")
+        self.fields["assessment"].queryset = Assessment.objects.filter(organisation=organisation).only(
+            "pk", "title"
+        )
+
+    def subject_id(self) -> int | None:
+        chosen = self.cleaned_data.get(
+            "assessment" if self.cleaned_data["kind"] == "assessment" else "subject"
+        )
+        return chosen.pk if chosen else None
 
 
 class VerifyForm(forms.Form):
@@ -53,16 +69,14 @@ def report_list(request: HttpRequest) -> HttpResponse:
     organisation = _organisation(request)
     form = ReportRequestForm(request.POST if request.method == "POST" else None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
-        subject = form.cleaned_data.get("subject")
+        kind = form.cleaned_data["kind"]
         try:
-            report = services.request_report(
-                request.user, organisation, form.cleaned_data["kind"], subject.pk if subject else None
-            )
+            report = services.request_report(request.user, organisation, kind, form.subject_id())
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
-                form.add_error(
-                    "subject" if field == "subject_id" else field if field in form.fields else None, errors
-                )
+                if field == "subject_id":
+                    field = "assessment" if kind == "assessment" else "subject"
+                form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, f"Report #{report.pk} is queued; this page shows its progress.")
             return redirect("governance:report-list")

@@ -45,10 +45,14 @@ def test_worker_renders_inventory_report(celery_worker_process, organisation, mo
     assert report.attempts == 1 and report.progress == 100
 
 
-def test_worker_fails_missing_subject_once_with_clear_error(celery_worker_process, organisation, risk_officer):
+def test_worker_fails_missing_subject_once_with_clear_error(
+    celery_worker_process, organisation, risk_officer
+):
     model = AIModelFactory(organisation=organisation, name="Retired Scorer")
     model_id = model.pk
-    report = services.request_report(risk_officer, organisation, ReportKind.MODEL_DOSSIER, subject_id=model_id)
+    report = services.request_report(
+        risk_officer, organisation, ReportKind.MODEL_DOSSIER, subject_id=model_id
+    )
     model.delete()  # deleted while the request waits in the queue
     celery_worker_process.start()
 
@@ -60,7 +64,9 @@ def test_worker_fails_missing_subject_once_with_clear_error(celery_worker_proces
     assert not report.file
 
 
-def test_killed_worker_report_is_rendered_by_the_next_worker(celery_worker_process, organisation, model_owner):
+def test_killed_worker_report_is_rendered_by_the_next_worker(
+    celery_worker_process, organisation, model_owner
+):
     if celery_worker_process.broker == "filesystem":
         pytest.skip(
             "The filesystem broker deletes a message when a worker takes it, so a killed worker's task is "
@@ -81,3 +87,20 @@ def test_killed_worker_report_is_rendered_by_the_next_worker(celery_worker_proce
     assert report.status == ReportStatus.SUCCEEDED, report.error
     assert report.attempts == 2
     assert report.sha256 == hashlib.sha256(report.file.read()).hexdigest()
+
+
+@pytest.mark.browser
+def test_list_page_shows_progress_without_reload(celery_worker_process, browser_login, organisation, auditor):
+    AIModelFactory(organisation=organisation, name="Credit Scorer")
+    celery_worker_process.start()
+    page = browser_login(auditor)
+    page.goto(page.url.rstrip("/") + "/reports/")
+
+    page.select_option("#id_kind", "model_inventory")
+    page.click("text=Request report")
+    page.wait_for_selector("text=is queued")
+    page.evaluate("window.__sameDocument = true")
+
+    page.wait_for_selector("tr[data-report-id] a:has-text('Download PDF')", timeout=60_000)
+    assert page.evaluate("window.__sameDocument") is True  # updated in place, not reloaded
+    assert page.locator("tr[data-report-id] [data-field=status]").first.inner_text() == "Succeeded"

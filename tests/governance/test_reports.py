@@ -176,6 +176,21 @@ def test_list_page_form_error_keeps_input(login, auditor, organisation):
     assert 'value="model_dossier" selected' in body
 
 
+def test_list_page_requests_assessment_report(login, executive, organisation):
+    from tests.maturity.page_fixtures import AssessmentFactory, build_questionnaire
+
+    assessment = AssessmentFactory(organisation=organisation, questionnaire=build_questionnaire())
+    client = login(executive)
+
+    response = client.post(
+        reverse("governance:report-list"), {"kind": "assessment", "assessment": assessment.pk}
+    )
+
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert (report.kind, report.subject_id) == ("assessment", assessment.pk)
+
+
 def test_status_endpoint_reports_progress(login, auditor, rendered_report, outsider):
     url = reverse("governance:report-status") + f"?id={rendered_report.pk}"
 
@@ -272,3 +287,25 @@ def test_api_download_and_verify(api_client, auditor, organisation, rendered_rep
 
     queued = services.request_report(auditor, organisation, ReportKind.MODEL_INVENTORY)
     assert client.get(f"/api/v1/reports/{queued.pk}/download/").status_code == 409
+
+
+def test_assessment_report_shows_scores_and_roadmap(organisation, executive, assessor):
+    from tests.maturity.page_fixtures import AssessmentFactory, answer_all, build_questionnaire
+
+    assessment = AssessmentFactory(
+        organisation=organisation,
+        questionnaire=build_questionnaire(),
+        title="Q3 platform review",
+        created_by=assessor,
+    )
+    answer_all(assessment, level=2, user=assessor)
+    report = services.request_report(executive, organisation, ReportKind.ASSESSMENT, subject_id=assessment.pk)
+
+    report = services.generate_report(report.pk)
+
+    assert report.status == ReportStatus.SUCCEEDED, report.error
+    text, pages = pdf_text(report.file.read())
+    assert "Maturity assessment: Q3 platform review" in text
+    assert "Strategy" in text and "Governance" in text
+    assert "Improvement roadmap" in text
+    assert f"Page {pages} of {pages}" in text
