@@ -36,7 +36,7 @@ run: demo-data
 	@echo "Plumbline is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, worker and beat)"
 	@echo "Demo logins are listed above and in README.md."
 	@echo
-	DEBUG=true HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho -f config/Procfile.dev start
+	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=true HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho -f config/Procfile.dev start
 
 test: setup
 	$(BIN)/ruff check .

@@ -193,7 +193,8 @@ class CeleryWorkers:
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 command,
-                cwd=str(self.env["PLUMBLINE_BASE_DIR"]),
+                # The filesystem broker writes its pidbox "control" folder into the working directory.
+                cwd=str(self.log_dir),
                 env={**self.env, **(extra_env or {})},
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -275,7 +276,9 @@ def celery_worker_process(transactional_db, settings, tmp_path, worker_id):
         "DATABASE_URL": _database_url(connection.settings_dict),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PLUMBLINE_VAR_DIR": str(var_dir),
-        "PLUMBLINE_BASE_DIR": str(django_settings.BASE_DIR),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(django_settings.BASE_DIR), os.environ.get("PYTHONPATH")])
+        ),
         "PYTHONUNBUFFERED": "1",
     }
     saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options")}
