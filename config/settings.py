@@ -185,7 +185,8 @@ else:
     # Embedded default: a broker that is a folder, so `make run` needs no server.
     CELERY_QUEUE_DIR = VAR_DIR / "celery" / "queue"
     CELERY_PROCESSED_DIR = VAR_DIR / "celery" / "processed"
-    for folder in (CELERY_QUEUE_DIR, CELERY_PROCESSED_DIR):
+    CELERY_CONTROL_DIR = VAR_DIR / "celery" / "control"
+    for folder in (CELERY_QUEUE_DIR, CELERY_PROCESSED_DIR, CELERY_CONTROL_DIR):
         folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -193,6 +194,8 @@ else:
         "data_folder_out": str(CELERY_QUEUE_DIR),
         "processed_folder": str(CELERY_PROCESSED_DIR),
         "store_processed": False,
+        # Broadcast/control messages too, else kombu writes ./control in whatever directory a worker starts.
+        "control_folder": str(CELERY_CONTROL_DIR),
     }
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
