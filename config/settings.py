@@ -207,6 +207,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Installed into django-celery-beat's database by the scheduler at start-up.
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-reports": {"task": "governance.tasks.requeue_stalled_reports", "schedule": 300.0},
+}
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

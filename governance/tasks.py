@@ -29,3 +29,9 @@ def render_report(self, report_id: int) -> str | None:
         services.mark_failed(report_id, f"Rendering failed: {type(exc).__name__}: {exc}")
         raise
     return report.status if report else None
+
+
+@shared_task(acks_late=True)
+def requeue_stalled_reports() -> list[int]:
+    """Beat: give reports whose worker died (or whose message was lost) to a live worker."""
+    return services.requeue_stalled_reports()

@@ -2,11 +2,13 @@
 
 import hashlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from governance.audit import record_event, snapshot
@@ -133,3 +135,28 @@ def generate_report(report_id: int) -> Report | None:
     )
     logger.info("Report %s rendered: %s pages, sha256 %s", report_id, rendered.page_count, digest)
     return Report.objects.get(pk=report_id)
+
+
+# Rendering the largest report takes seconds; a report untouched for this long has lost its worker.
+STALLED_AFTER = timedelta(minutes=15)
+
+
+def requeue_stalled_reports(stalled_after: timedelta = STALLED_AFTER) -> list[int]:
+    """Enqueue again every report still queued or running long after it should have finished.
+
+    Redis redelivers a killed worker's unacknowledged task by itself; the embedded filesystem broker deletes a
+    message when a worker takes it, and an enqueue can be lost if the broker was down at commit time. Beat runs
+    this every few minutes so that no report stays stuck on any broker. Rendering is idempotent, so a duplicate
+    message costs at most one extra render.
+    """
+    cutoff = timezone.now() - stalled_after
+    stalled = list(
+        Report.objects.filter(
+            Q(status=ReportStatus.RUNNING, started_at__lt=cutoff)
+            | Q(status=ReportStatus.QUEUED, requested_at__lt=cutoff)
+        ).values_list("pk", flat=True)
+    )
+    for report_id in stalled:
+        logger.warning("Report %s stalled; enqueueing it again", report_id)
+        _enqueue(report_id)
+    return stalled

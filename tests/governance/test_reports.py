@@ -309,3 +309,17 @@ def test_assessment_report_shows_scores_and_roadmap(organisation, executive, ass
     assert "Strategy" in text and "Governance" in text
     assert "Improvement roadmap" in text
     assert f"Page {pages} of {pages}" in text
+
+
+def test_stalled_sweep_requeues_only_reports_past_the_grace_period(organisation, auditor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    fresh = services.request_report(auditor, organisation, ReportKind.MODEL_INVENTORY)
+    stuck = services.request_report(auditor, organisation, ReportKind.MODEL_INVENTORY)
+    long_ago = timezone.now() - timedelta(hours=1)
+    Report.objects.filter(pk=stuck.pk).update(status=ReportStatus.RUNNING, started_at=long_ago)
+
+    assert services.requeue_stalled_reports() == [stuck.pk]
+    assert fresh.pk not in services.requeue_stalled_reports()
