@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance.views import inventory, reports
+from governance.views import audit, inventory, monitoring, reports
 
 app_name = "governance"
 urlpatterns: list = [
@@ -18,4 +18,7 @@ urlpatterns: list = [
     path("reports/status/", reports.report_status, name="report-status"),
     path("reports/verify/", reports.report_verify, name="report-verify"),
     path("reports/<int:pk>/download/", reports.report_download, name="report-download"),
+    path("audit/", audit.audit_log, name="audit-log"),
+    path("audit/export.csv", audit.audit_export, name="audit-export"),
+    path("kpis/<int:pk>/", monitoring.kpi_detail, name="kpi-detail"),
 ]

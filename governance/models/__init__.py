@@ -13,6 +13,7 @@ from .inventory import (
     RiskTier,
     VersionStatus,
 )
+from .monitoring import KPIDefinition, KPIDirection, KPIKind, KPIMeasurement, MeasurementSource
 from .organisations import BusinessUnit, Membership, Organisation
 from .reports import Report, ReportKind, ReportStatus
 
@@ -25,7 +26,12 @@ __all__ = [
     "BusinessUnit",
     "DecisionsAboutPeople",
     "EUAIActCategory",
+    "KPIDefinition",
+    "KPIDirection",
+    "KPIKind",
+    "KPIMeasurement",
     "LifecycleStage",
+    "MeasurementSource",
     "Membership",
     "ModelVersion",
     "Organisation",

@@ -1,0 +1,64 @@
+"""Reads of the audit trail: the filters shared by the audit log page, its CSV export and the API."""
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+
+from governance.models import AuditEvent, Organisation
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    actor = django_filters.CharFilter(
+        field_name="actor_label", lookup_expr="iexact", label="Actor (username)"
+    )
+    action = django_filters.CharFilter(field_name="action", lookup_expr="iexact", label="Action")
+    object_type = django_filters.CharFilter(
+        field_name="object_type",
+        lookup_expr="iexact",
+        label="Object type",
+        help_text="e.g. governance.aimodel",
+    )
+    date_from = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    q = django_filters.CharFilter(field_name="object_repr", lookup_expr="icontains", label="Object contains")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["actor", "action", "object_type", "date_from", "date_to", "q"]
+
+
+def events_for(organisation: Organisation | int | None = None) -> QuerySet[AuditEvent]:
+    """Events newest first; the caller scopes them (one organisation, or the user's organisations)."""
+    queryset = AuditEvent.objects.order_by("-created_at", "-sequence")
+    if organisation is not None:
+        queryset = queryset.filter(organisation=organisation)
+    return queryset
+
+
+def filtered_events(data, organisation: Organisation) -> AuditEventFilter:
+    return AuditEventFilter(data, queryset=events_for(organisation))
+
+
+CSV_COLUMNS = [
+    "sequence",
+    "created_at",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "changes",
+    "request_id",
+    "prev_hash",
+    "hash",
+]

@@ -1,0 +1,228 @@
+"""KPI definitions and measurements: audited writes, bulk ingest, status derivation and breach alerts."""
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from governance.audit import diff, record_event, snapshot
+from governance.models import AIModel, KPIDefinition, KPIDirection, KPIMeasurement, MeasurementSource
+from governance.tenancy import require
+
+OK, WARNING, CRITICAL, NO_DATA = "ok", "warning", "critical", "no data"
+BREACHES = (WARNING, CRITICAL)
+EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "unit",
+    "direction",
+    "target",
+    "warning_threshold",
+    "critical_threshold",
+    "description",
+)
+MAX_POINTS = 10_000
+
+
+class BatchValidationError(ValidationError):
+    """A rejected batch: ``point_errors`` lists {"index", "field", "message"} for every bad point.
+
+    Django flattens dict messages, so the structured list rides alongside the readable ``{"points": [...]}``.
+    """
+
+    def __init__(self, point_errors: list[dict[str, Any]]):
+        self.point_errors = point_errors
+        messages = [
+            f"Point {e['index']}: {e['field']}: {e['message']}" if e["index"] is not None else e["message"]
+            for e in point_errors
+        ]
+        super().__init__({"points": messages})
+
+
+def kpi_status(kpi: KPIDefinition, latest_value: float | None) -> str:
+    """ok / warning / critical / no data for a value, judged against the KPI's thresholds and direction."""
+    if latest_value is None:
+        return NO_DATA
+    higher = kpi.direction == KPIDirection.HIGHER
+
+    def breached(threshold: float | None) -> bool:
+        if threshold is None:
+            return False
+        return latest_value <= threshold if higher else latest_value >= threshold
+
+    if breached(kpi.critical_threshold):
+        return CRITICAL
+    if breached(kpi.warning_threshold):
+        return WARNING
+    return OK
+
+
+def _validate(kpi: KPIDefinition) -> None:
+    kpi.full_clean()
+
+
+def create_kpi(*, actor, model: AIModel, **data: Any) -> KPIDefinition:
+    require(actor, model.organisation_id, "kpi.edit")
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+    kpi = KPIDefinition(model=model, **data)
+    with transaction.atomic():
+        _validate(kpi)
+        kpi.save()
+        record_event(
+            organisation=model.organisation,
+            actor=actor,
+            action="kpi.create",
+            obj=kpi,
+            changes=diff(None, snapshot(kpi)),
+        )
+    return kpi
+
+
+def update_kpi(*, actor, kpi: KPIDefinition, **data: Any) -> KPIDefinition:
+    require(actor, kpi.model.organisation_id, "kpi.edit")
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+    before = snapshot(kpi)
+    for field, value in data.items():
+        setattr(kpi, field, value)
+    with transaction.atomic():
+        _validate(kpi)
+        changes = diff(before, snapshot(kpi))
+        if changes:
+            kpi.save()
+            record_event(
+                organisation=kpi.model.organisation,
+                actor=actor,
+                action="kpi.update",
+                obj=kpi,
+                changes=changes,
+            )
+    return kpi
+
+
+def delete_kpi(*, actor, kpi: KPIDefinition) -> None:
+    require(actor, kpi.model.organisation_id, "kpi.edit")
+    with transaction.atomic():
+        record_event(
+            organisation=kpi.model.organisation,
+            actor=actor,
+            action="kpi.delete",
+            obj=kpi,
+            changes=diff(snapshot(kpi), None),
+        )
+        kpi.delete()
+
+
+def _clean_point(index: int, point: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    errors: list[dict[str, Any]] = []
+    if not isinstance(point, dict):
+        return None, [
+            {"index": index, "field": "non_field_errors", "message": "Each point must be an object."}
+        ]
+    value = point.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        errors.append({"index": index, "field": "value", "message": "A number is required."})
+        value = None
+    else:
+        try:
+            value = float(value)
+        except ValueError:
+            errors.append({"index": index, "field": "value", "message": "A number is required."})
+            value = None
+        else:
+            if not math.isfinite(value):
+                errors.append({"index": index, "field": "value", "message": "The value must be finite."})
+    measured_at = point.get("measured_at")
+    if isinstance(measured_at, datetime):
+        parsed = measured_at
+    elif isinstance(measured_at, str):
+        try:
+            parsed = parse_datetime(measured_at)
+        except ValueError:
+            parsed = None
+    else:
+        parsed = None
+    if parsed is None:
+        errors.append(
+            {"index": index, "field": "measured_at", "message": "An ISO 8601 date-time is required."}
+        )
+    elif timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, UTC)
+    if parsed is not None and parsed > timezone.now() + timedelta(minutes=5):
+        errors.append({"index": index, "field": "measured_at", "message": "The time is in the future."})
+    source = point.get("source", MeasurementSource.API)
+    if source not in MeasurementSource.values:
+        errors.append(
+            {
+                "index": index,
+                "field": "source",
+                "message": f"Must be one of: {', '.join(MeasurementSource.values)}.",
+            }
+        )
+    if errors:
+        return None, errors
+    return {"value": value, "measured_at": parsed, "source": source}, []
+
+
+def latest_value(kpi: KPIDefinition) -> float | None:
+    return kpi.measurements.order_by("-measured_at", "-pk").values_list("value", flat=True).first()
+
+
+def record_measurements(*, actor, kpi: KPIDefinition, points: list[dict]) -> list[KPIMeasurement]:
+    """Store many measurements at once, or none: the first bad point rejects the whole batch.
+
+    When the newest value moves the KPI into a (new) breach status, the model owner is emailed once.
+    """
+    require(actor, kpi.model.organisation_id, "kpi.measure")
+    if not isinstance(points, list) or not points:
+        raise BatchValidationError(
+            [{"index": None, "field": "points", "message": "Give at least one point."}]
+        )
+    if len(points) > MAX_POINTS:
+        raise BatchValidationError(
+            [{"index": None, "field": "points", "message": f"At most {MAX_POINTS} points per batch."}]
+        )
+    cleaned, errors = [], []
+    for index, point in enumerate(points):
+        clean, point_errors = _clean_point(index, point)
+        errors.extend(point_errors)
+        if clean:
+            cleaned.append(clean)
+    if errors:
+        raise BatchValidationError(errors)
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        previous_status = kpi_status(kpi, latest_value(kpi))
+        created = KPIMeasurement.objects.bulk_create(
+            [KPIMeasurement(kpi=kpi, recorded_by=actor_user, **clean) for clean in cleaned]
+        )
+        new_status = kpi_status(kpi, latest_value(kpi))
+        if new_status in BREACHES and new_status != previous_status:
+            transaction.on_commit(lambda: _notify_breach(kpi, new_status))
+    return created
+
+
+def _notify_breach(kpi: KPIDefinition, status: str) -> None:
+    owner = kpi.model.owner
+    if owner is None or not owner.email:
+        return
+    value = latest_value(kpi)
+    send_mail(
+        subject=f"[Plumbline] {kpi.model.name}: KPI '{kpi.name}' is {status}",
+        message=(
+            f"The latest value of '{kpi.name}' for model {kpi.model.name} is {value:g}{kpi.unit and ' ' + kpi.unit}.\n"
+            f"Warning threshold: {kpi.warning_threshold}; critical threshold: {kpi.critical_threshold}; "
+            f"target: {kpi.target}.\n"
+        ),
+        from_email=None,
+        recipient_list=[owner.email],
+        fail_silently=True,
+    )
