@@ -238,6 +238,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RiskTierEnum": "governance.models.inventory.RiskTier",
         "LifecycleStageEnum": "governance.models.inventory.LifecycleStage",
+        "KPIKindEnum": "governance.models.monitoring.KPIKind",
+        "ReportKindEnum": "governance.models.reports.ReportKind",
+        "ApprovalKindEnum": "governance.models.inventory.ApprovalKind",
     },
 }
 

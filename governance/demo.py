@@ -11,7 +11,8 @@ from django.utils import timezone
 from governance.models import AIModel, BusinessUnit, LifecycleStage, Organisation
 from governance.services import inventory as services
 
-UNITS = ("Retail Banking", "Corporate & Investment Banking", "Group Risk", "Operations")
+UNITS = ("Retail Banking", "Corporate & Investment Banking")
+# Models of group functions ("Group Risk", "Operations" below) belong to no unit but to the whole organisation.
 
 # name, unit, purpose, model type, EU AI Act, materiality, complexity, personal data, decisions, vendor,
 # target stage, versions (oldest first; the last one is promoted when the model reaches production),
@@ -204,7 +205,7 @@ def seed_inventory_demo(organisation: Organisation, users: dict) -> None:
             organisation,
             name=spec["name"],
             purpose=spec["purpose"],
-            business_unit=units[spec["unit"]],
+            business_unit=units.get(spec["unit"]),
             owner=owner,
             model_type=spec["model_type"],
             eu_ai_act_category=spec["eu"],

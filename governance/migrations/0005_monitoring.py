@@ -6,51 +6,104 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0004_reports'),
+        ("governance", "0004_reports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KPIDefinition',
+            name="KPIDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('business', 'Business'), ('technical', 'Technical')], default='technical', max_length=20)),
-                ('unit', models.CharField(blank=True, max_length=40)),
-                ('direction', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better')], default='higher', max_length=10)),
-                ('target', models.FloatField(blank=True, null=True)),
-                ('warning_threshold', models.FloatField(blank=True, null=True)),
-                ('critical_threshold', models.FloatField(blank=True, null=True)),
-                ('description', models.TextField(blank=True)),
-                ('model', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kpis', to='governance.aimodel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("business", "Business"), ("technical", "Technical")],
+                        default="technical",
+                        max_length=20,
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=40)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("higher", "Higher is better"), ("lower", "Lower is better")],
+                        default="higher",
+                        max_length=10,
+                    ),
+                ),
+                ("target", models.FloatField(blank=True, null=True)),
+                ("warning_threshold", models.FloatField(blank=True, null=True)),
+                ("critical_threshold", models.FloatField(blank=True, null=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kpis",
+                        to="governance.aimodel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['model_id', 'name'],
+                "ordering": ["model_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='KPIMeasurement',
+            name="KPIMeasurement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measured_at', models.DateTimeField()),
-                ('value', models.FloatField()),
-                ('source', models.CharField(choices=[('api', 'API'), ('pipeline', 'Pipeline'), ('manual', 'Manual')], default='manual', max_length=20)),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measurements', to='governance.kpidefinition')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("measured_at", models.DateTimeField()),
+                ("value", models.FloatField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("api", "API"), ("pipeline", "Pipeline"), ("manual", "Manual")],
+                        default="manual",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measurements",
+                        to="governance.kpidefinition",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-measured_at', '-pk'],
+                "ordering": ["-measured_at", "-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='kpidefinition',
-            constraint=models.UniqueConstraint(fields=('model', 'name'), name='unique_kpi_name_per_model'),
+            model_name="kpidefinition",
+            constraint=models.UniqueConstraint(fields=("model", "name"), name="unique_kpi_name_per_model"),
         ),
         migrations.AddIndex(
-            model_name='kpimeasurement',
-            index=models.Index(fields=['kpi', '-measured_at'], name='kpi_measured_at_idx'),
+            model_name="kpimeasurement",
+            index=models.Index(fields=["kpi", "-measured_at"], name="kpi_measured_at_idx"),
         ),
     ]

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from governance.demo import seed_inventory_demo
+from governance.demo_monitoring import seed_monitoring_demo
 from governance.models import BusinessUnit, Membership, Organisation
 from governance.roles import Role
 from maturity.demo import seed_maturity_demo
@@ -63,6 +64,7 @@ class Command(BaseCommand):
 
         seed_maturity_demo(organisation, units, users)
         seed_inventory_demo(organisation, users)
+        seed_monitoring_demo(organisation, users)
 
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {organisation.name}"))
         self.stdout.write(f"Log in with any of these (password for all: {DEMO_PASSWORD}):")
