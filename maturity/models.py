@@ -156,3 +156,55 @@ class Answer(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.not_applicable or self.level is not None
+
+
+class ScheduleFrequency(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    HALF_YEARLY = "half-yearly", "Half-yearly"
+    YEARLY = "yearly", "Yearly"
+
+
+class ReassessmentSchedule(models.Model):
+    """A recurring reassessment of an organisation (or one business unit), run by Celery beat."""
+
+    organisation = models.ForeignKey(
+        "governance.Organisation", on_delete=models.CASCADE, related_name="reassessment_schedules"
+    )
+    business_unit = models.ForeignKey(
+        "governance.BusinessUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    frequency = models.CharField(
+        max_length=12, choices=ScheduleFrequency.choices, default=ScheduleFrequency.QUARTERLY
+    )
+    next_run_on = models.DateField(null=True, blank=True)
+    # Period key of the last run ("2026-11", "2026-Q4", "2026-H2", "2026"): guards against double runs.
+    last_run_period = models.CharField(max_length=10, blank=True)
+    last_assessment = models.ForeignKey(
+        Assessment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "business_unit__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "business_unit"], name="unique_schedule_per_unit"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(business_unit__isnull=True),
+                name="unique_schedule_per_org",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.business_unit or self.organisation
+        return f"{scope}: {self.get_frequency_display().lower()} reassessment"

@@ -313,6 +313,21 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
                     ]
                 }
             )
+        unconfirmed = list(
+            Answer.objects.filter(assessment=locked, needs_confirmation=True)
+            .order_by("question__factor__order", "question__order")
+            .values_list("question__key", flat=True)
+        )
+        if unconfirmed:
+            shown = ", ".join(unconfirmed[:10]) + (" …" if len(unconfirmed) > 10 else "")
+            raise ValidationError(
+                {
+                    "answers": [
+                        f"{len(unconfirmed)} answer{'s' if len(unconfirmed) != 1 else ''} prefilled from the last "
+                        f"approved assessment still need{'' if len(unconfirmed) != 1 else 's'} to be confirmed: {shown}."
+                    ]
+                }
+            )
         before = snapshot(locked)
         _take_snapshot(locked)
         locked.status = AssessmentStatus.SUBMITTED
@@ -425,3 +440,214 @@ def set_organisation_targets(
     return dict(
         MaturityTarget.objects.filter(organisation=organisation).values_list("factor_key", "target_level")
     )
+
+
+# --- Scheduled reassessments -------------------------------------------------------------------------------
+
+SCHEDULE_MONTHS = {
+    "monthly": "*",
+    "quarterly": "1,4,7,10",
+    "half-yearly": "1,7",
+    "yearly": "1",
+}
+REASSESSMENT_TASK = "maturity.tasks.run_reassessment"
+
+
+def period_key(frequency: str, day) -> str:
+    """The reporting period a date falls in for a frequency: "2026-11", "2026-Q4", "2026-H2" or "2026"."""
+    if frequency == "monthly":
+        return f"{day.year}-{day.month:02d}"
+    if frequency == "quarterly":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if frequency == "half-yearly":
+        return f"{day.year}-H{(day.month - 1) // 6 + 1}"
+    return str(day.year)
+
+
+def _next_run_on(frequency: str, day):
+    months = (
+        [int(m) for m in SCHEDULE_MONTHS[frequency].split(",")]
+        if frequency != "monthly"
+        else list(range(1, 13))
+    )
+    for year in (day.year, day.year + 1):
+        for month in months:
+            candidate = day.replace(year=year, month=month, day=1)
+            if candidate > day:
+                return candidate
+    return None
+
+
+def save_schedule(
+    *, actor, organisation: Organisation, business_unit: BusinessUnit | None, frequency: str, active: bool
+):
+    """Create or update the reassessment schedule of an organisation (or unit) and its Celery beat task."""
+    import json
+
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    from maturity.models import ReassessmentSchedule, ScheduleFrequency
+
+    require(actor, organisation, "schedule.manage")
+    errors: dict[str, list[str]] = {}
+    if frequency not in ScheduleFrequency.values:
+        errors["frequency"] = ["Choose monthly, quarterly, half-yearly or yearly."]
+    if business_unit is not None and business_unit.organisation_id != organisation.pk:
+        errors["business_unit"] = ["This business unit belongs to another organisation."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        schedule = (
+            ReassessmentSchedule.objects.select_for_update(of=("self",))
+            .filter(organisation=organisation, business_unit=business_unit)
+            .first()
+        )
+        before = snapshot(schedule) if schedule else None
+        if schedule is None:
+            schedule = ReassessmentSchedule(
+                organisation=organisation, business_unit=business_unit, created_by=actor
+            )
+        schedule.frequency = frequency
+        schedule.active = bool(active)
+        schedule.next_run_on = _next_run_on(frequency, timezone.localdate()) if active else None
+        schedule.save()
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            minute="0",
+            hour="6",
+            day_of_month="1",
+            month_of_year=SCHEDULE_MONTHS[frequency],
+            day_of_week="*",
+            timezone=str(timezone.get_default_timezone()),
+        )
+        name = f"maturity-reassessment-{schedule.pk}"
+        task = (
+            schedule.periodic_task
+            or PeriodicTask.objects.filter(name=name).first()
+            or PeriodicTask(name=name)
+        )
+        task.task = REASSESSMENT_TASK
+        task.crontab = crontab
+        task.interval = None
+        task.kwargs = json.dumps({"schedule_id": schedule.pk})
+        task.enabled = schedule.active
+        task.save()
+        if schedule.periodic_task_id != task.pk:
+            schedule.periodic_task = task
+            schedule.save(update_fields=["periodic_task"])
+        record_event(
+            organisation=organisation,
+            actor=actor,
+            action="schedule.create" if before is None else "schedule.update",
+            obj=schedule,
+            changes=diff(before, snapshot(schedule)),
+        )
+    return schedule
+
+
+def run_reassessment(schedule, today=None) -> Assessment | None:
+    """Open this period's draft reassessment, prefilled from the last approved one; None if already run.
+
+    Idempotent per period: the schedule row is locked and its last_run_period checked, so two firings in the
+    same period create one draft and one email per assessor.
+    """
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    from governance.models import Membership
+    from governance.roles import ASSESSOR
+    from maturity.models import ReassessmentSchedule
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = (
+            ReassessmentSchedule.objects.select_for_update(of=("self",))
+            .select_related("organisation", "business_unit")
+            .get(pk=schedule.pk)
+        )
+        period = period_key(locked.frequency, today)
+        if not locked.active or locked.last_run_period == period:
+            return None
+        questionnaire = selectors.current_questionnaire()
+        if questionnaire is None:
+            return None
+        organisation = locked.organisation
+        saved = dict(
+            MaturityTarget.objects.filter(organisation=organisation).values_list("factor_key", "target_level")
+        )
+        factor_keys = list(questionnaire.factors.order_by("order").values_list("key", flat=True))
+        scope = locked.business_unit.name if locked.business_unit else organisation.name
+        assessment = Assessment.objects.create(
+            organisation=organisation,
+            business_unit=locked.business_unit,
+            questionnaire=questionnaire,
+            title=f"{scope} reassessment {period}"[:200],
+            targets={key: float(saved.get(key, DEFAULT_TARGET)) for key in factor_keys},
+            created_by=locked.created_by,
+        )
+        previous = (
+            Assessment.objects.filter(
+                organisation=organisation,
+                business_unit=locked.business_unit,
+                status=AssessmentStatus.APPROVED,
+            )
+            .order_by("-approved_at")
+            .first()
+        )
+        if previous is not None:
+            questions = {q.key: q for q in Question.objects.filter(factor__questionnaire=questionnaire)}
+            Answer.objects.bulk_create(
+                [
+                    Answer(
+                        assessment=assessment,
+                        question=questions[old.question.key],
+                        level=old.level,
+                        not_applicable=old.not_applicable,
+                        not_applicable_reason=old.not_applicable_reason,
+                        comment=old.comment,
+                        evidence_links=old.evidence_links,
+                        needs_confirmation=True,
+                    )
+                    for old in previous.answers.select_related("question")
+                    if old.question.key in questions
+                ]
+            )
+        before = snapshot(locked)
+        locked.last_run_period = period
+        locked.last_assessment = assessment
+        locked.next_run_on = _next_run_on(locked.frequency, today)
+        locked.save()
+        record_event(
+            organisation=organisation,
+            actor=None,
+            action="assessment.create",
+            obj=assessment,
+            changes=diff(None, snapshot(assessment)),
+        )
+        record_event(
+            organisation=organisation,
+            actor=None,
+            action="schedule.run",
+            obj=locked,
+            changes=diff(before, snapshot(locked)),
+        )
+        link = settings.SITE_URL.rstrip("/") + reverse("maturity:assessment-detail", args=[assessment.pk])
+        recipients = list(
+            Membership.objects.filter(organisation=organisation, role=ASSESSOR)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+
+        def notify() -> None:
+            for email in recipients:
+                send_mail(
+                    f"Reassessment due: {assessment.title}",
+                    f"A new maturity reassessment has been opened for {scope}.\n"
+                    f"Answers from the last approved assessment are prefilled: confirm or change each one.\n\n{link}\n",
+                    None,
+                    [email],
+                )
+
+        transaction.on_commit(notify)
+    schedule.last_run_period = period
+    return assessment

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from governance.models import (
@@ -19,7 +19,9 @@ from governance.models import (
     Organisation,
     RiskTier,
 )
+from governance.models.monitoring import KPIDefinition, KPIMeasurement
 from governance.services.inventory import CSV_COLUMNS
+from governance.services.monitoring import kpi_status
 from governance.tenancy import organisation_ids_of
 
 
@@ -117,3 +119,12 @@ def models_csv(models: Iterable[AIModel]) -> str:
     for model in models:
         writer.writerow([*(_cell(model, c) for c in CSV_COLUMNS), model.risk_tier])
     return buffer.getvalue()
+
+
+def kpis_of(model: AIModel) -> list[KPIDefinition]:
+    """The model's KPIs, each with its ``latest`` value and derived ``status``, in one query."""
+    latest = KPIMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_at").values("value")[:1]
+    kpis = list(model.kpis.annotate(latest=Subquery(latest)))
+    for kpi in kpis:
+        kpi.status = kpi_status(kpi, kpi.latest)
+    return kpis

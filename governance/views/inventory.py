@@ -105,6 +105,7 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
             "developers": list(model.developers.order_by("username")),
             "versions": versions,
             "approvals": list(selectors.approvals_of(model)),
+            "kpis": selectors.kpis_of(model),
             "stage_form": stage_form or StageChangeForm(),
             "promotion_form": promotion_form or PromotionForm(versions=promotable),
             "has_promotable": any(v.status == VersionStatus.CANDIDATE for v in versions),

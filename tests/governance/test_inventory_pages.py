@@ -16,12 +16,13 @@ from governance.models import (
     ModelVersion,
     RiskTier,
 )
+from governance.models.monitoring import KPIDefinition, KPIMeasurement
 from governance.roles import Role
 from governance.services import inventory as services
 from tests.factories import BusinessUnitFactory
 
 LIST_QUERIES = 7
-DETAIL_QUERIES = 8
+DETAIL_QUERIES = 9  # +1: the KPI table (latest value by subquery)
 
 
 def _bulk_models(organisation, owner, count, **extra):
@@ -83,11 +84,21 @@ def test_detail_query_bound_holds_at_any_size(
             for _ in range(count)
         ]
     )
+    kpis = KPIDefinition.objects.bulk_create(
+        [
+            KPIDefinition(model=ai_model, name=f"KPI {i}", target=0.8, warning_threshold=0.7)
+            for i in range(count // 10)
+        ]
+    )
+    KPIMeasurement.objects.bulk_create(
+        [KPIMeasurement(kpi=kpi, measured_at=timezone.now(), value=0.65) for kpi in kpis]
+    )
     client = login(model_owner)
     with django_assert_max_num_queries(DETAIL_QUERIES):
         response = client.get(reverse("governance:model-detail", args=[ai_model.pk]))
     assert response.status_code == 200
     assert "Retail credit scorecard" in response.content.decode()
+    assert response.content.decode().count('class="badge warning"') == count // 10
 
 
 def test_list_filters_by_stage_tier_unit_owner_search_and_overdue(
