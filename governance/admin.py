@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from governance.models import AuditEvent, BusinessUnit, Membership, Organisation
+from governance.models import (
+    AuditEvent,
+    BusinessUnit,
+    KPIDefinition,
+    KPIMeasurement,
+    Membership,
+    Organisation,
+    Report,
+)
 
 
 class BusinessUnitInline(admin.TabularInline):
@@ -100,3 +108,32 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
     list_filter = ("organisation", "kind", "status")
     search_fields = ("model__name", "justification", "decision_comment")
     list_select_related = ("model", "version", "requested_by", "decided_by")
+
+
+@admin.register(KPIDefinition)
+class KPIDefinitionAdmin(admin.ModelAdmin):
+    list_display = ("name", "model", "kind", "direction", "target", "warning_threshold", "critical_threshold")
+    list_filter = ("kind", "direction", "model__organisation")
+    search_fields = ("name", "model__name")
+    list_select_related = ("model",)
+
+
+@admin.register(KPIMeasurement)
+class KPIMeasurementAdmin(admin.ModelAdmin):
+    list_display = ("kpi", "measured_at", "value", "source", "recorded_by")
+    list_filter = ("source",)
+    list_select_related = ("kpi", "kpi__model", "recorded_by")
+    raw_id_fields = ("kpi",)
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Reports are issued documents: the admin shows them but never edits their file or hash."""
+
+    list_display = ("title", "organisation", "kind", "status", "requested_by", "requested_at", "sha256")
+    list_filter = ("organisation", "kind", "status")
+    list_select_related = ("organisation", "requested_by")
+    readonly_fields = [f.name for f in Report._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
