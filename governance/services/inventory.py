@@ -283,22 +283,9 @@ def request_stage_change(
                 raise ValidationError({"justification": ["Explain why the model is ready for this stage."]})
             if _pending(locked, kind=ApprovalKind.STAGE_CHANGE):
                 raise ConflictError("A stage change for this model is already waiting for a decision.")
-            request = ApprovalRequest.objects.create(
-                organisation=locked.organisation,
-                model=locked,
-                kind=ApprovalKind.STAGE_CHANGE,
-                requested_stage=stage,
-                justification=justification.strip(),
-                requested_by=actor,
+            return _open_request(
+                actor, locked, ApprovalKind.STAGE_CHANGE, justification, requested_stage=stage
             )
-            record_event(
-                organisation=locked.organisation,
-                actor=actor,
-                action="approval.request",
-                obj=request,
-                changes=diff(None, snapshot(request)),
-            )
-            return request
         before = locked.lifecycle_stage
         locked.lifecycle_stage = stage
         locked.save(update_fields=["lifecycle_stage", "updated_at"])
@@ -311,6 +298,26 @@ def request_stage_change(
         )
         model.lifecycle_stage = stage
     return None
+
+
+def _open_request(actor, model: AIModel, kind: str, justification: str, **target) -> ApprovalRequest:
+    """Create a pending approval request and its audit event (inside the caller's transaction)."""
+    request = ApprovalRequest.objects.create(
+        organisation=model.organisation,
+        model=model,
+        kind=kind,
+        justification=justification.strip(),
+        requested_by=actor,
+        **target,
+    )
+    record_event(
+        organisation=model.organisation,
+        actor=actor,
+        action="approval.request",
+        obj=request,
+        changes=diff(None, snapshot(request)),
+    )
+    return request
 
 
 def request_promotion(actor, version: ModelVersion, justification: str = "") -> ApprovalRequest:
@@ -327,22 +334,7 @@ def request_promotion(actor, version: ModelVersion, justification: str = "") -> 
         AIModel.objects.select_for_update().filter(pk=model.pk).first()
         if _pending(model, kind=ApprovalKind.PROMOTE_VERSION):
             raise ConflictError("A promotion for this model is already waiting for a decision.")
-        request = ApprovalRequest.objects.create(
-            organisation=model.organisation,
-            model=model,
-            kind=ApprovalKind.PROMOTE_VERSION,
-            version=version,
-            justification=justification.strip(),
-            requested_by=actor,
-        )
-        record_event(
-            organisation=model.organisation,
-            actor=actor,
-            action="approval.request",
-            obj=request,
-            changes=diff(None, snapshot(request)),
-        )
-    return request
+        return _open_request(actor, model, ApprovalKind.PROMOTE_VERSION, justification, version=version)
 
 
 def _apply(actor, request: ApprovalRequest) -> None:
