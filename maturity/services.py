@@ -286,6 +286,11 @@ def _take_snapshot(assessment: Assessment) -> scoring.AssessmentResult:
     return result
 
 
+def _abbreviated(keys: list[str], limit: int = 10) -> str:
+    """The first ``limit`` question keys for an error message, with an ellipsis if there are more."""
+    return ", ".join(keys[:limit]) + (" …" if len(keys) > limit else "")
+
+
 def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
     """Draft → submitted; every question must be answered or marked N/A. Stores the score snapshot."""
     require(actor, assessment.organisation_id, "assessment.submit")
@@ -304,7 +309,7 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
             .values_list("key", flat=True)
         )
         if missing:
-            shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+            shown = _abbreviated(missing)
             raise ValidationError(
                 {
                     "answers": [
@@ -319,7 +324,7 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
             .values_list("question__key", flat=True)
         )
         if unconfirmed:
-            shown = ", ".join(unconfirmed[:10]) + (" …" if len(unconfirmed) > 10 else "")
+            shown = _abbreviated(unconfirmed)
             raise ValidationError(
                 {
                     "answers": [
