@@ -1,6 +1,8 @@
 """Governance models, one module per concept; import them from here."""
 
 from .audit import AuditEvent
+from .compliance import ComplianceRecord, ComplianceStatus, Framework, Requirement
+from .incidents import Incident, IncidentSeverity, IncidentStatus
 from .inventory import (
     AIModel,
     ApprovalKind,
@@ -15,7 +17,8 @@ from .inventory import (
 )
 from .monitoring import KPIDefinition, KPIDirection, KPIKind, KPIMeasurement, MeasurementSource
 from .organisations import BusinessUnit, Membership, Organisation
-from .reports import Report, ReportKind, ReportStatus
+from .reports import ReminderDigest, Report, ReportKind, ReportSchedule, ReportStatus, ScheduleFrequency
+from .risks import Risk, RiskCategory, RiskStatus
 
 __all__ = [
     "AIModel",
@@ -24,8 +27,14 @@ __all__ = [
     "ApprovalStatus",
     "AuditEvent",
     "BusinessUnit",
+    "ComplianceRecord",
+    "ComplianceStatus",
     "DecisionsAboutPeople",
     "EUAIActCategory",
+    "Framework",
+    "Incident",
+    "IncidentSeverity",
+    "IncidentStatus",
     "KPIDefinition",
     "KPIDirection",
     "KPIKind",
@@ -35,9 +44,16 @@ __all__ = [
     "Membership",
     "ModelVersion",
     "Organisation",
+    "ReminderDigest",
     "Report",
     "ReportKind",
+    "ReportSchedule",
     "ReportStatus",
+    "Requirement",
+    "Risk",
+    "RiskCategory",
+    "RiskStatus",
     "RiskTier",
+    "ScheduleFrequency",
     "VersionStatus",
 ]

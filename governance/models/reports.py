@@ -42,6 +42,11 @@ class Report(models.Model):
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
     error = models.TextField(blank=True)
+    # Set when a schedule generated the report; the worker then emails it and stamps emailed_at (once).
+    schedule = models.ForeignKey(
+        "governance.ReportSchedule", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -56,3 +61,68 @@ class Report(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {ReportStatus.SUCCEEDED, ReportStatus.FAILED}
+
+
+class ScheduleFrequency(models.TextChoices):
+    WEEKLY = "weekly", "Weekly (Mondays)"
+    MONTHLY = "monthly", "Monthly (1st)"
+    QUARTERLY = "quarterly", "Quarterly"
+    YEARLY = "yearly", "Yearly"
+
+
+class ReportSchedule(models.Model):
+    """A report generated on a schedule by Celery beat and emailed to its recipients (e.g. auditors)."""
+
+    organisation = models.ForeignKey(
+        "governance.Organisation", on_delete=models.CASCADE, related_name="report_schedules"
+    )
+    kind = models.CharField(max_length=30, choices=ReportKind.choices)
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    frequency = models.CharField(
+        max_length=12, choices=ScheduleFrequency.choices, default=ScheduleFrequency.MONTHLY
+    )
+    # Addresses, one per entry; they need not be members (external auditors).
+    recipients = models.JSONField(default=list)
+    attach_pdf = models.BooleanField(
+        default=True, help_text="Attach the PDF; otherwise the email links to it."
+    )
+    active = models.BooleanField(default=True)
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Period key of the last run ("2026-W48", "2026-11", "2026-Q4", "2026"): guards against double runs.
+    last_run_period = models.CharField(max_length=10, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "kind", "pk"]
+        indexes = [models.Index(fields=["organisation", "active"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} report, {self.get_frequency_display().lower()}"
+
+
+class ReminderDigest(models.Model):
+    """The one reminder email a user gets on a day; its uniqueness is what stops a second run re-sending it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_digests"
+    )
+    digest_date = models.DateField()
+    item_count = models.PositiveIntegerField(default=0)
+    # What was listed, for support questions ("why did I get this?"): [{"kind", "organisation", "title", "url", "due"}].
+    items = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-digest_date", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest_date"], name="one_digest_per_user_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminders for {self.user} on {self.digest_date}"
