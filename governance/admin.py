@@ -3,11 +3,18 @@ from django.contrib import admin
 from governance.models import (
     AuditEvent,
     BusinessUnit,
+    ComplianceRecord,
+    Framework,
+    Incident,
     KPIDefinition,
     KPIMeasurement,
     Membership,
     Organisation,
+    ReminderDigest,
     Report,
+    ReportSchedule,
+    Requirement,
+    Risk,
 )
 
 
@@ -134,6 +141,89 @@ class ReportAdmin(admin.ModelAdmin):
     list_filter = ("organisation", "kind", "status")
     list_select_related = ("organisation", "requested_by")
     readonly_fields = [f.name for f in Report._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Risk)
+class RiskAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "model",
+        "category",
+        "inherent_score",
+        "residual_score",
+        "status",
+        "owner",
+        "due_date",
+    )
+    list_filter = ("organisation", "category", "status")
+    search_fields = ("title", "description", "model__name")
+    list_select_related = ("model", "owner")
+    raw_id_fields = ("model", "owner")
+
+
+class RequirementInline(admin.TabularInline):
+    model = Requirement
+    extra = 0
+    fields = ("ref", "section", "title", "applies_to")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Framework)
+class FrameworkAdmin(admin.ModelAdmin):
+    """Catalogues come from versioned data files (`load_frameworks`); the admin only shows them."""
+
+    list_display = ("name", "key", "version", "is_current", "loaded_at")
+    readonly_fields = [f.name for f in Framework._meta.fields]
+    inlines = [RequirementInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Requirement)
+class RequirementAdmin(admin.ModelAdmin):
+    list_display = ("ref", "title", "framework", "section")
+    list_filter = ("framework",)
+    search_fields = ("ref", "title", "description")
+    readonly_fields = [f.name for f in Requirement._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ComplianceRecord)
+class ComplianceRecordAdmin(admin.ModelAdmin):
+    list_display = ("model", "requirement", "status", "reviewer", "reviewed_at", "next_review_due")
+    list_filter = ("organisation", "status", "requirement__framework")
+    search_fields = ("model__name", "requirement__ref", "notes")
+    list_select_related = ("model", "requirement", "reviewer")
+    raw_id_fields = ("model", "requirement", "reviewer")
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ("title", "model", "severity", "status", "occurred_at", "financial_loss")
+    list_filter = ("organisation", "severity", "status")
+    search_fields = ("title", "description", "model__name")
+    list_select_related = ("model",)
+    raw_id_fields = ("model", "reported_by")
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    list_display = ("organisation", "kind", "frequency", "active", "last_run_period")
+    list_filter = ("organisation", "kind", "frequency", "active")
+
+
+@admin.register(ReminderDigest)
+class ReminderDigestAdmin(admin.ModelAdmin):
+    list_display = ("user", "digest_date", "item_count", "sent_at")
+    list_filter = ("digest_date",)
+    readonly_fields = [f.name for f in ReminderDigest._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False
