@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 import plotly
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -147,6 +148,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Largest compliance evidence file accepted (bytes); types are fixed in governance/services/compliance.py.
+COMPLIANCE_EVIDENCE_MAX_BYTES = int(os.environ.get("COMPLIANCE_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 
 # --- Security (secure by default outside DEBUG; `check --deploy` passes) ----------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -171,7 +174,11 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Plumbline <plumbline@localhost>")
+# Where the file-based email backend writes (tests read mail sent by worker processes from here).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Scheduled report emails attach PDFs up to this size and link larger ones (mail servers reject big messages).
+REPORT_EMAIL_MAX_ATTACHMENT_BYTES = int(os.environ.get("REPORT_EMAIL_MAX_ATTACHMENT_BYTES", str(10 << 20)))
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -210,6 +217,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Installed into django-celery-beat's database by the scheduler at start-up.
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-reports": {"task": "governance.tasks.requeue_stalled_reports", "schedule": 300.0},
+    # One digest per person per day: reviews and risks due within 14 days, KPI breaches, pending approvals.
+    "send-reminder-digests": {
+        "task": "governance.tasks.send_reminder_digests",
+        "schedule": crontab(minute="0", hour="7"),
+    },
 }
 
 # --- REST framework -------------------------------------------------------------------------
@@ -241,6 +253,8 @@ SPECTACULAR_SETTINGS = {
         "KPIKindEnum": "governance.models.monitoring.KPIKind",
         "ReportKindEnum": "governance.models.reports.ReportKind",
         "ApprovalKindEnum": "governance.models.inventory.ApprovalKind",
+        "ReassessmentFrequencyEnum": "maturity.models.ScheduleFrequency",
+        "ReportScheduleFrequencyEnum": "governance.models.reports.ScheduleFrequency",
     },
 }
 

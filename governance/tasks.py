@@ -34,4 +34,67 @@ def render_report(self, report_id: int) -> str | None:
 @shared_task(acks_late=True)
 def requeue_stalled_reports() -> list[int]:
     """Beat: give reports whose worker died (or whose message was lost) to a live worker."""
+    from governance.services import report_schedules
+
+    # A scheduled report whose email task was lost is emailed now (the email itself is sent once only).
+    for report_id in report_schedules.unsent_scheduled_reports():
+        email_scheduled_report.delay(report_id)
     return services.requeue_stalled_reports()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=4,
+)
+def send_reminder_digests(self, day: str | None = None) -> int:
+    """Beat, daily: each person's reminder digest, once per day however often this runs."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from governance.services import reminders
+
+    today = date.fromisoformat(day) if day else timezone.localdate()
+    sent = reminders.send_daily_digests(today)
+    if reminders.unsent_digest_count(today) and self.request.retries < self.max_retries:
+        # Some emails failed (mail server down): retry that day's unsent digests later.
+        raise self.retry(kwargs={"day": today.isoformat()}, countdown=300 * (self.request.retries + 1))
+    return sent
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def run_report_schedule(schedule_id: int) -> int | None:
+    """Beat: request this period's report of a schedule (once per period). Returns the report's id."""
+    from governance.models import ReportSchedule
+    from governance.services import report_schedules
+
+    schedule = ReportSchedule.objects.filter(pk=schedule_id).first()
+    if schedule is None:
+        return None
+    report = report_schedules.run_report_schedule(schedule)
+    return report.pk if report else None
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def email_scheduled_report(report_id: int) -> bool:
+    """Email a finished scheduled report to its recipients (or its failure to its creator), once."""
+    from governance.services import report_schedules
+
+    return report_schedules.email_scheduled_report(report_id)

@@ -1,6 +1,6 @@
 """Maturity REST API: translates HTTP to ``maturity.services`` / ``maturity.selectors`` and back."""
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from governance.api.permissions import OrganisationScopedMixin
 from maturity import selectors, services
-from maturity.models import Answer, Assessment, Factor, Question, Questionnaire
+from maturity.models import Answer, Assessment, Factor, Question, Questionnaire, ReassessmentSchedule
 from maturity.serializers import (
     AnswerInputSerializer,
     AnswerSerializer,
@@ -20,8 +20,12 @@ from maturity.serializers import (
     AssessmentSerializer,
     AssessmentTargetsSerializer,
     QuestionnaireSerializer,
+    ReassessmentScheduleSerializer,
     ReturnSerializer,
     SavedAnswersSerializer,
+    ScheduleChangeSerializer,
+    ScheduleInputSerializer,
+    ScheduleRunSerializer,
 )
 
 ERROR_RESPONSES = {
@@ -178,3 +182,82 @@ class AssessmentViewSet(
     def scores(self, request: Request, pk=None) -> Response:
         assessment = self.get_object()
         return Response(AssessmentResultSerializer(selectors.assessment_result(assessment)).data)
+
+
+class ReassessmentScheduleViewSet(
+    OrganisationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Reassessment schedules of your organisations (one organisation-wide, one per business unit at most)."""
+
+    serializer_class = ReassessmentScheduleSerializer
+    # The organisation-wide schedule (no unit) first on every database.
+    queryset = ReassessmentSchedule.objects.select_related("created_by").order_by(
+        "organisation", F("business_unit__name").asc(nulls_first=True), "pk"
+    )
+    filterset_fields = ["organisation", "business_unit", "frequency", "active"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def _respond(self, schedule: ReassessmentSchedule, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=schedule.pk)
+        return Response(ReassessmentScheduleSerializer(fresh).data, status=code)
+
+    @extend_schema(
+        request=ScheduleInputSerializer,
+        responses={
+            201: ReassessmentScheduleSerializer,
+            200: ReassessmentScheduleSerializer,
+            **ERROR_RESPONSES,
+        },
+        description="Create the schedule of a scope, or replace its frequency and state if it has one "
+        "(201 when created, 200 when updated). Administrators only.",
+    )
+    def create(self, request: Request) -> Response:
+        serializer = ScheduleInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        organisation, business_unit = data["organisation"], data.get("business_unit")
+        existed = ReassessmentSchedule.objects.filter(
+            organisation=organisation, business_unit=business_unit
+        ).exists()
+        schedule = services.save_schedule(
+            actor=request.user,
+            organisation=organisation,
+            business_unit=business_unit,
+            frequency=data["frequency"],
+            active=data["active"],
+        )
+        return self._respond(schedule, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ScheduleChangeSerializer,
+        responses={200: ReassessmentScheduleSerializer, **ERROR_RESPONSES},
+        description="Change the frequency or pause/resume (active) a schedule. Administrators only.",
+    )
+    def partial_update(self, request: Request, pk=None) -> Response:
+        schedule = self.get_object()
+        serializer = ScheduleChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        schedule = services.save_schedule(
+            actor=request.user,
+            organisation=schedule.organisation,
+            business_unit=schedule.business_unit,
+            frequency=data.get("frequency", schedule.frequency),
+            active=data.get("active", schedule.active),
+        )
+        return self._respond(schedule)
+
+    @extend_schema(
+        request=None,
+        responses={202: ScheduleRunSerializer, **ERROR_RESPONSES},
+        description="Open this period's draft now through the same once-per-period task beat fires; "
+        "409 if the schedule is paused or this period's draft already exists.",
+    )
+    @action(detail=True, methods=["post"], filterset_fields=[])
+    def run(self, request: Request, pk=None) -> Response:
+        schedule = self.get_object()
+        period = services.request_reassessment_run(actor=request.user, schedule=schedule)
+        return Response({"period": period}, status=status.HTTP_202_ACCEPTED)

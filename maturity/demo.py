@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from governance.models import BusinessUnit, Organisation
 from maturity import services
-from maturity.models import Assessment, MaturityTarget, Questionnaire
+from maturity.models import Assessment, MaturityTarget, Questionnaire, ReassessmentSchedule
 
 TARGETS = {"strategy": 4.0, "architecture": 3.5, "modeling": 4.0, "processes": 3.5, "governance": 4.0}
 # Typical level per factor at each past assessment (oldest first): the bank improves, governance lags behind.
@@ -82,3 +82,21 @@ def seed_maturity_demo(organisation: Organisation, units: list[BusinessUnit], us
         a for a in _answers(questionnaire, HISTORY[-1][1], 1, rng) if a["question"].startswith("strategy")
     ]
     services.save_answers(actor=assessor, assessment=draft, answers=strategy_only)
+
+
+def seed_schedule_demo(organisation: Organisation, units: list[BusinessUnit], users: dict) -> None:
+    """A quarterly group reassessment and a paused half-yearly one for the first unit, kept by beat. Idempotent."""
+    if ReassessmentSchedule.objects.filter(organisation=organisation).exists():
+        return
+    admin = users["admin"]
+    services.save_schedule(
+        actor=admin, organisation=organisation, business_unit=None, frequency="quarterly", active=True
+    )
+    if units:
+        services.save_schedule(
+            actor=admin,
+            organisation=organisation,
+            business_unit=units[0],
+            frequency="half-yearly",
+            active=False,
+        )

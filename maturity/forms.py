@@ -6,13 +6,24 @@ from django import forms
 
 from governance.models import BusinessUnit
 from maturity.levels import LEVEL_NAMES
-from maturity.models import MAX_LEVEL, Answer, Factor, Question
+from maturity.models import MAX_LEVEL, Answer, Factor, Question, ScheduleFrequency
 
 DEFAULT_TARGET = 3.0
 
 
 def target_field_name(factor_key: str) -> str:
     return f"target_{factor_key}"
+
+
+def target_field(factor: Factor, initial: float, label: str | None = None) -> forms.FloatField:
+    """A 0 to 5 target level input for one factor, in half-level steps."""
+    return forms.FloatField(
+        label=label or f"Target: {factor.name}",
+        min_value=0,
+        max_value=MAX_LEVEL,
+        initial=initial,
+        widget=forms.NumberInput(attrs={"step": "0.5"}),
+    )
 
 
 class NewAssessmentForm(forms.Form):
@@ -39,12 +50,8 @@ class NewAssessmentForm(forms.Form):
         targets = targets or {}
         self.factors = list(factors)
         for factor in self.factors:
-            self.fields[target_field_name(factor.key)] = forms.FloatField(
-                label=f"Target: {factor.name}",
-                min_value=0,
-                max_value=MAX_LEVEL,
-                initial=targets.get(factor.key, DEFAULT_TARGET),
-                widget=forms.NumberInput(attrs={"step": "0.5"}),
+            self.fields[target_field_name(factor.key)] = target_field(
+                factor, targets.get(factor.key, DEFAULT_TARGET)
             )
 
     def target_fields(self) -> list[forms.BoundField]:
@@ -144,4 +151,33 @@ class ReturnForm(forms.Form):
         label="Reason for returning",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The assessor sees this and revises the draft.",
+    )
+
+
+class TargetsForm(forms.Form):
+    """A target level per factor: the organisation's defaults, or one assessment's targets."""
+
+    def __init__(self, *args, factors: Iterable[Factor], targets: dict[str, float] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        targets = targets or {}
+        self.factors = list(factors)
+        for factor in self.factors:
+            self.fields[target_field_name(factor.key)] = target_field(
+                factor, targets.get(factor.key, DEFAULT_TARGET), label=factor.name
+            )
+
+    def targets(self) -> dict[str, float]:
+        """The cleaned {factor_key: level} the services take."""
+        return {f.key: self.cleaned_data[target_field_name(f.key)] for f in self.factors}
+
+
+class ScheduleForm(forms.Form):
+    """How often one scope (organisation or business unit) is reassessed, and whether the schedule runs."""
+
+    frequency = forms.ChoiceField(choices=ScheduleFrequency.choices, initial=ScheduleFrequency.QUARTERLY)
+    active = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Active",
+        help_text="Paused schedules keep their history but open no new drafts.",
     )

@@ -1,12 +1,21 @@
 """Maturity reads: scoring an assessment, its predecessor, trends and business-unit comparisons."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q
 
 from governance.models import BusinessUnit, Organisation
 from maturity import scoring
-from maturity.models import Answer, Assessment, AssessmentStatus, Factor, Question, Questionnaire
+from maturity.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    Factor,
+    Question,
+    Questionnaire,
+    ReassessmentSchedule,
+)
 
 
 def current_questionnaire() -> Questionnaire | None:
@@ -133,3 +142,30 @@ def _number(value: Any) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One scope of an organisation (the whole of it, or one business unit) and its schedule, if any."""
+
+    business_unit: BusinessUnit | None
+    schedule: ReassessmentSchedule | None
+
+    @property
+    def key(self) -> str:
+        """A stable name for the scope, used as the form prefix on the schedules page."""
+        return f"unit-{self.business_unit.pk}" if self.business_unit else "organisation"
+
+
+def schedule_rows(organisation: Organisation) -> list[ScheduleRow]:
+    """The organisation-wide scope first, then every business unit by name, each with its schedule (2 queries)."""
+    units = list(BusinessUnit.objects.filter(organisation=organisation).order_by("name", "pk"))
+    schedules = {
+        s.business_unit_id: s
+        for s in ReassessmentSchedule.objects.filter(organisation=organisation).select_related(
+            "last_assessment"
+        )
+    }
+    rows = [ScheduleRow(None, schedules.get(None))]
+    rows += [ScheduleRow(unit, schedules.get(unit.pk)) for unit in units]
+    return rows

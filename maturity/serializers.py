@@ -12,7 +12,16 @@ from rest_framework import serializers
 from governance import tenancy
 from governance.models import BusinessUnit, Organisation
 from maturity.levels import LEVEL_NAMES
-from maturity.models import MAX_LEVEL, Answer, Assessment, Factor, Question, Questionnaire
+from maturity.models import (
+    MAX_LEVEL,
+    Answer,
+    Assessment,
+    Factor,
+    Question,
+    Questionnaire,
+    ReassessmentSchedule,
+    ScheduleFrequency,
+)
 
 
 class LevelDescriptorSerializer(serializers.Serializer):
@@ -216,3 +225,50 @@ class AssessmentResultSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     factors = FactorResultSerializer(many=True)
     roadmap = RoadmapItemSerializer(many=True)
+
+
+class ReassessmentScheduleSerializer(serializers.ModelSerializer):
+    """A reassessment schedule as the API shows it; changed only through ``maturity.services.save_schedule``."""
+
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ReassessmentSchedule
+        fields = [
+            "id",
+            "organisation",
+            "business_unit",
+            "frequency",
+            "active",
+            "next_run_on",
+            "last_run_period",
+            "last_assessment",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ScheduleInputSerializer(serializers.Serializer):
+    """The scope (organisation, optional business unit) and how often it is reassessed."""
+
+    organisation = _MemberOrganisation(queryset=Organisation.objects.all())
+    business_unit = _UserScopedPrimaryKey(
+        queryset=BusinessUnit.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Leave out (or null) for the organisation-wide schedule.",
+    )
+    frequency = serializers.ChoiceField(choices=ScheduleFrequency.choices)
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class ScheduleChangeSerializer(serializers.Serializer):
+    """A change to an existing schedule; fields left out keep their value."""
+
+    frequency = serializers.ChoiceField(choices=ScheduleFrequency.choices, required=False)
+    active = serializers.BooleanField(required=False)
+
+
+class ScheduleRunSerializer(serializers.Serializer):
+    period = serializers.CharField(help_text='The period whose draft is being opened, e.g. "2026-Q4".')

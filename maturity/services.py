@@ -4,6 +4,7 @@ Every function checks the actor's role, validates everything before writing (not
 and records an audit event in the same transaction as the change.
 """
 
+import datetime
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -514,7 +515,10 @@ def save_schedule(
             )
         schedule.frequency = frequency
         schedule.active = bool(active)
-        schedule.next_run_on = _next_run_on(frequency, timezone.localdate()) if active else None
+        now = timezone.localtime()
+        # Beat fires at 06:00 on the 1st: until then, today itself can still be the next run.
+        since = now.date() - datetime.timedelta(days=1) if now.hour < 6 else now.date()
+        schedule.next_run_on = _next_run_on(frequency, since) if active else None
         schedule.save()
         crontab, _ = CrontabSchedule.objects.get_or_create(
             minute="0",
@@ -656,3 +660,43 @@ def run_reassessment(schedule, today=None) -> Assessment | None:
         transaction.on_commit(notify)
     schedule.last_run_period = period
     return assessment
+
+
+def _enqueue_reassessment(schedule_id: int) -> None:
+    from maturity.tasks import run_reassessment as task
+
+    task.delay(schedule_id=schedule_id)
+
+
+def request_reassessment_run(*, actor, schedule) -> str:
+    """Queue this period's run of a schedule now instead of waiting for beat; returns the period key.
+
+    It goes through the same idempotent task beat fires, so it opens this period's draft only if none exists yet.
+    """
+    from maturity.models import ReassessmentSchedule
+
+    require(actor, schedule.organisation_id, "schedule.manage")
+    with transaction.atomic():
+        locked = (
+            ReassessmentSchedule.objects.select_for_update(of=("self",))
+            .select_related("organisation", "last_assessment")
+            .get(pk=schedule.pk)
+        )
+        if not locked.active:
+            raise ConflictError("This schedule is paused: activate it before running it.")
+        period = period_key(locked.frequency, timezone.localdate())
+        if locked.last_run_period == period:
+            title = locked.last_assessment.title if locked.last_assessment else "its draft"
+            raise ConflictError(f"This period ({period}) has already been opened: {title}.")
+        if selectors.current_questionnaire() is None:
+            raise ConflictError("No questionnaire is loaded yet: run `manage.py load_questionnaire`.")
+        record_event(
+            organisation=locked.organisation,
+            actor=actor,
+            action="schedule.run_request",
+            obj=locked,
+            changes={"period": [None, period]},
+        )
+        schedule_id = locked.pk
+        transaction.on_commit(lambda: _enqueue_reassessment(schedule_id))
+    return period

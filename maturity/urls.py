@@ -13,4 +13,8 @@ urlpatterns: list = [
     path("assessments/<int:pk>/approve/", views.approve, name="approve"),
     path("assessments/<int:pk>/return/", views.return_to_draft, name="return"),
     path("compare/", views.compare, name="compare"),
+    path("assessments/<int:pk>/targets/", views.assessment_targets, name="assessment-targets"),
+    path("targets/", views.organisation_targets, name="targets"),
+    path("schedules/", views.schedule_list, name="schedule-list"),
+    path("schedules/<int:pk>/run/", views.schedule_run, name="schedule-run"),
 ]

@@ -9,13 +9,14 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from governance.errors import ConflictError
 from governance.models import BusinessUnit
 from governance.tenancy import can, get_for_user, require, scope
 from maturity import charts, selectors, services
-from maturity.forms import AnswerForm, NewAssessmentForm, ReturnForm
+from maturity.forms import AnswerForm, NewAssessmentForm, ReturnForm, ScheduleForm, TargetsForm
 from maturity.models import (
     Answer,
     Assessment,
@@ -24,7 +25,9 @@ from maturity.models import (
     MaturityTarget,
     Question,
     Questionnaire,
+    ReassessmentSchedule,
 )
+from maturity.services import DEFAULT_TARGET
 
 
 def _current_organisation(request: HttpRequest):
@@ -173,12 +176,25 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     draft = assessment.status == AssessmentStatus.DRAFT
     submitted = assessment.status == AssessmentStatus.SUBMITTED
+    # Answers a scheduled reassessment prefilled from the last approved one, per factor, until confirmed.
+    to_confirm = (
+        dict(
+            Answer.objects.filter(assessment=assessment, needs_confirmation=True)
+            .values_list("question__factor__key")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        if draft
+        else {}
+    )
     return render(
         request,
         "maturity/assessment_detail.html",
         {
             "assessment": assessment,
             "result": result,
+            "factor_rows": [(f, to_confirm.get(f.key, 0)) for f in result.factors],
+            "to_confirm": sum(to_confirm.values()),
             "progress": _progress(result),
             "may_edit": draft and can(user, organisation, "assessment.edit"),
             "may_submit": draft and can(user, organisation, "assessment.submit"),
@@ -355,6 +371,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "changes": changes,
             "overall_before": overall_before,
             "overall_change": overall_change,
+            "may_edit_targets": assessment.is_editable
+            and can(request.user, assessment.organisation, "assessment.edit"),
             "radar_json": _figure_json(charts.radar_figure(result)),
             "gap_json": _figure_json(charts.gap_figure(result)),
         },
@@ -376,3 +394,174 @@ def compare(request: HttpRequest) -> HttpResponse:
             "heatmap_json": _figure_json(charts.comparison_heatmap(comparison)) if rows else None,
         },
     )
+
+
+# --- Organisation targets, assessment targets and reassessment schedules ---------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_targets(request: HttpRequest) -> HttpResponse:
+    """The organisation's default target level per factor; new assessments and reassessments start from it."""
+    organisation = _current_organisation(request)
+    may_edit = can(request.user, organisation, "organisation.manage")
+    questionnaire = _current_questionnaire()
+    factors = list(questionnaire.factors.all()) if questionnaire else []
+    saved = dict(
+        MaturityTarget.objects.filter(organisation=organisation).values_list("factor_key", "target_level")
+    )
+    status = 200
+    form = TargetsForm(factors=factors, targets=saved) if may_edit else None
+    if request.method == "POST":
+        require(request.user, organisation, "organisation.manage")
+        if questionnaire is None:
+            messages.error(request, "No questionnaire is loaded yet: run `manage.py load_questionnaire`.")
+            return HttpResponseRedirect(reverse("maturity:targets"))
+        form = TargetsForm(request.POST, factors=factors, targets=saved)
+        if form.is_valid():
+            try:
+                services.set_organisation_targets(
+                    actor=request.user, organisation=organisation, targets=form.targets()
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, "Targets saved. New assessments start from them.")
+                return HttpResponseRedirect(reverse("maturity:targets"))
+        status = 400
+    rows = [
+        {"factor": f, "target": saved.get(f.key, DEFAULT_TARGET), "is_default": f.key not in saved}
+        for f in factors
+    ]
+    return render(
+        request,
+        "maturity/targets.html",
+        {"organisation": organisation, "form": form, "rows": rows, "may_edit": may_edit},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_targets(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the target levels of a draft assessment; its gaps and roadmap follow."""
+    assessment = _assessment_for(request, pk)
+    organisation = assessment.organisation
+    factors = list(assessment.questionnaire.factors.all())
+    targets = assessment.targets or {}
+    may_edit = assessment.is_editable and can(request.user, organisation, "assessment.edit")
+    status = 200
+    form = TargetsForm(factors=factors, targets=targets) if may_edit else None
+    if request.method == "POST":
+        require(request.user, organisation, "assessment.edit")
+        if not assessment.is_editable:
+            # Say so whatever was typed; the service refuses it too.
+            status_name = assessment.get_status_display().lower()
+            messages.error(request, f"This assessment is {status_name}: its targets cannot be changed.")
+            return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
+        form = TargetsForm(request.POST, factors=factors, targets=targets)
+        if form.is_valid():
+            try:
+                services.update_targets(actor=request.user, assessment=assessment, targets=form.targets())
+            except ConflictError as exc:
+                messages.error(request, str(exc))
+                return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, "Targets saved; gaps and roadmap now use them.")
+                return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
+        status = 400
+    rows = [{"factor": f, "target": targets.get(f.key)} for f in factors]
+    return render(
+        request,
+        "maturity/assessment_targets.html",
+        {"assessment": assessment, "form": form, "rows": rows, "may_edit": may_edit},
+        status=status,
+    )
+
+
+def _schedule_form(row: selectors.ScheduleRow, data=None) -> ScheduleForm:
+    initial = {"frequency": row.schedule.frequency, "active": row.schedule.active} if row.schedule else None
+    return ScheduleForm(data, prefix=row.key, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    """The reassessment schedule of the organisation and of each business unit; admins add and change them."""
+    organisation = _current_organisation(request)
+    may_manage = can(request.user, organisation, "schedule.manage")
+    rows = selectors.schedule_rows(organisation)
+    bound: dict[str, ScheduleForm] = {}
+    status = 200
+    if request.method == "POST":
+        require(request.user, organisation, "schedule.manage")
+        row = next((r for r in rows if r.key == request.POST.get("scope")), None)
+        if row is None:
+            raise Http404("No such business unit in this organisation.")
+        form = _schedule_form(row, request.POST)
+        if form.is_valid():
+            try:
+                schedule = services.save_schedule(
+                    actor=request.user,
+                    organisation=organisation,
+                    business_unit=row.business_unit,
+                    frequency=form.cleaned_data["frequency"],
+                    active=form.cleaned_data["active"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                scope_name = row.business_unit.name if row.business_unit else organisation.name
+                state = "active" if schedule.active else "paused"
+                messages.success(
+                    request,
+                    f"{scope_name}: {schedule.get_frequency_display().lower()} reassessment saved ({state}).",
+                )
+                return HttpResponseRedirect(reverse("maturity:schedule-list"))
+        bound[row.key] = form
+        status = 400
+    today = timezone.localdate()
+    items = []
+    for row in rows:
+        schedule = row.schedule
+        period = services.period_key(schedule.frequency, today) if schedule else None
+        items.append(
+            {
+                "row": row,
+                "schedule": schedule,
+                "form": (bound.get(row.key) or _schedule_form(row)) if may_manage else None,
+                "may_run": may_manage
+                and schedule is not None
+                and schedule.active
+                and schedule.last_run_period != period,
+                "period": period,
+            }
+        )
+    return render(
+        request,
+        "maturity/schedule_list.html",
+        {"organisation": organisation, "items": items, "may_manage": may_manage},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def schedule_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open this period's reassessment now, through the same idempotent task beat fires."""
+    schedule = get_for_user(
+        ReassessmentSchedule.objects.select_related("organisation", "business_unit"), request.user, pk=pk
+    )
+    try:
+        period = services.request_reassessment_run(actor=request.user, schedule=schedule)
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+    else:
+        scope_name = schedule.business_unit.name if schedule.business_unit else schedule.organisation.name
+        messages.success(
+            request,
+            f"{scope_name}: the {period} reassessment is being opened; its assessors are emailed when it is ready.",
+        )
+    return HttpResponseRedirect(reverse("maturity:schedule-list"))

@@ -59,8 +59,21 @@ class ReportRequestSerializer(serializers.Serializer):
         help_text="Needed only when you belong to more than one organisation.",
     )
     kind = serializers.ChoiceField(choices=ReportKind.choices)
-    subject_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    parameters = serializers.DictField(required=False)
+    subject_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The model (model_dossier) or assessment (assessment); omit for the other kinds.",
+    )
+    framework = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="compliance only: the framework's key, e.g. eu-ai-act (same as parameters.framework).",
+    )
+    parameters = serializers.DictField(
+        required=False,
+        help_text="Optional period_start / period_end (YYYY-MM-DD); framework for a compliance report.",
+    )
 
 
 class VerifyUploadSerializer(serializers.Serializer):
@@ -92,12 +105,15 @@ class ReportViewSet(
         incoming = ReportRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
+        parameters = data.get("parameters")
+        if "framework" in data:
+            parameters = {**(parameters or {}), "framework": data["framework"]}
         report = services.request_report(
             request.user,
             self._organisation_for_create(data.get("organisation")),
             data["kind"],
             subject_id=data.get("subject_id"),
-            parameters=data.get("parameters"),
+            parameters=parameters,
         )
         report.requested_by = request.user
         return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED)

@@ -25,6 +25,8 @@ DEFAULT_TITLES = {
     ReportKind.ASSESSMENT: "Maturity assessment: {subject}",
     ReportKind.MODEL_INVENTORY: "Model inventory report",
     ReportKind.MODEL_DOSSIER: "Model dossier: {subject}",
+    ReportKind.ORGANISATION_MATURITY: "Organisation maturity report",
+    ReportKind.COMPLIANCE: "Compliance report: {subject}",
 }
 
 
@@ -60,13 +62,14 @@ def request_report(
             raise ValidationError(
                 {"subject_id": [f"No {subject_model._meta.verbose_name} #{subject_id} in {organisation}."]}
             )
-    title = DEFAULT_TITLES[kind].format(subject=subject)[:255]
+    parameters, described = render.clean_parameters(kind, parameters or {})
+    title = DEFAULT_TITLES[kind].format(subject=subject or described)[:255]
     with transaction.atomic():
         report = Report.objects.create(
             organisation=organisation,
             kind=kind,
             subject_id=subject_id,
-            parameters=parameters or {},
+            parameters=parameters,
             title=title,
             requested_by=actor,
         )
@@ -91,10 +94,22 @@ def _set_progress(report_id: int, value: int) -> None:
     Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(progress=value)
 
 
+def _email_if_scheduled(report_id: int) -> None:
+    """A finished scheduled report is emailed (its failure to the schedule's creator) by another task, once."""
+    if Report.objects.filter(pk=report_id, schedule__isnull=False, emailed_at__isnull=True).exists():
+        from governance.tasks import email_scheduled_report
+
+        transaction.on_commit(lambda: email_scheduled_report.delay(report_id))
+
+
 def mark_failed(report_id: int, error: str) -> None:
-    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.SUCCEEDED).update(
-        status=ReportStatus.FAILED, error=error[:2000], finished_at=timezone.now()
+    updated = (
+        Report.objects.filter(pk=report_id)
+        .exclude(status=ReportStatus.SUCCEEDED)
+        .update(status=ReportStatus.FAILED, error=error[:2000], finished_at=timezone.now())
     )
+    if updated:
+        _email_if_scheduled(report_id)
 
 
 def generate_report(report_id: int) -> Report | None:
@@ -134,6 +149,8 @@ def generate_report(report_id: int) -> Report | None:
         finished_at=now,
     )
     logger.info("Report %s rendered: %s pages, sha256 %s", report_id, rendered.page_count, digest)
+    if report.schedule_id:
+        _email_if_scheduled(report_id)
     return Report.objects.get(pk=report_id)
 
 

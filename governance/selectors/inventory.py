@@ -20,14 +20,24 @@ from governance.models import (
     RiskTier,
 )
 from governance.models.monitoring import KPIDefinition, KPIMeasurement
+from governance.selectors.monitoring import SEVERITY, worst_severity_of_model
 from governance.services.inventory import CSV_COLUMNS
-from governance.services.monitoring import kpi_status
+from governance.services.monitoring import CRITICAL, WARNING, kpi_status
 from governance.tenancy import organisation_ids_of
 
 
 def models_for(organisation: Organisation) -> QuerySet[AIModel]:
     """The organisation's models with what list rows show, in a constant number of queries."""
-    return AIModel.objects.filter(organisation=organisation).select_related("business_unit", "owner")
+    return with_kpi_severity(
+        AIModel.objects.filter(organisation=organisation).select_related("business_unit", "owner")
+    )
+
+
+def with_kpi_severity(queryset: QuerySet[AIModel]) -> QuerySet[AIModel]:
+    """Models annotated with ``kpi_severity``: their worst KPI (0 ok, 1 warning, 2 critical, None no data)."""
+    if "kpi_severity" in queryset.query.annotations:
+        return queryset
+    return queryset.annotate(kpi_severity=worst_severity_of_model())
 
 
 def overdue_q(today=None) -> Q:
@@ -46,10 +56,25 @@ class AIModelFilter(django_filters.FilterSet):
     )
     owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.none(), label="Owner")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Review overdue")
+    kpi_breach = django_filters.BooleanFilter(method="filter_kpi_breach", label="KPI breach")
+    kpi_status = django_filters.ChoiceFilter(
+        choices=[(WARNING, "Warning"), (CRITICAL, "Critical")],
+        method="filter_kpi_status",
+        label="Worst KPI status",
+    )
 
     class Meta:
         model = AIModel
-        fields = ["q", "lifecycle_stage", "risk_tier", "business_unit", "owner", "overdue"]
+        fields = [
+            "q",
+            "lifecycle_stage",
+            "risk_tier",
+            "business_unit",
+            "owner",
+            "overdue",
+            "kpi_breach",
+            "kpi_status",
+        ]
 
     def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,10 +99,24 @@ class AIModelFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(name__icontains=value) | Q(purpose__icontains=value))
 
-    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         if value is None:
             return queryset
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def filter_kpi_breach(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        """Models with a KPI at or past its warning or critical threshold (judged in the database)."""
+        queryset = with_kpi_severity(queryset)
+        if value:
+            return queryset.filter(kpi_severity__gte=SEVERITY[WARNING])
+        # Spelled out rather than exclude(): a model without KPI data has a NULL severity and is not in breach.
+        return queryset.filter(Q(kpi_severity__lt=SEVERITY[WARNING]) | Q(kpi_severity__isnull=True))
+
+    def filter_kpi_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Models whose worst KPI is exactly this status (critical is not also listed under warning)."""
+        if not value:
+            return queryset
+        return with_kpi_severity(queryset).filter(kpi_severity=SEVERITY[value])
 
 
 def versions_of(model: AIModel) -> QuerySet[ModelVersion]:

@@ -5,12 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
 from governance.middleware import SESSION_KEY
+from governance.selectors import dashboard
 from governance.tenancy import membership_in
 
 
@@ -53,9 +55,35 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=503 if down else 200)
 
 
+def _optional_url(name: str, *args) -> str | None:
+    # Some sections (risks, incidents) may not be installed; the overview links to them only when they are.
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "governance/home.html")
+    """The organisation overview (inventory, KPI breaches, reviews, approvals, incidents, risks, maturity)."""
+    organisation = getattr(request, "organisation", None)
+    if organisation is None:
+        return render(request, "governance/home.html")
+    overview = dashboard.overview(organisation)
+    for incident in overview.incidents:
+        incident.url = _optional_url("governance:incident-detail", incident.pk) or reverse(
+            "governance:model-detail", args=[incident.model_id]
+        )
+    for risk in overview.risks:
+        risk.url = _optional_url("governance:risk-detail", risk.pk) or reverse(
+            "governance:model-detail", args=[risk.model_id]
+        )
+    links = {
+        "incidents": _optional_url("governance:incident-list"),
+        "risks": _optional_url("governance:risk-heatmap"),
+        "maturity": _optional_url("maturity:dashboard"),
+    }
+    return render(request, "governance/home.html", {"overview": overview, "links": links})
 
 
 @login_required

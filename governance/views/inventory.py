@@ -15,6 +15,8 @@ from governance.models import AIModel, ApprovalRequest, VersionStatus
 from governance.selectors import inventory as selectors
 from governance.services import inventory as services
 from governance.tenancy import can, get_for_user, require
+from governance.views import incidents as incident_views
+from governance.views import risks as risk_views
 from governance.views.inventory_forms import (
     AIModelForm,
     DecisionForm,
@@ -110,6 +112,9 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
             "promotion_form": promotion_form or PromotionForm(versions=promotable),
             "has_promotable": any(v.status == VersionStatus.CANDIDATE for v in versions),
             "can_edit": can(request.user, model.organisation_id, "model.edit"),
+            "can_edit_kpis": can(request.user, model.organisation_id, "kpi.edit"),
+            **risk_views.model_section(request, model),
+            **incident_views.model_section(request, model),
             "today": timezone.localdate(),
         },
         status=status,

@@ -1,4 +1,5 @@
-"""KPI detail page: the time series with thresholds, the current status and a manual measurement form."""
+"""KPI pages: define, edit and delete a model's KPIs; the time series with thresholds, the current status and
+a manual measurement form."""
 
 import json
 
@@ -6,26 +7,90 @@ import plotly.graph_objects as go
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from governance import tenancy
-from governance.models import KPIDefinition, MeasurementSource
+from governance.models import AIModel, KPIDefinition, MeasurementSource
 from governance.services import monitoring as services
 
 CHART_POINTS = 500
 
 
 class MeasurementForm(forms.Form):
+    """One manual measurement of a KPI."""
+
     measured_at = forms.DateTimeField(
         label="Measured at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     value = forms.FloatField(label="Value")
 
 
+class KPIForm(forms.ModelForm):
+    """A KPI definition; the ordering of target and thresholds is checked by the service (model ``clean``)."""
+
+    class Meta:
+        model = KPIDefinition
+        fields = list(services.EDITABLE_FIELDS)
+        labels = {
+            "kind": "Business or technical",
+            "warning_threshold": "Warning at",
+            "critical_threshold": "Critical at",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "target": forms.NumberInput(attrs={"step": "any"}),
+            "warning_threshold": forms.NumberInput(attrs={"step": "any"}),
+            "critical_threshold": forms.NumberInput(attrs={"step": "any"}),
+        }
+        help_texts = {
+            "unit": "E.g. %, ms, EUR; leave empty for a ratio.",
+            "direction": "Whether larger values are good (accuracy) or bad (latency, drift).",
+            "warning_threshold": "A latest value at or past this raises a warning.",
+            "critical_threshold": "A latest value at or past this is critical and notifies the model owner.",
+        }
+
+    def __init__(self, *args, model: AIModel, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ai_model = model
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        others = KPIDefinition.objects.filter(model=self.ai_model, name__iexact=name)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise ValidationError("This model already has a KPI with this name.")
+        return name
+
+    def _post_clean(self):
+        # The service validates and saves; building the instance here would change it before the audit snapshot.
+        pass
+
+    def service_data(self) -> dict:
+        """The cleaned fields, as keyword arguments for create_kpi / update_kpi."""
+        return {field: self.cleaned_data[field] for field in services.EDITABLE_FIELDS}
+
+
+def _apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, field_messages in errors.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+def _get_kpi(request: HttpRequest, pk: int) -> KPIDefinition:
+    return tenancy.get_for_user(
+        KPIDefinition.objects.select_related("model__organisation", "model__owner"),
+        request.user,
+        "model__organisation",
+        pk=pk,
+    )
+
+
 def kpi_figure(kpi: KPIDefinition, points: list[tuple]) -> go.Figure:
+    """The KPI's values over time with dashed target, warning and critical lines."""
     xs = [measured_at for measured_at, _ in points]
     ys = [value for _, value in points]
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", name=kpi.name))
@@ -51,31 +116,7 @@ def kpi_figure(kpi: KPIDefinition, points: list[tuple]) -> go.Figure:
     return fig
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    kpi = tenancy.get_for_user(
-        KPIDefinition.objects.select_related("model__organisation", "model__owner"),
-        request.user,
-        "model__organisation",
-        pk=pk,
-    )
-    can_measure = tenancy.can(request.user, kpi.model.organisation_id, "kpi.measure")
-    form = MeasurementForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if not can_measure:
-            raise PermissionDenied("Your role may not record measurements.")
-        if form.is_valid():
-            point = {**form.cleaned_data, "source": MeasurementSource.MANUAL}
-            try:
-                services.record_measurements(actor=request.user, kpi=kpi, points=[point])
-            except services.BatchValidationError as exc:
-                for error in exc.point_errors:
-                    field = error["field"] if error["field"] in form.fields else None
-                    form.add_error(field, error["message"])
-            else:
-                messages.success(request, "Measurement recorded.")
-                return redirect("governance:kpi-detail", pk=kpi.pk)
+def _render_detail(request: HttpRequest, kpi: KPIDefinition, form: MeasurementForm, status: int = 200):
     recent = list(
         kpi.measurements.order_by("-measured_at", "-pk").values_list("measured_at", "value", "source")[
             :CHART_POINTS
@@ -83,6 +124,7 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     latest = recent[0][1] if recent else None
     points = [(measured_at, value) for measured_at, value, _ in reversed(recent)]
+    organisation_id = kpi.model.organisation_id
     return render(
         request,
         "governance/kpi_detail.html",
@@ -93,7 +135,102 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "recent": recent[:20],
             "fig_json": json.loads(kpi_figure(kpi, points).to_json()) if points else None,
             "form": form,
-            "can_measure": can_measure,
+            "can_measure": tenancy.can(request.user, organisation_id, "kpi.measure"),
+            "can_edit": tenancy.can(request.user, organisation_id, "kpi.edit"),
         },
-        status=400 if request.method == "POST" else 200,
+        status=status,
+    )
+
+
+def _record_measurement(request: HttpRequest, kpi: KPIDefinition) -> HttpResponse:
+    if not tenancy.can(request.user, kpi.model.organisation_id, "kpi.measure"):
+        raise PermissionDenied("Your role may not record measurements.")
+    form = MeasurementForm(request.POST)
+    if form.is_valid():
+        point = {**form.cleaned_data, "source": MeasurementSource.MANUAL}
+        try:
+            services.record_measurements(actor=request.user, kpi=kpi, points=[point])
+        except services.BatchValidationError as exc:
+            for error in exc.point_errors:
+                field = error["field"] if error["field"] in form.fields else None
+                form.add_error(field, error["message"])
+        else:
+            messages.success(request, "Measurement recorded.")
+            return redirect("governance:kpi-detail", pk=kpi.pk)
+    return _render_detail(request, kpi, form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The KPI's status, chart and latest measurements (a POST records a measurement, as kpi_measure does)."""
+    kpi = _get_kpi(request, pk)
+    if request.method == "POST":
+        return _record_measurement(request, kpi)
+    return _render_detail(request, kpi, MeasurementForm())
+
+
+@login_required
+@require_POST
+def kpi_measure(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record one manual measurement; on bad input the KPI page comes back with the errors (400)."""
+    return _record_measurement(request, _get_kpi(request, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Define a new KPI on the model ``pk``."""
+    model = tenancy.get_for_user(AIModel.objects.select_related("organisation"), request.user, pk=pk)
+    tenancy.require(request.user, model.organisation_id, "kpi.edit")
+    form = KPIForm(request.POST or None, model=model)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                kpi = services.create_kpi(actor=request.user, model=model, **form.service_data())
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"KPI {kpi.name} was added to {model.name}.")
+                return redirect("governance:kpi-detail", pk=kpi.pk)
+        return render(request, "governance/kpi_form.html", {"form": form, "model": model}, status=400)
+    return render(request, "governance/kpi_form.html", {"form": form, "model": model})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a KPI's definition, target or thresholds (audited with before and after)."""
+    kpi = _get_kpi(request, pk)
+    tenancy.require(request.user, kpi.model.organisation_id, "kpi.edit")
+    context = {"model": kpi.model, "kpi": kpi, "kpi_name": kpi.name}
+    form = KPIForm(request.POST or None, instance=kpi, model=kpi.model)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_kpi(actor=request.user, kpi=kpi, **form.service_data())
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"KPI {kpi.name} was updated.")
+                return redirect("governance:kpi-detail", pk=kpi.pk)
+        return render(request, "governance/kpi_form.html", {**context, "form": form}, status=400)
+    return render(request, "governance/kpi_form.html", {**context, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for confirmation (GET), then delete the KPI and its measurements (POST; audited)."""
+    kpi = _get_kpi(request, pk)
+    tenancy.require(request.user, kpi.model.organisation_id, "kpi.edit")
+    if request.method == "POST":
+        model_pk, name = kpi.model_id, kpi.name
+        services.delete_kpi(actor=request.user, kpi=kpi)
+        messages.success(request, f"KPI {name} and its measurements were deleted.")
+        return redirect("governance:model-detail", pk=model_pk)
+    return render(
+        request,
+        "governance/kpi_confirm_delete.html",
+        {"kpi": kpi, "measurement_count": kpi.measurements.count()},
     )

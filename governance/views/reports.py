@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from governance import tenancy
 from governance.models import AIModel, Report, ReportStatus
 from governance.reports import selectors, services, verify
+from governance.selectors import compliance
 from maturity.models import Assessment
 
 
@@ -30,10 +31,25 @@ class ReportRequestForm(forms.Form):
         label="Assessment",
         help_text="Only for a maturity assessment report.",
     )
+    framework = forms.ChoiceField(
+        required=False, label="Framework", help_text="Only for a compliance report."
+    )
+    period_start = forms.DateField(
+        required=False,
+        label="Period from",
+        help_text="Optional; an organisation maturity report then uses assessments approved in the period.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    period_end = forms.DateField(
+        required=False, label="Period to", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = services.available_kinds()
+        self.fields["framework"].choices = [("", "---------")] + [
+            (f.key, str(f)) for f in compliance.current_frameworks()
+        ]
         self.fields["subject"].queryset = AIModel.objects.filter(organisation=organisation).only("pk", "name")
         self.fields["assessment"].queryset = Assessment.objects.filter(organisation=organisation).only(
             "pk", "title"
@@ -44,6 +60,17 @@ class ReportRequestForm(forms.Form):
             "assessment" if self.cleaned_data["kind"] == "assessment" else "subject"
         )
         return chosen.pk if chosen else None
+
+    def parameters(self) -> dict:
+        """The report parameters the form carries: the framework and the period, when given."""
+        data = self.cleaned_data
+        parameters = {}
+        if data["kind"] == "compliance":
+            parameters["framework"] = data.get("framework") or ""
+        for name in ("period_start", "period_end"):
+            if data.get(name):
+                parameters[name] = data[name].isoformat()
+        return parameters
 
 
 class VerifyForm(forms.Form):
@@ -71,7 +98,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         try:
-            report = services.request_report(request.user, organisation, kind, form.subject_id())
+            report = services.request_report(
+                request.user, organisation, kind, form.subject_id(), form.parameters()
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 if field == "subject_id":

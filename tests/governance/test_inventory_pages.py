@@ -22,7 +22,8 @@ from governance.services import inventory as services
 from tests.factories import BusinessUnitFactory
 
 LIST_QUERIES = 7
-DETAIL_QUERIES = 9  # +1: the KPI table (latest value by subquery)
+DETAIL_QUERIES = 13  # +1: the KPI table (latest value by subquery); +2: the risk and incident sections;
+# +2: the compliance section (current requirements, the model's records)
 
 
 def _bulk_models(organisation, owner, count, **extra):

@@ -9,10 +9,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from governance.demo import seed_inventory_demo
+from governance.demo_compliance import seed_compliance_demo
 from governance.demo_monitoring import seed_monitoring_demo
+from governance.demo_reports import seed_report_schedules_demo
+from governance.demo_risks import seed_risks_demo
 from governance.models import BusinessUnit, Membership, Organisation
 from governance.roles import Role
-from maturity.demo import seed_maturity_demo
+from maturity.demo import seed_maturity_demo, seed_schedule_demo
 
 DEMO_PASSWORD = "plumbline-demo"
 DEMO_ORGANISATION = "Acme Bank"
@@ -33,6 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("load_questionnaire", verbosity=options["verbosity"])
+        call_command("load_frameworks", verbosity=options["verbosity"])
         with transaction.atomic():
             organisation, _ = Organisation.objects.get_or_create(
                 name=DEMO_ORGANISATION, defaults={"classification": "Confidential — internal use only"}
@@ -63,8 +67,12 @@ class Command(BaseCommand):
                 users[str(role)] = user
 
         seed_maturity_demo(organisation, units, users)
+        seed_schedule_demo(organisation, units, users)
         seed_inventory_demo(organisation, users)
         seed_monitoring_demo(organisation, users)
+        seed_compliance_demo(organisation, users)
+        seed_risks_demo(organisation, users)
+        seed_report_schedules_demo(organisation, users)
 
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {organisation.name}"))
         self.stdout.write(f"Log in with any of these (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,94 @@
+"""Incident reads: the filtered list (page and API), losses per currency and one model's incidents."""
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.db.models import Count, Q, QuerySet, Sum
+
+from governance.models import AIModel, Incident, IncidentSeverity, IncidentStatus, Organisation
+from governance.tenancy import organisation_ids_of
+
+
+def incidents_for(organisation: Organisation) -> QuerySet[Incident]:
+    """The organisation's incidents with what list rows show, in a constant number of queries."""
+    return Incident.objects.filter(organisation=organisation).select_related("model", "reported_by")
+
+
+def incidents_of(model: AIModel) -> list[Incident]:
+    """One model's incidents, most recent first (the model page's section)."""
+    return list(model.incidents.all())
+
+
+class IncidentFilter(django_filters.FilterSet):
+    """Filters shared by the incident list page and the API."""
+
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    model = django_filters.ModelChoiceFilter(queryset=AIModel.objects.none(), label="Model")
+    severity = django_filters.ChoiceFilter(choices=IncidentSeverity.choices, label="Severity")
+    status = django_filters.ChoiceFilter(choices=IncidentStatus.choices, label="Status")
+    unresolved = django_filters.BooleanFilter(
+        method="filter_unresolved",
+        label="Not closed",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    )
+    occurred_from = django_filters.DateFilter(
+        field_name="occurred_at",
+        lookup_expr="date__gte",
+        label="Occurred from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    occurred_to = django_filters.DateFilter(
+        field_name="occurred_at",
+        lookup_expr="date__lte",
+        label="Occurred to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["q", "model", "severity", "status", "unresolved", "occurred_from", "occurred_to"]
+
+    def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisation is not None:
+            organisations = [organisation.pk]
+        elif self.request is not None:
+            organisations = organisation_ids_of(self.request.user)
+        else:
+            organisations = []
+        self.filters["model"].queryset = AIModel.objects.filter(organisation__in=organisations).order_by(
+            "name"
+        )
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(description__icontains=value)
+            | Q(root_cause__icontains=value)
+            | Q(impact__icontains=value)
+        )
+
+    def filter_unresolved(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        closed = Q(status=IncidentStatus.CLOSED)
+        return queryset.exclude(closed) if value else queryset.filter(closed)
+
+
+def losses_by_currency(incidents: QuerySet[Incident]) -> list[dict]:
+    """Total financial loss per currency (amounts in different currencies are never added), one query.
+
+    Each row: ``currency``, ``total`` (Decimal) and ``count`` (incidents with a recorded loss).
+    """
+    rows = (
+        incidents.filter(financial_loss__isnull=False)
+        .order_by()
+        .values("currency")
+        .annotate(total=Sum("financial_loss"), count=Count("pk"))
+        .order_by("-total", "currency")
+    )
+    return [{**row, "total": row["total"] or Decimal("0")} for row in rows]

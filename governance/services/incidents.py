@@ -1,0 +1,175 @@
+"""Incidents: audited writes of what went wrong with a model, what it cost, why, and what was done.
+
+Every write takes the acting user, checks ``incident.edit`` through ``governance.tenancy.require``, validates
+before saving anything and records an audit event in the same transaction.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from governance.audit import diff, record_event, snapshot
+from governance.models import AIModel, Incident, IncidentStatus, Organisation
+from governance.tenancy import require
+
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "title",
+    "severity",
+    "occurred_at",
+    "detected_at",
+    "description",
+    "impact",
+    "financial_loss",
+    "currency",
+    "root_cause",
+    "actions_taken",
+    "status",
+    "closed_at",
+)
+# Clocks of the reporting system and ours differ a little; beyond this, a time "in the future" is a mistake.
+CLOCK_SKEW = timedelta(minutes=5)
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value, UTC)
+    return value
+
+
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _validate(incident: Incident) -> None:
+    """Field validation plus the time line and closing rules; one ValidationError listing every problem."""
+    errors: dict[str, list[str]] = {}
+    try:
+        incident.full_clean(exclude=["organisation", "model", "reported_by"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if incident.model_id and incident.model.organisation_id != incident.organisation_id:
+        _add(errors, "model", "Choose a model of this organisation.")
+    now = timezone.now()
+    occurred, detected, closed = incident.occurred_at, incident.detected_at, incident.closed_at
+    for field, value in (("occurred_at", occurred), ("detected_at", detected), ("closed_at", closed)):
+        if isinstance(value, datetime) and value > now + CLOCK_SKEW:
+            _add(errors, field, "This time is in the future.")
+    times_ok = not any(f in errors for f in ("occurred_at", "detected_at", "closed_at"))
+    if times_ok and occurred and detected and detected < occurred:
+        _add(errors, "detected_at", "An incident cannot be detected before it occurred.")
+    if incident.status == IncidentStatus.CLOSED:
+        if times_ok and closed and occurred and closed < occurred:
+            _add(errors, "closed_at", "An incident cannot be closed before it occurred.")
+        elif times_ok and closed and detected and closed < detected:
+            _add(errors, "closed_at", "An incident cannot be closed before it was detected.")
+        if not (incident.root_cause or "").strip():
+            _add(errors, "root_cause", "Record the root cause before closing the incident.")
+        if not (incident.actions_taken or "").strip():
+            _add(errors, "actions_taken", "Record the actions taken before closing the incident.")
+    elif closed is not None:
+        _add(
+            errors, "closed_at", "Only a closed incident has a closing time; clear it or close the incident."
+        )
+    if isinstance(incident.financial_loss, Decimal | int | float) and incident.financial_loss < 0:
+        _add(errors, "financial_loss", "A loss is zero or more; record recoveries in the impact text.")
+    if incident.currency and not CURRENCY.match(incident.currency):
+        _add(errors, "currency", "Use a three-letter ISO 4217 code, e.g. EUR.")
+    if incident.financial_loss is not None and not incident.currency:
+        _add(errors, "currency", "Say which currency the loss is in.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_fields(data: dict[str, Any], allowed: Iterable[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if key == "currency":
+                value = value.upper()
+        cleaned[key] = _aware(value)
+    return cleaned
+
+
+def _close_or_reopen(incident: Incident, data: dict[str, Any]) -> None:
+    """Closing stamps ``closed_at`` (now) unless given; reopening clears a stored one unless given."""
+    if incident.status == IncidentStatus.CLOSED:
+        if incident.closed_at is None:
+            incident.closed_at = timezone.now()
+    elif "closed_at" not in data or data["closed_at"] is None:
+        incident.closed_at = None
+
+
+def create_incident(actor, organisation: Organisation, model: AIModel, **data: Any) -> Incident:
+    """Record an incident of ``model``; the actor is kept as the reporter."""
+    require(actor, organisation, "incident.edit")
+    _check_fields(data, EDITABLE_FIELDS)
+    data = _clean(data)
+    reporter = actor if getattr(actor, "is_authenticated", False) else None
+    incident = Incident(organisation=organisation, model=model, reported_by=reporter, **data)
+    _close_or_reopen(incident, data)
+    with transaction.atomic():
+        _validate(incident)
+        incident.save()
+        record_event(
+            organisation=organisation,
+            actor=actor,
+            action="incident.create",
+            obj=incident,
+            changes=diff(None, snapshot(incident)),
+        )
+    return incident
+
+
+def update_incident(actor, incident: Incident, **data: Any) -> Incident:
+    """Change an incident (e.g. add the root cause, close it); the audit event lists each changed field."""
+    require(actor, incident.organisation_id, "incident.edit")
+    _check_fields(data, (*EDITABLE_FIELDS, "model"))
+    data = _clean(data)
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().select_related("model").get(pk=incident.pk)
+        before = snapshot(locked)
+        for field, value in data.items():
+            setattr(locked, field, value)
+        _close_or_reopen(locked, data)
+        _validate(locked)
+        changes = diff(before, snapshot(locked))
+        changes.pop("updated_at", None)
+        if changes:
+            locked.save()
+            record_event(
+                organisation=locked.organisation,
+                actor=actor,
+                action="incident.update",
+                obj=locked,
+                changes=changes,
+            )
+    return locked
+
+
+def delete_incident(actor, incident: Incident) -> None:
+    """Remove an incident recorded by mistake; the audit event keeps everything it said."""
+    require(actor, incident.organisation_id, "incident.edit")
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        record_event(
+            organisation=locked.organisation,
+            actor=actor,
+            action="incident.delete",
+            obj=locked,
+            changes=diff(snapshot(locked), None),
+        )
+        locked.delete()

@@ -1,0 +1,222 @@
+"""Compliance pages: the overview, a framework across the inventory, one model's matrix, the record form and
+evidence downloads (served through tenancy checks, never from a public media URL)."""
+
+from pathlib import PurePath
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from governance.models import AIModel, ComplianceRecord, ComplianceStatus, Framework, Requirement
+from governance.selectors import compliance as selectors
+from governance.services import compliance as services
+from governance.tenancy import can, get_for_user, require
+
+STATUS_CHOICES = [c for c in ComplianceStatus.choices if c[0] != ComplianceStatus.NOT_ASSESSED]
+
+
+class ComplianceRecordForm(forms.Form):
+    """A review of one model against one requirement."""
+
+    status = forms.ChoiceField(choices=STATUS_CHOICES, label="Status")
+    not_applicable_reason = forms.CharField(
+        label="Why it does not apply",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Required when the status is not applicable.",
+    )
+    evidence_file = forms.FileField(label="Evidence file", required=False)
+    clear_evidence_file = forms.BooleanField(label="Remove the stored evidence file", required=False)
+    evidence_link = forms.URLField(
+        label="Evidence link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="e.g. the validation report in your document system.",
+    )
+    notes = forms.CharField(
+        label="Notes",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Required for partial and non-compliant: what is missing and what is planned.",
+    )
+    next_review_due = forms.DateField(
+        label="Next review due",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, has_file: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = ", ".join(f".{ext}" for ext in sorted(services.ALLOWED_EVIDENCE))
+        limit_mib = services.evidence_max_bytes() / (1024 * 1024)
+        self.fields["evidence_file"].help_text = f"{allowed}; at most {limit_mib:g} MiB."
+        self.fields["evidence_file"].widget.attrs["accept"] = ",".join(
+            f".{ext}" for ext in sorted(services.ALLOWED_EVIDENCE)
+        )
+        if not has_file:
+            del self.fields["clear_evidence_file"]
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show the service's field errors next to the fields (others above the form)."""
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        for field, field_messages in errors.items():
+            self.add_error(field if field in self.fields else None, field_messages)
+
+
+def _organisation(request: HttpRequest):
+    if request.organisation is None:
+        raise Http404("You are not a member of any organisation.")
+    return request.organisation
+
+
+def _framework(key: str) -> Framework:
+    framework = selectors.current_framework(key)
+    if framework is None:
+        raise Http404("No such framework.")
+    return framework
+
+
+def _model(request: HttpRequest, pk: int) -> AIModel:
+    return get_for_user(AIModel.objects.select_related("business_unit", "owner"), request.user, pk=pk)
+
+
+@login_required
+@require_GET
+def compliance_overview(request: HttpRequest) -> HttpResponse:
+    """Every current framework with the organisation's coverage, scope, failures and reviews due."""
+    organisation = _organisation(request)
+    return render(
+        request,
+        "governance/compliance_overview.html",
+        {
+            "summaries": selectors.compliance_overview(organisation),
+            "due_soon_days": selectors.REVIEW_DUE_SOON_DAYS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def compliance_framework(request: HttpRequest, framework_key: str) -> HttpResponse:
+    """One framework across the inventory: models x requirements with status cells and coverage per model."""
+    organisation = _organisation(request)
+    framework = _framework(framework_key)
+    return render(
+        request,
+        "governance/compliance_framework.html",
+        {
+            "matrix": selectors.framework_matrix(organisation, framework),
+            "frameworks": selectors.current_frameworks(),
+            "due_soon_days": selectors.REVIEW_DUE_SOON_DAYS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def compliance_model(request: HttpRequest, pk: int, framework_key: str) -> HttpResponse:
+    """One model's matrix against one framework, with evidence, reviewers and next reviews."""
+    model = _model(request, pk)
+    framework = _framework(framework_key)
+    return render(
+        request,
+        "governance/compliance_model.html",
+        {
+            "matrix": selectors.model_matrix(model, framework),
+            "summaries": selectors.model_summary(model),
+            "can_edit": can(request.user, model.organisation_id, "compliance.edit"),
+            "due_soon_days": selectors.REVIEW_DUE_SOON_DAYS,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def compliance_record_edit(request: HttpRequest, pk: int, requirement_pk: int) -> HttpResponse:
+    """Record a review of a model against a requirement (status, evidence, notes, next review)."""
+    model = _model(request, pk)
+    require(request.user, model.organisation_id, "compliance.edit")
+    requirement = (
+        Requirement.objects.select_related("framework")
+        .filter(pk=requirement_pk, framework__is_current=True)
+        .first()
+    )
+    if requirement is None or not selectors.applies_to_model(requirement, model):
+        raise Http404("This requirement does not apply to this model.")
+    record = (
+        ComplianceRecord.objects.filter(model=model, requirement=requirement)
+        .select_related("reviewer")
+        .first()
+    )
+    initial = services.record_fields(record) if record else {}
+    if initial.get("status") == ComplianceStatus.NOT_ASSESSED:
+        initial.pop("status")
+    has_file = bool(record and record.evidence_file)
+    posted = request.method == "POST"
+    form = ComplianceRecordForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        initial=initial,
+        has_file=has_file,
+    )
+    back = reverse("governance:compliance-model", args=[model.pk, requirement.framework.key])
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_record(
+                actor=request.user,
+                model=model,
+                requirement=requirement,
+                status=data["status"],
+                not_applicable_reason=data["not_applicable_reason"],
+                evidence_file=data["evidence_file"] or None,
+                evidence_link=data["evidence_link"],
+                notes=data["notes"],
+                next_review_due=data["next_review_due"],
+                clear_evidence_file=data.get("clear_evidence_file", False),
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"{requirement.ref} recorded for {model.name}.")
+            return HttpResponseRedirect(f"{back}#req-{requirement.pk}")
+    return render(
+        request,
+        "governance/compliance_record_form.html",
+        {
+            "model": model,
+            "requirement": requirement,
+            "record": record,
+            "form": form,
+            "back": back,
+            "today": timezone.localdate(),
+        },
+        status=400 if posted else 200,
+    )
+
+
+@login_required
+@require_GET
+def compliance_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    """Download a record's evidence file; another organisation's record answers 404."""
+    record = get_for_user(ComplianceRecord.objects.select_related("model"), request.user, pk=pk)
+    if not record.evidence_file:
+        raise Http404("This record has no evidence file.")
+    try:
+        handle = record.evidence_file.open("rb")
+    except OSError as exc:
+        raise Http404("The evidence file is missing from storage.") from exc
+    name = PurePath(record.evidence_file.name).name
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=name,
+        content_type=services.evidence_content_type(name),
+    )

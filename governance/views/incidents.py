@@ -1,0 +1,182 @@
+"""Incident pages: the organisation's incident list with losses, one incident, and recording, editing and
+deleting incidents of a model."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from governance.models import AIModel, Incident, Organisation
+from governance.selectors import incidents as selectors
+from governance.services import incidents as services
+from governance.tenancy import can, get_for_user, require
+
+PAGE_SIZE = 25
+DATETIME_WIDGET = {"attrs": {"type": "datetime-local"}, "format": "%Y-%m-%dT%H:%M"}
+
+
+class IncidentForm(forms.ModelForm):
+    """Shapes the input; the service does the real validation (time line, closing rules, loss)."""
+
+    class Meta:
+        model = Incident
+        fields = list(services.EDITABLE_FIELDS)
+        widgets = {
+            "occurred_at": forms.DateTimeInput(**DATETIME_WIDGET),
+            "detected_at": forms.DateTimeInput(**DATETIME_WIDGET),
+            "closed_at": forms.DateTimeInput(**DATETIME_WIDGET),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "impact": forms.Textarea(attrs={"rows": 3}),
+            "root_cause": forms.Textarea(attrs={"rows": 3}),
+            "actions_taken": forms.Textarea(attrs={"rows": 3}),
+            "financial_loss": forms.NumberInput(attrs={"min": 0, "step": "0.01"}),
+        }
+        labels = {"financial_loss": "Financial loss", "actions_taken": "Actions taken"}
+        help_texts = {
+            "occurred_at": "When it started (best estimate).",
+            "detected_at": "When it was noticed; not before it occurred.",
+            "financial_loss": "Direct loss so far; leave empty if none is known.",
+            "currency": "Three-letter ISO 4217 code, e.g. EUR.",
+            "root_cause": "Required to close the incident.",
+            "actions_taken": "Containment, fixes and follow-ups; required to close the incident.",
+            "closed_at": "Only for a closed incident; left empty, closing stamps the current time.",
+        }
+
+    def _post_clean(self):
+        # Model-level validation happens in the service, which knows the organisation and the clock.
+        pass
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show a service's ValidationError next to the fields it names."""
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        for field, field_messages in errors.items():
+            self.add_error(field if field in self.fields else None, field_messages)
+
+
+def _organisation(request: HttpRequest) -> Organisation:
+    if request.organisation is None:
+        raise Http404("You are not a member of any organisation.")
+    return request.organisation
+
+
+def _get_incident(request: HttpRequest, pk: int) -> Incident:
+    return get_for_user(Incident.objects.select_related("model", "reported_by"), request.user, pk=pk)
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    """The organisation's incidents (filtered, paginated) with the total loss per currency."""
+    organisation = _organisation(request)
+    filterset = selectors.IncidentFilter(
+        request.GET or None, queryset=selectors.incidents_for(organisation), organisation=organisation
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "governance/incident_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "losses": selectors.losses_by_currency(filterset.qs),
+            "can_edit": can(request.user, organisation, "incident.edit"),
+        },
+    )
+
+
+@login_required
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One incident: the time line, impact and loss, root cause and actions."""
+    incident = _get_incident(request, pk)
+    return render(
+        request,
+        "governance/incident_detail.html",
+        {
+            "incident": incident,
+            "can_edit": can(request.user, incident.organisation_id, "incident.edit"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an incident of a model (``pk`` is the model's)."""
+    model = get_for_user(AIModel.objects.select_related("organisation"), request.user, pk=pk)
+    require(request.user, model.organisation_id, "incident.edit")
+    form = IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.create_incident(request.user, model.organisation, model, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Incident “{incident.title}” was recorded.")
+            return HttpResponseRedirect(reverse("governance:incident-detail", args=[incident.pk]))
+    return render(
+        request,
+        "governance/incident_form.html",
+        {"form": form, "model": model, "incident": None},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an incident: add what was learned, record actions, close it."""
+    incident = _get_incident(request, pk)
+    require(request.user, incident.organisation_id, "incident.edit")
+    form = IncidentForm(request.POST or None, instance=incident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_incident(request.user, incident, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, "The incident was updated.")
+            return HttpResponseRedirect(reverse("governance:incident-detail", args=[incident.pk]))
+    return render(
+        request,
+        "governance/incident_form.html",
+        {"form": form, "model": incident.model, "incident": incident},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes the incident (the audit trail keeps what it said)."""
+    incident = _get_incident(request, pk)
+    require(request.user, incident.organisation_id, "incident.edit")
+    if request.method == "POST":
+        services.delete_incident(request.user, incident)
+        messages.success(request, f"Incident “{incident.title}” was deleted.")
+        return HttpResponseRedirect(reverse("governance:incident-list"))
+    return render(
+        request,
+        "governance/record_confirm_delete.html",
+        {
+            "object": incident,
+            "kind": "incident",
+            "cancel_url": reverse("governance:incident-detail", args=[incident.pk]),
+            "consequence": "Delete only an incident recorded by mistake; close a real one instead. "
+            "The audit trail keeps its last content.",
+        },
+    )
+
+
+def model_section(request: HttpRequest, model: AIModel) -> dict:
+    """Context of the model page's incident section (``_model_incidents.html``): one query."""
+    return {
+        "model_incidents": selectors.incidents_of(model),
+        "can_edit_incidents": can(request.user, model.organisation_id, "incident.edit"),
+    }

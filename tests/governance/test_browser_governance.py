@@ -1,0 +1,143 @@
+"""A model's governance journey in a real browser.
+
+The owner registers a model through the form, defines a KPI and records a breaching value (the dashboard marks
+the model), then asks for validation and production; a risk officer and an executive, each in a browser of
+their own, approve; the owner can neither see an approve button nor force a decision; the auditor finds every
+step in the audit log.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from governance.models import AIModel, ApprovalRequest, ApprovalStatus, KPIDefinition, LifecycleStage
+from governance.roles import Role
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(browser, live_server, user):
+    """A separate browser context (own cookies, own session) logged in as ``user``."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return context, page
+
+
+def _request_stage(page, stage: str, justification: str) -> None:
+    stage_form = page.locator("form[action$='/stage/']")
+    stage_form.locator("#id_requested_stage").select_option(stage)
+    stage_form.locator("#id_justification").fill(justification)
+    stage_form.locator("button[type=submit]").click()
+    page.wait_for_selector("text=Stage change requested; it waits for an approver.")
+
+
+def _approve(page, live_server, model_name: str, comment: str) -> None:
+    page.goto(f"{live_server.url}/approvals/")
+    row = page.locator("tr", has_text=model_name)
+    row.locator("textarea[name=comment]").fill(comment)
+    row.locator("button[value=approve]").click()
+    page.wait_for_selector(f"text=Request approved: {model_name}.")
+
+
+def test_register_request_approve_and_audit(browser, browser_login, live_server, make_member):
+    owner = make_member(Role.MODEL_OWNER, username="browser-owner")
+    risk_officer = make_member(Role.RISK_OFFICER, username="browser-risk")
+    executive = make_member(Role.EXECUTIVE, username="browser-cio")
+    auditor = make_member(Role.AUDITOR, username="browser-auditor")
+    page = browser_login(owner)
+
+    # The owner registers a model through the form.
+    page.goto(f"{live_server.url}/models/new/")
+    page.select_option("#id_lifecycle_stage", "development")
+    page.fill("#id_name", "Browser credit scorer")
+    page.fill("#id_purpose", "Scores small-business loan applications.")
+    page.select_option("#id_owner", str(owner.pk))
+    page.fill("#id_materiality", "4")
+    page.click("button:has-text('Save')")
+    page.wait_for_selector("h1:has-text('Browser credit scorer')")
+    model = AIModel.objects.get(name="Browser credit scorer")
+    assert (model.owner, model.lifecycle_stage) == (owner, LifecycleStage.DEVELOPMENT)
+
+    # ... defines a KPI, records a value past the critical threshold and sees the model marked on the dashboard.
+    page.click("a:has-text('Add KPI')")
+    page.fill("#id_name", "AUC")
+    page.fill("#id_target", "0.85")
+    page.fill("#id_warning_threshold", "0.9")  # wrong way round for "higher is better": refused
+    page.click("button:has-text('Save')")
+    page.wait_for_selector("#id_warning_threshold_errors")
+    assert page.input_value("#id_name") == "AUC"
+    assert not KPIDefinition.objects.exists()
+    page.fill("#id_warning_threshold", "0.8")
+    page.fill("#id_critical_threshold", "0.7")
+    page.click("button:has-text('Save')")
+    page.wait_for_selector("h1:has-text('AUC')")
+    measured = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    page.fill("#id_measured_at", measured)
+    page.fill("#id_value", "0.62")
+    page.click("button:has-text('Record')")
+    page.wait_for_selector("text=Measurement recorded.")
+    assert page.inner_text(".status") == "Critical"
+    page.goto(f"{live_server.url}/")
+    breaches = page.locator("section[aria-labelledby=breach-h]")
+    assert "Browser credit scorer" in breaches.inner_text()
+    assert breaches.locator(".badge.critical").inner_text() == "Critical"
+    assert "0.62" in breaches.inner_text()
+
+    # Validation needs an approval: the owner asks, a risk officer approves in a browser of their own.
+    page.goto(f"{live_server.url}/models/{model.pk}/")
+    _request_stage(page, "validation", "Back-tested on 2024 applications.")
+    risk_context, risk_page = _login(browser, live_server, risk_officer)
+    _approve(risk_page, live_server, "Browser credit scorer", "Validation plan is sound.")
+    model.refresh_from_db()
+    assert model.lifecycle_stage == LifecycleStage.VALIDATION
+
+    # Production: the owner asks and cannot decide it, neither on the page nor by posting the decision.
+    page.goto(f"{live_server.url}/models/{model.pk}/")
+    assert "Validation" in page.inner_text("section[aria-labelledby=card-h]")
+    _request_stage(page, "production", "Independent validation passed.")
+    production = ApprovalRequest.objects.get(model=model, requested_stage="production")
+    page.goto(f"{live_server.url}/approvals/")
+    row = page.locator("tr", has_text="Browser credit scorer")
+    assert row.count() == 1
+    assert row.locator("button[value=approve]").count() == 0
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    forced = page.request.post(
+        f"{live_server.url}/approvals/{production.pk}/decide/",
+        form={"csrfmiddlewaretoken": csrf, "decision": "approve"},
+        headers={"Referer": f"{live_server.url}/approvals/"},
+    )
+    assert forced.status == 403
+    production.refresh_from_db()
+    assert production.status == ApprovalStatus.PENDING
+
+    # An executive approves it in a third browser.
+    cio_context, cio_page = _login(browser, live_server, executive)
+    _approve(cio_page, live_server, "Browser credit scorer", "Go live.")
+    production.refresh_from_db()
+    assert (production.status, production.decided_by) == (ApprovalStatus.APPROVED, executive)
+    page.goto(f"{live_server.url}/models/{model.pk}/")
+    assert "Production" in page.inner_text("section[aria-labelledby=card-h]")
+
+    # The auditor sees every step, with who did it.
+    audit_context, audit_page = _login(browser, live_server, auditor)
+    audit_page.goto(f"{live_server.url}/audit/")
+    rows = [
+        tuple(cell.strip() for cell in text.split("\t")[2:4])
+        for text in audit_page.locator("main > table > tbody > tr").all_inner_texts()
+    ]
+    assert ("browser-owner", "model.create") in rows
+    assert ("browser-owner", "kpi.create") in rows
+    assert rows.count(("browser-owner", "approval.request")) == 2
+    assert ("browser-risk", "approval.approve") in rows
+    assert ("browser-cio", "approval.approve") in rows
+    assert rows.count(("browser-cio", "model.stage_change")) == 1
+    assert not any(actor == "browser-owner" and action == "approval.approve" for actor, action in rows)
+    for context in (risk_context, cio_context, audit_context):
+        context.close()
