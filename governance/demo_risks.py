@@ -212,6 +212,19 @@ RISKS: tuple[tuple, ...] = (
         "risk_officer",
         "Complaints mentioning illness or bereavement need priority handling.",
     ),
+    (
+        "Branch footfall forecaster",
+        "Local events missing from the forecast",
+        "operational",
+        2,
+        2,
+        "",
+        None,
+        "open",
+        60,
+        "model_owner",
+        "Markets and road closures move footfall; staffing follows the forecast.",
+    ),
 )
 
 INCIDENTS: tuple[dict, ...] = (

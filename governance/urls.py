@@ -35,19 +35,25 @@ urlpatterns: list = [
     path("kpis/<int:pk>/delete/", monitoring.kpi_delete, name="kpi-delete"),
     path("kpis/<int:pk>/measure/", monitoring.kpi_measure, name="kpi-measure"),
     path("risks/", risk_views.risk_heatmap, name="risk-heatmap"),
+    path("risks/export.csv", risk_views.risk_export, name="risk-export"),
     path("risks/<int:pk>/", risk_views.risk_detail, name="risk-detail"),
     path("models/<int:pk>/risks/new/", risk_views.risk_create, name="risk-create"),
     path("risks/<int:pk>/edit/", risk_views.risk_edit, name="risk-edit"),
     path("risks/<int:pk>/delete/", risk_views.risk_delete, name="risk-delete"),
     path("incidents/", incident_views.incident_list, name="incident-list"),
+    path("incidents/export.csv", incident_views.incident_export, name="incident-export"),
     path("incidents/<int:pk>/", incident_views.incident_detail, name="incident-detail"),
     path("models/<int:pk>/incidents/new/", incident_views.incident_create, name="incident-create"),
     path("incidents/<int:pk>/edit/", incident_views.incident_edit, name="incident-edit"),
     path("incidents/<int:pk>/delete/", incident_views.incident_delete, name="incident-delete"),
     path("compliance/", compliance_views.compliance_overview, name="compliance-overview"),
-    path("compliance/<slug:framework_key>/", compliance_views.compliance_framework, name="compliance-framework"),
     path(
-        "compliance/records/<int:pk>/evidence/", compliance_views.compliance_evidence, name="compliance-evidence"
+        "compliance/<slug:framework_key>/", compliance_views.compliance_framework, name="compliance-framework"
+    ),
+    path(
+        "compliance/records/<int:pk>/evidence/",
+        compliance_views.compliance_evidence,
+        name="compliance-evidence",
     ),
     path(
         "models/<int:pk>/compliance/<slug:framework_key>/",

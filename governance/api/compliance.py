@@ -22,12 +22,16 @@ from governance.services import compliance as services
 
 
 class RequirementSerializer(serializers.ModelSerializer):
+    """One requirement of a framework catalogue, with its applicability rules."""
+
     class Meta:
         model = Requirement
         fields = ["id", "ref", "section", "title", "description", "applies_to", "position"]
 
 
 class FrameworkSerializer(serializers.ModelSerializer):
+    """One loaded version of a framework with its requirements."""
+
     requirements = RequirementSerializer(many=True, read_only=True)
 
     class Meta:
@@ -48,6 +52,8 @@ class FrameworkSerializer(serializers.ModelSerializer):
 
 
 class FrameworkFilter(django_filters.FilterSet):
+    """Filter frameworks by key and by whether the version is current."""
+
     current = django_filters.BooleanFilter(field_name="is_current", label="Only current versions")
 
     class Meta:
@@ -64,6 +70,8 @@ class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ComplianceRecordSerializer(serializers.ModelSerializer):
+    """A model's record against a requirement; evidence files are written here and read via evidence_url."""
+
     model = serializers.PrimaryKeyRelatedField(queryset=AIModel.objects.none())
     requirement = serializers.PrimaryKeyRelatedField(
         queryset=Requirement.objects.filter(framework__is_current=True),
@@ -124,10 +132,12 @@ class ComplianceRecordSerializer(serializers.ModelSerializer):
             self.fields["requirement"].read_only = True
 
     def get_evidence_name(self, record: ComplianceRecord) -> str:
+        """The stored evidence file's name (empty when there is none)."""
         return record.evidence_file.name.rsplit("/", 1)[-1] if record.evidence_file else ""
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_evidence_url(self, record: ComplianceRecord) -> str | None:
+        """Where to download the evidence file (tenancy-checked), or null."""
         if not record.evidence_file:
             return None
         url = reverse("governance:compliance-evidence", args=[record.pk])
@@ -136,6 +146,8 @@ class ComplianceRecordSerializer(serializers.ModelSerializer):
 
 
 class ComplianceRecordFilter(django_filters.FilterSet):
+    """Filter records by model, requirement, framework key and status."""
+
     framework = django_filters.CharFilter(
         field_name="requirement__framework__key", label="Framework key, e.g. eu-ai-act"
     )
@@ -196,6 +208,7 @@ class ComplianceRecordViewSet(
         }
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
+        """Record a review: 201 when the record is new, 200 when the model already had one for the requirement."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

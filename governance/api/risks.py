@@ -1,18 +1,19 @@
 """Risk register API: risks of your organisations' models (CRUD by the risk.edit role action), filterable."""
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance import tenancy
 from governance.api.permissions import OrganisationScopedMixin
 from governance.models import AIModel, Risk
-from governance.selectors.risks import RiskFilter
+from governance.selectors.risks import RiskFilter, heatmap_grids
 from governance.services import risks as services
 
 
@@ -73,6 +74,24 @@ class RiskSerializer(serializers.ModelSerializer):
         return services.score_band(risk.residual_score)
 
 
+class BandSerializer(serializers.Serializer):
+    band = serializers.CharField()
+    low = serializers.IntegerField(help_text="Lowest score in the band.")
+    high = serializers.IntegerField(help_text="Highest score in the band.")
+
+
+class HeatmapSerializer(serializers.Serializer):
+    inherent = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="5x5 counts: inherent[impact - 1][likelihood - 1].",
+    )
+    residual = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="5x5 counts of the risks with a residual assessment, indexed the same way.",
+    )
+    bands = BandSerializer(many=True)
+
+
 def _writable(data: dict) -> dict:
     return {key: value for key, value in data.items() if key in services.EDITABLE_FIELDS or key == "model"}
 
@@ -117,3 +136,23 @@ class RiskViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         services.delete_risk(request.user, self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses=HeatmapSerializer,
+        filters=True,
+        description=(
+            "Inherent and residual 5x5 counts of the risks matching the filters (closed risks only when "
+            "filtered for with status=closed or active=false), with the score bands."
+        ),
+    )
+    @action(detail=False, methods=["get"])
+    def heatmap(self, request: Request) -> Response:
+        """The heat maps' numbers, for dashboards outside Plumbline."""
+        filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        inherent, residual = heatmap_grids(filterset.qs, include_closed=filterset.includes_closed())
+        bands = [
+            {"band": band, "low": low, "high": high} for band, (low, high) in services.BAND_RANGES.items()
+        ]
+        return Response({"inherent": inherent, "residual": residual, "bands": bands})

@@ -155,6 +155,11 @@ def line_chart_svg(
     return "".join(parts)
 
 
+def _clip(text: str, limit: int) -> str:
+    """The text, cut with an ellipsis when longer than ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def _blue(value: float) -> tuple[str, str]:
     """Fill and text colour on a white-to-navy scale (as the pages' Plotly "Blues" heat map)."""
     low, high = (247, 251, 255), (8, 48, 107)
@@ -173,7 +178,9 @@ def heatmap_svg(
     width: int = 480,
 ) -> str:
     """A rows x columns grid coloured by value with the value printed in each cell; a dash where there is none."""
-    label_width, top, cell_h = 150, 40, 22
+    # Room for the longest row label (about 5.5 px a character at 9 px), within reason.
+    longest = max((len(str(label)) for label in rows), default=0)
+    label_width, top, cell_h = min(200, max(80, round(longest * 5.5) + 10)), 40, 22
     cell_w = (width - label_width) / max(len(columns), 1)
     height = top + cell_h * len(rows) + 4
     parts = [
@@ -191,7 +198,7 @@ def heatmap_svg(
         y = top + row_index * cell_h
         parts.append(
             f'<text x="{label_width - 6}" y="{y + cell_h / 2 + 3}" font-size="9" text-anchor="end" '
-            f'fill="#222">{escape(str(label)[:30])}</text>'
+            f'fill="#222">{escape(_clip(str(label), 34))}</text>'
         )
         for column_index, value in enumerate(row):
             x = label_width + column_index * cell_w

@@ -552,6 +552,10 @@ def _prefetch_people(assessments) -> None:
         assessment.questionnaire_version = questionnaires[assessment.questionnaire_id].version
 
 
+# Kinds whose content a period (period_start / period_end parameters) selects.
+PERIOD_KINDS = frozenset({ReportKind.ORGANISATION_MATURITY})
+
+
 def clean_parameters(kind: str, parameters: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """Validate a request's parameters for ``kind``; return them normalised and what the report is about.
 
@@ -579,6 +583,10 @@ def clean_parameters(kind: str, parameters: dict[str, Any]) -> tuple[dict[str, A
             errors[name] = ["Enter a date as YYYY-MM-DD."]
     if not errors and len(bounds) == 2 and bounds["period_start"] > bounds["period_end"]:
         errors["period_end"] = ["The period cannot end before it starts."]
+    if bounds and kind not in PERIOD_KINDS:
+        # The other kinds show records as they are now; a period on their cover would mislead an auditor.
+        for name in bounds:
+            errors[name] = ["Only an organisation maturity report covers a period."]
     described = None
     if kind == ReportKind.COMPLIANCE:
         key = cleaned.get("framework")
@@ -617,7 +625,11 @@ def render_html(report: Report, progress: Progress | None = None) -> str:
     template, builder = BUILDERS[report.kind]
     context = builder(report)
     progress(30)
-    period_start, period_end = report.parameters.get("period_start"), report.parameters.get("period_end")
+    start, end = report_period(report)
+    today = timezone.localdate()
+    period = (
+        f"{start} to {end or today}" if start else f"Up to {end}" if end else f"As at {today.isoformat()}"
+    )
     context.update(
         {
             "report": report,
@@ -626,9 +638,7 @@ def render_html(report: Report, progress: Progress | None = None) -> str:
             "generated_by": report.requested_by.get_full_name() or report.requested_by.get_username()
             if report.requested_by
             else "system",
-            "period": f"{period_start} to {period_end}"
-            if period_start and period_end
-            else f"As at {date.isoformat(timezone.localdate())}",
+            "period": period,
         }
     )
     return render_to_string(template, context)

@@ -78,7 +78,10 @@ def request_report(
             actor=actor,
             action="report.requested",
             obj=report,
-            changes={k: [None, v] for k, v in snapshot(report, ["kind", "subject_id", "title"]).items()},
+            changes={
+                k: [None, v]
+                for k, v in snapshot(report, ["kind", "subject_id", "parameters", "title"]).items()
+            },
         )
         transaction.on_commit(lambda: _enqueue(report.pk))
     return report

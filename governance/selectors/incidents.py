@@ -1,5 +1,8 @@
 """Incident reads: the filtered list (page and API), losses per currency and one model's incidents."""
 
+import csv
+import io
+from collections.abc import Iterable
 from decimal import Decimal
 
 import django_filters
@@ -92,3 +95,56 @@ def losses_by_currency(incidents: QuerySet[Incident]) -> list[dict]:
         .order_by("-total", "currency")
     )
     return [{**row, "total": row["total"] or Decimal("0")} for row in rows]
+
+
+CSV_COLUMNS = (
+    "id",
+    "model",
+    "title",
+    "severity",
+    "status",
+    "occurred_at",
+    "detected_at",
+    "closed_at",
+    "financial_loss",
+    "currency",
+    "description",
+    "impact",
+    "root_cause",
+    "actions_taken",
+    "reported_by",
+)
+
+
+def _text(value) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells starting with these as formulas; a leading apostrophe keeps them text.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def incidents_csv(incidents: Iterable[Incident]) -> str:
+    """Incidents as CSV, times in ISO 8601 (UTC offset included) and losses as plain decimals."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for incident in incidents:
+        writer.writerow(
+            [
+                incident.pk,
+                _text(incident.model.name),
+                _text(incident.title),
+                incident.severity,
+                incident.status,
+                incident.occurred_at.isoformat(),
+                incident.detected_at.isoformat(),
+                incident.closed_at.isoformat() if incident.closed_at else "",
+                "" if incident.financial_loss is None else str(incident.financial_loss),
+                incident.currency,
+                _text(incident.description),
+                _text(incident.impact),
+                _text(incident.root_cause),
+                _text(incident.actions_taken),
+                incident.reported_by.get_username() if incident.reported_by else "",
+            ]
+        )
+    return buffer.getvalue()

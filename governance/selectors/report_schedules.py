@@ -3,7 +3,7 @@
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from governance.models import AIModel, Organisation, Report, ReportKind, ReportSchedule
+from governance.models import AIModel, Framework, Organisation, Report, ReportKind, ReportSchedule
 from governance.services.report_schedules import next_run_on
 from maturity.models import Assessment
 
@@ -36,6 +36,16 @@ def schedules_for(organisation: Organisation) -> list[ReportSchedule]:
             labels[kind] = {
                 obj.pk: str(obj) for obj in model.objects.filter(organisation=organisation, pk__in=ids)
             }
+    framework_keys = {
+        s.parameters.get("framework")
+        for s in schedules
+        if s.kind == ReportKind.COMPLIANCE and isinstance(s.parameters, dict)
+    } - {None}
+    frameworks = (
+        dict(Framework.objects.filter(is_current=True, key__in=framework_keys).values_list("key", "name"))
+        if framework_keys
+        else {}
+    )
     today = timezone.localdate()
     for schedule in schedules:
         schedule.subject_label = ""
@@ -43,5 +53,8 @@ def schedules_for(organisation: Organisation) -> list[ReportSchedule]:
             schedule.subject_label = labels.get(schedule.kind, {}).get(
                 schedule.subject_id, f"#{schedule.subject_id} (deleted)"
             )
+        elif schedule.kind == ReportKind.COMPLIANCE:
+            key = schedule.parameters.get("framework", "")
+            schedule.subject_label = frameworks.get(key, f"{key} (not loaded)")
         schedule.next_run = next_run_on(schedule.frequency, today) if schedule.active else None
     return schedules

@@ -1,5 +1,9 @@
 """Risk register reads: the filtered register (page and API), the heat map cells and one model's risks."""
 
+import csv
+import io
+from collections.abc import Iterable
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -7,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from governance.models import AIModel, Organisation, Risk, RiskCategory, RiskStatus
-from governance.services.risks import ACTIVE_STATUSES, BAND_CHOICES, BAND_RANGES, heatmap_counts
+from governance.services.risks import ACTIVE_STATUSES, BAND_CHOICES, BAND_RANGES, heatmap_counts, score_band
 from governance.tenancy import organisation_ids_of
 
 LEVEL_CHOICES = [(level, str(level)) for level in range(1, 6)]
@@ -97,6 +101,13 @@ class RiskFilter(django_filters.FilterSet):
             .order_by("username")
         )
 
+    def includes_closed(self) -> bool:
+        """Whether the filters ask for closed risks (which the heat maps otherwise leave out)."""
+        if not self.is_bound or not self.is_valid():
+            return False
+        chosen = self.form.cleaned_data
+        return chosen.get("status") == RiskStatus.CLOSED or chosen.get("active") is False
+
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if not value:
@@ -134,3 +145,66 @@ def heatmap_grids(
         .annotate(n=Count("pk"))
     )
     return heatmap_counts(cells, residual=False), heatmap_counts(cells, residual=True)
+
+
+CSV_COLUMNS = (
+    "id",
+    "model",
+    "title",
+    "category",
+    "status",
+    "likelihood",
+    "impact",
+    "inherent_score",
+    "inherent_band",
+    "residual_likelihood",
+    "residual_impact",
+    "residual_score",
+    "residual_band",
+    "owner",
+    "due_date",
+    "overdue",
+    "description",
+    "mitigation",
+    "updated_at",
+)
+
+
+def _text(value) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells starting with these as formulas; a leading apostrophe keeps them text.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def risks_csv(risks: Iterable[Risk], today=None) -> str:
+    """The register as CSV for risk committees' spreadsheets: one row per risk, bands and overdue included."""
+    today = today or timezone.localdate()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for risk in risks:
+        overdue = risk.due_date is not None and risk.due_date < today and risk.status in ACTIVE_STATUSES
+        writer.writerow(
+            [
+                risk.pk,
+                _text(risk.model.name),
+                _text(risk.title),
+                risk.category,
+                risk.status,
+                risk.likelihood,
+                risk.impact,
+                risk.inherent_score,
+                score_band(risk.inherent_score),
+                risk.residual_likelihood or "",
+                risk.residual_impact or "",
+                risk.residual_score or "",
+                score_band(risk.residual_score) or "",
+                risk.owner.get_username() if risk.owner else "",
+                risk.due_date.isoformat() if risk.due_date else "",
+                "yes" if overdue else "no",
+                _text(risk.description),
+                _text(risk.mitigation),
+                risk.updated_at.isoformat(),
+            ]
+        )
+    return buffer.getvalue()

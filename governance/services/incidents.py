@@ -77,7 +77,8 @@ def _validate(incident: Incident) -> None:
         _add(
             errors, "closed_at", "Only a closed incident has a closing time; clear it or close the incident."
         )
-    if isinstance(incident.financial_loss, Decimal | int | float) and incident.financial_loss < 0:
+    loss = incident.financial_loss
+    if "financial_loss" not in errors and isinstance(loss, Decimal | int | float) and loss < 0:
         _add(errors, "financial_loss", "A loss is zero or more; record recoveries in the impact text.")
     if incident.currency and not CURRENCY.match(incident.currency):
         _add(errors, "currency", "Use a three-letter ISO 4217 code, e.g. EUR.")

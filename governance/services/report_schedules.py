@@ -48,6 +48,9 @@ CRONTABS = {
     ScheduleFrequency.QUARTERLY: {"day_of_week": "*", "day_of_month": "1", "month_of_year": "1,4,7,10"},
     ScheduleFrequency.YEARLY: {"day_of_week": "*", "day_of_month": "1", "month_of_year": "1"},
 }
+PERIOD_PARAMETERS = ("period_start", "period_end")
+# Pinned by each run to the version current then, so it is never stored on the schedule.
+RUN_PINNED_PARAMETERS = ("framework_version", *PERIOD_PARAMETERS)
 AUDITED_FIELDS = [
     "kind",
     "subject_id",
@@ -83,6 +86,18 @@ def next_run_on(frequency: str, day: date) -> date:
     while (month_index % 12) % step:
         month_index += 1
     return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def previous_period(frequency: str, day: date) -> tuple[date, date]:
+    """First and last day of the whole period before the one ``day`` is in: what a run on ``day`` reports on."""
+    if frequency == ScheduleFrequency.WEEKLY:
+        monday = day - timedelta(days=day.weekday())
+        return monday - timedelta(days=7), monday - timedelta(days=1)
+    months = {ScheduleFrequency.MONTHLY: 1, ScheduleFrequency.QUARTERLY: 3}.get(frequency, 12)
+    first_month = (day.month - 1) // months * months + 1
+    end = date(day.year, first_month, 1) - timedelta(days=1)
+    start_month = end.month - months + 1
+    return date(end.year, start_month, 1), end
 
 
 def clean_recipients(recipients: Any) -> list[str]:
@@ -138,6 +153,19 @@ def _validate(
             errors["subject_id"] = ["A record id (a whole number) is required."]
         elif not subject_model.objects.filter(organisation=organisation, pk=subject_id).exists():
             errors["subject_id"] = [f"No {subject_model._meta.verbose_name} #{subject_id} in {organisation}."]
+    if parameters is None:
+        parameters = {}
+    if "kind" not in errors and isinstance(parameters, dict):
+        if any(parameters.get(name) for name in PERIOD_PARAMETERS):
+            errors["parameters"] = [
+                "A scheduled report covers the period just ended on each run: leave period_start and "
+                "period_end out."
+            ]
+        else:
+            try:
+                render.clean_parameters(kind, parameters)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
     return errors
 
 
@@ -201,7 +229,9 @@ def save_report_schedule(
                 schedule.created_by = actor
         schedule.kind = kind
         schedule.subject_id = subject_id
-        schedule.parameters = parameters or {}
+        schedule.parameters = {
+            key: value for key, value in (parameters or {}).items() if key not in RUN_PINNED_PARAMETERS
+        }
         schedule.frequency = frequency
         schedule.recipients = recipients
         schedule.attach_pdf = bool(attach_pdf)
@@ -267,9 +297,16 @@ def run_report_schedule(schedule: ReportSchedule, today: date | None = None) -> 
                 "its creator is no longer a member of the organisation; an administrator must save it again"
             )
         else:
+            parameters = dict(locked.parameters or {})
+            label = period
+            if locked.kind in render.PERIOD_KINDS:
+                # A report about a period covers the one just ended (October's, when run on 1 November).
+                start, end = previous_period(locked.frequency, today)
+                parameters.update(period_start=start.isoformat(), period_end=end.isoformat())
+                label = period_key(locked.frequency, end)
             try:
                 report = report_services.request_report(
-                    creator, locked.organisation, locked.kind, locked.subject_id, locked.parameters or None
+                    creator, locked.organisation, locked.kind, locked.subject_id, parameters or None
                 )
             except ValidationError as exc:
                 # E.g. the model a dossier is about was deleted since the schedule was saved.
@@ -277,7 +314,7 @@ def run_report_schedule(schedule: ReportSchedule, today: date | None = None) -> 
         if report is not None:
             report.schedule = locked
             # The period in the title tells the monthly copies apart in inboxes and on the reports page.
-            report.title = f"{report.title} ({period})"[:255]
+            report.title = f"{report.title} ({label})"[:255]
             report.save(update_fields=["schedule", "title"])
         record_event(
             organisation=locked.organisation,

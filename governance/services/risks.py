@@ -6,7 +6,7 @@ score falls in; the same bands colour the heat map, filter the register and labe
     low       1-4    (e.g. rare and minor, or likely but negligible)
     medium    5-9
     high      10-14  (10 and 12 on a 5x5 grid)
-    critical  15-25  (15, 16, 20, 25: at least "possible" and "major", one of them at its maximum)
+    critical  15-25  (15, 16, 20, 25: e.g. likely and major, or possible and severe)
 
 Every write takes the acting user, checks ``risk.edit`` through ``governance.tenancy.require``, validates
 before saving anything and records an audit event in the same transaction.

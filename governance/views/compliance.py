@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from governance.models import AIModel, ComplianceRecord, ComplianceStatus, Framework, Requirement
+from governance.models import (
+    AIModel,
+    ComplianceRecord,
+    ComplianceStatus,
+    Framework,
+    LifecycleStage,
+    Requirement,
+)
 from governance.selectors import compliance as selectors
 from governance.services import compliance as services
 from governance.tenancy import can, get_for_user, require
@@ -125,13 +132,15 @@ def compliance_model(request: HttpRequest, pk: int, framework_key: str) -> HttpR
     """One model's matrix against one framework, with evidence, reviewers and next reviews."""
     model = _model(request, pk)
     framework = _framework(framework_key)
+    retired = model.lifecycle_stage == LifecycleStage.RETIRED
     return render(
         request,
         "governance/compliance_model.html",
         {
             "matrix": selectors.model_matrix(model, framework),
             "summaries": selectors.model_summary(model),
-            "can_edit": can(request.user, model.organisation_id, "compliance.edit"),
+            "can_edit": can(request.user, model.organisation_id, "compliance.edit") and not retired,
+            "retired": retired,
             "due_soon_days": selectors.REVIEW_DUE_SOON_DAYS,
         },
     )
@@ -150,6 +159,8 @@ def compliance_record_edit(request: HttpRequest, pk: int, requirement_pk: int) -
     )
     if requirement is None or not selectors.applies_to_model(requirement, model):
         raise Http404("This requirement does not apply to this model.")
+    if model.lifecycle_stage == LifecycleStage.RETIRED:
+        raise Http404("Retired models are outside compliance scope.")
     record = (
         ComplianceRecord.objects.filter(model=model, requirement=requirement)
         .select_related("reviewer")

@@ -51,6 +51,15 @@ class IncidentForm(forms.ModelForm):
         # Model-level validation happens in the service, which knows the organisation and the clock.
         pass
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # The inputs show minutes; an untouched time must not lose its stored seconds (a spurious audited change).
+        for name in ("occurred_at", "detected_at", "closed_at"):
+            stored, given = getattr(self.instance, name, None), cleaned.get(name)
+            if stored and given and given == stored.replace(second=0, microsecond=0):
+                cleaned[name] = stored
+        return cleaned
+
     def add_service_errors(self, exc: ValidationError) -> None:
         """Show a service's ValidationError next to the fields it names."""
         errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
@@ -89,6 +98,18 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "can_edit": can(request.user, organisation, "incident.edit"),
         },
     )
+
+
+@login_required
+def incident_export(request: HttpRequest) -> HttpResponse:
+    """The filtered incidents as CSV (every page, not just the one shown)."""
+    organisation = _organisation(request)
+    filterset = selectors.IncidentFilter(
+        request.GET or None, queryset=selectors.incidents_for(organisation), organisation=organisation
+    )
+    response = HttpResponse(selectors.incidents_csv(filterset.qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-incidents.csv"'
+    return response
 
 
 @login_required

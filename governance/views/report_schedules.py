@@ -17,6 +17,7 @@ from governance import tenancy
 from governance.errors import ConflictError
 from governance.models import AIModel, Organisation, ReportSchedule, ScheduleFrequency
 from governance.reports import services as report_services
+from governance.selectors import compliance
 from governance.selectors import report_schedules as selectors
 from governance.services import report_schedules as services
 from maturity.models import Assessment
@@ -40,7 +41,16 @@ class ReportScheduleForm(forms.Form):
         label="Assessment",
         help_text="Only for a maturity assessment report.",
     )
-    frequency = forms.ChoiceField(choices=ScheduleFrequency.choices, initial=ScheduleFrequency.MONTHLY)
+    framework = forms.ChoiceField(
+        required=False,
+        label="Framework",
+        help_text="Only for a compliance report; each run uses the framework's version current then.",
+    )
+    frequency = forms.ChoiceField(
+        choices=ScheduleFrequency.choices,
+        initial=ScheduleFrequency.MONTHLY,
+        help_text="A report about a period (organisation maturity) covers the period just ended.",
+    )
     recipients = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One email address per line, or separated by commas. They need no Plumbline account.",
@@ -56,6 +66,9 @@ class ReportScheduleForm(forms.Form):
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = report_services.available_kinds()
+        self.fields["framework"].choices = [("", "---------")] + [
+            (f.key, str(f)) for f in compliance.current_frameworks()
+        ]
         self.fields["subject"].queryset = AIModel.objects.filter(organisation=organisation).only("pk", "name")
         self.fields["assessment"].queryset = Assessment.objects.filter(organisation=organisation).only(
             "pk", "title"
@@ -86,6 +99,12 @@ class ReportScheduleForm(forms.Form):
         chosen = self.cleaned_data.get(field)
         return chosen.pk if chosen else None
 
+    def parameters(self) -> dict:
+        """The report parameters the form carries: the framework of a compliance report."""
+        if self.cleaned_data.get("kind") == "compliance":
+            return {"framework": self.cleaned_data.get("framework") or ""}
+        return {}
+
     def add_service_errors(self, exc: ValidationError) -> None:
         kind = self.cleaned_data.get("kind")
         for field, errors in exc.message_dict.items():
@@ -105,6 +124,7 @@ def _initial(schedule: ReportSchedule) -> dict:
     return {
         "kind": schedule.kind,
         subject_field: schedule.subject_id,
+        "framework": (schedule.parameters or {}).get("framework", ""),
         "frequency": schedule.frequency,
         "recipients": "\n".join(schedule.recipients),
         "attach_pdf": schedule.attach_pdf,
@@ -149,7 +169,7 @@ def _edit(request: HttpRequest, organisation: Organisation, schedule: ReportSche
                 data["attach_pdf"],
                 data["active"],
                 subject_id=form.subject_id(),
-                parameters=schedule.parameters if schedule else None,
+                parameters=form.parameters(),
                 schedule=schedule,
             )
         except ValidationError as exc:

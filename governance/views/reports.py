@@ -68,7 +68,7 @@ class ReportRequestForm(forms.Form):
         if data["kind"] == "compliance":
             parameters["framework"] = data.get("framework") or ""
         for name in ("period_start", "period_end"):
-            if data.get(name):
+            if data["kind"] == "organisation_maturity" and data.get(name):
                 parameters[name] = data[name].isoformat()
         return parameters
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from governance import risk_charts
-from governance.models import AIModel, Organisation, Risk, RiskStatus
+from governance.models import AIModel, Organisation, Risk
 from governance.selectors import risks as selectors
 from governance.services import risks as services
 from governance.tenancy import can, get_for_user, require
@@ -126,7 +126,7 @@ def risk_heatmap(request: HttpRequest) -> HttpResponse:
     register = reverse("governance:risk-heatmap")
     chosen = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
     # Closed risks are no longer exposure; the heat maps show them only when the filters ask for them.
-    include_closed = chosen.get("status") == RiskStatus.CLOSED or chosen.get("active") is False
+    include_closed = filterset.includes_closed()
 
     def cell_url(prefix: str):
         def url(likelihood: int, impact: int) -> str:
@@ -172,6 +172,18 @@ def risk_heatmap(request: HttpRequest) -> HttpResponse:
             "query_without_cell": base.urlencode(),
         },
     )
+
+
+@login_required
+def risk_export(request: HttpRequest) -> HttpResponse:
+    """The filtered register as CSV (every page, not just the one shown)."""
+    organisation = _organisation(request)
+    filterset = selectors.RiskFilter(
+        request.GET or None, queryset=selectors.risks_for(organisation), organisation=organisation
+    )
+    response = HttpResponse(selectors.risks_csv(filterset.qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-risks.csv"'
+    return response
 
 
 @login_required

@@ -242,9 +242,23 @@ def test_requirement_must_apply_to_the_model_and_be_current(
     assert "superseded" in str(excinfo.value.message_dict["requirement"])
 
 
-def test_retired_models_are_out_of_scope(frameworks, high_risk, risk_officer):
+def test_retired_models_are_out_of_scope(frameworks, high_risk, risk_officer, login):
+    art9 = req(frameworks["eu-ai-act"], "Art. 9")
+    record(risk_officer, high_risk, art9, C)
     high_risk.lifecycle_stage = LifecycleStage.RETIRED
     high_risk.save()
+    client = login(risk_officer)
+    body = client.get(
+        reverse("governance:compliance-model", args=[high_risk.pk, "eu-ai-act"])
+    ).content.decode()
+    assert (
+        "retired" in body
+        and reverse("governance:compliance-record-edit", args=[high_risk.pk, art9.pk]) not in body
+    )
+    assert (
+        client.get(reverse("governance:compliance-record-edit", args=[high_risk.pk, art9.pk])).status_code
+        == 404
+    )
     with pytest.raises(ValidationError) as excinfo:
         record(risk_officer, high_risk, req(frameworks["sr-11-7"], "IV.1"))
     assert "model" in excinfo.value.message_dict

@@ -1,5 +1,7 @@
 """Incidents: audited writes and the time-line/closing rules, the list and detail pages, and the API."""
 
+import csv
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -85,6 +87,8 @@ def test_create_records_reporter_and_audits(ai_model, model_owner):
         ({"detected_at": _ago(days=40)}, "detected_at", "before it occurred"),
         ({"occurred_at": timezone.now() + timedelta(days=1)}, "occurred_at", "future"),
         ({"financial_loss": Decimal("-5")}, "financial_loss", "zero or more"),
+        ({"financial_loss": Decimal("NaN")}, "financial_loss", "number"),
+        ({"financial_loss": Decimal("1e20")}, "financial_loss", "digits"),
         ({"currency": "euro"}, "currency", "three-letter"),
         ({"financial_loss": Decimal("10"), "currency": ""}, "currency", "which currency"),
         ({"closed_at": _ago(days=1)}, "closed_at", "Only a closed incident"),
@@ -468,3 +472,36 @@ def test_schema_documents_incident_endpoints(api_client, auditor):
     paths = api_client(auditor).get("/api/v1/schema/", {"format": "json"}).json()["paths"]
     assert {"get", "post"} <= set(paths["/api/v1/incidents/"])
     assert {"get", "put", "patch", "delete"} <= set(paths["/api/v1/incidents/{id}/"])
+
+
+def test_export_uses_the_filters_and_neutralises_formulas(
+    login, organisation, ai_model, risk_officer, auditor
+):
+    _incident(risk_officer, ai_model, title="@SUM(A1)", financial_loss=Decimal("1240000.00"))
+    _incident(risk_officer, ai_model, title="Minor", severity="low")
+    response = login(auditor).get(reverse("governance:incident-export"), {"severity": "high"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith(f'{organisation.slug}-incidents.csv"')
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["title"], r["financial_loss"], r["currency"]) for r in rows] == [
+        ("'@SUM(A1)", "1240000.00", "EUR")
+    ]
+    assert rows[0]["reported_by"] == risk_officer.username
+
+
+def test_saving_the_edit_form_unchanged_records_no_change(login, ai_model, risk_officer):
+    incident = _incident(
+        risk_officer,
+        ai_model,
+        occurred_at=_ago(days=30).replace(second=17, microsecond=5),
+        detected_at=_ago(days=20).replace(second=42),
+    )
+    client = login(risk_officer)
+    url = reverse("governance:incident-edit", args=[incident.pk])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    for name in ("occurred_at", "detected_at"):
+        data[name] = timezone.localtime(getattr(incident, name)).strftime("%Y-%m-%dT%H:%M")
+    data = {name: "" if value is None else value for name, value in data.items()}
+    assert client.post(url, data).status_code == 302
+    assert not AuditEvent.objects.filter(action="incident.update").exists()

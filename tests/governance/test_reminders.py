@@ -325,3 +325,15 @@ def test_task_sends_the_digests_and_is_scheduled_daily(organisation, ai_model, m
     assert entry["task"] in app.tasks
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({7}, {0})
     assert send_reminder_digests.acks_late
+
+
+def test_task_retries_unsent_digests_then_gives_up(settings, organisation, ai_model):
+    from governance.tasks import send_reminder_digests
+
+    ai_model.next_review_due = TODAY
+    ai_model.save()
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+
+    # Eagerly applied, each retry runs at once; a mail server that stays down ends after max_retries.
+    assert send_reminder_digests.apply(kwargs={"day": TODAY.isoformat()}).get() == 0
+    assert reminders.unsent_digest_count(TODAY) == 1

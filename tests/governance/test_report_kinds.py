@@ -15,6 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from governance.models import (
+    AuditEvent,
     ComplianceRecord,
     ComplianceStatus,
     EUAIActCategory,
@@ -164,6 +165,16 @@ def test_organisation_maturity_bad_period_is_a_field_error(organisation, executi
     assert not Report.objects.exists()
 
 
+def test_only_the_maturity_report_takes_a_period(organisation, executive):
+    with pytest.raises(ValidationError) as exc:
+        services.request_report(
+            executive, organisation, ReportKind.MODEL_INVENTORY, parameters={"period_start": "2026-01-01"}
+        )
+    assert exc.value.message_dict == {
+        "period_start": ["Only an organisation maturity report covers a period."]
+    }
+
+
 def test_organisation_maturity_refuses_a_subject(organisation, executive):
     with pytest.raises(ValidationError) as exc:
         services.request_report(executive, organisation, ReportKind.ORGANISATION_MATURITY, subject_id=1)
@@ -266,6 +277,8 @@ def test_compliance_report_shows_coverage_status_and_evidence(
     assert_audit_ready(report, text, reader, content)
     assert report.title == "Compliance report: Test AI Rules (2026.1)"
     assert report.parameters == {"framework": "test-ai-rules", "framework_version": "2026.1"}
+    requested = AuditEvent.objects.get(action="report.requested", object_id=str(report.pk))
+    assert requested.changes["parameters"] == [None, report.parameters]
     assert "Compliance report: Test AI Rules (2026.1)" in text
     for ref in ("TR-1", "TR-2", "TR-3"):
         assert ref in text
@@ -565,3 +578,34 @@ def test_api_other_organisation_is_404(api_client, outsider, organisation, frame
     )
     assert response.status_code == 404
     assert not Report.objects.exists()
+
+
+# --- Charts --------------------------------------------------------------------------------------------
+
+
+def test_charts_are_well_formed_svg_with_their_values():
+    from datetime import date
+    from xml.etree import ElementTree
+
+    from governance.reports.charts import heatmap_svg, line_chart_svg, risk_matrix_svg
+
+    line = line_chart_svg(
+        "R&D <trend>",
+        [("Overall", [(date(2026, 1, 1), 1.5), (date(2026, 4, 1), None), (date(2026, 7, 1), 2.5)])],
+        minimum=0,
+        maximum=5,
+        references=[("target", 3.0)],
+    )
+    heat = heatmap_svg("Units", ["Retail & Co"], ["Strategy", "Modeling"], [[2.345, None]])
+    grid = [[0] * 5 for _ in range(5)]
+    grid[4][3] = 7  # impact 5, likelihood 4
+    matrix = risk_matrix_svg("Inherent", grid)
+
+    texts = {
+        name: [t.text for t in ElementTree.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+        for name, svg in (("line", line), ("heat", heat), ("matrix", matrix))
+    }
+    assert "R&D <trend>" in texts["line"] and "target (3)" in texts["line"]
+    assert "2026-01-01" in texts["line"] and "2026-07-01" in texts["line"]
+    assert "2.35" in texts["heat"] and "\u2013" in texts["heat"] and "Retail & Co" in texts["heat"]
+    assert "7" in texts["matrix"]

@@ -199,6 +199,66 @@ def test_period_keys_and_next_runs(frequency, day, key, next_run):
     assert services.next_run_on(frequency, day) == next_run
 
 
+@pytest.mark.parametrize(
+    ("frequency", "day", "start", "end"),
+    [
+        ("weekly", date(2026, 11, 30), date(2026, 11, 23), date(2026, 11, 29)),
+        ("monthly", date(2026, 12, 1), date(2026, 11, 1), date(2026, 11, 30)),
+        ("monthly", date(2027, 1, 1), date(2026, 12, 1), date(2026, 12, 31)),
+        ("quarterly", date(2026, 10, 1), date(2026, 7, 1), date(2026, 9, 30)),
+        ("quarterly", date(2027, 1, 1), date(2026, 10, 1), date(2026, 12, 31)),
+        ("yearly", date(2027, 1, 1), date(2026, 1, 1), date(2026, 12, 31)),
+    ],
+)
+def test_previous_period_is_what_a_run_reports_on(frequency, day, start, end):
+    assert services.previous_period(frequency, day) == (start, end)
+
+
+def test_compliance_schedule_needs_a_loaded_framework_and_runs_on_its_current_version(
+    organisation, admin_user_member
+):
+    from tests.governance.reminder_factories import FrameworkFactory
+
+    framework = FrameworkFactory(key="eu-ai-act", version="2024", name="EU AI Act")
+    with pytest.raises(ValidationError) as exc:
+        save(admin_user_member, organisation, kind=ReportKind.COMPLIANCE)
+    assert "framework" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        save(admin_user_member, organisation, kind=ReportKind.COMPLIANCE, parameters={"framework": "nope"})
+    assert "Unknown framework" in exc.value.message_dict["framework"][0]
+
+    schedule = save(
+        admin_user_member,
+        organisation,
+        kind=ReportKind.COMPLIANCE,
+        parameters={"framework": "eu-ai-act", "framework_version": "old"},
+    )
+    assert schedule.parameters == {"framework": "eu-ai-act"}  # the version is pinned per run, not here
+
+    report = services.run_report_schedule(schedule, today=NOV)
+    assert report.parameters["framework_version"] == framework.version
+
+
+def test_period_report_schedule_covers_the_period_just_ended(organisation, admin_user_member):
+    with pytest.raises(ValidationError) as exc:
+        save(
+            admin_user_member,
+            organisation,
+            kind=ReportKind.ORGANISATION_MATURITY,
+            parameters={"period_start": "2026-01-01"},
+        )
+    assert "leave period_start and period_end out" in exc.value.message_dict["parameters"][0]
+
+    schedule = save(admin_user_member, organisation, kind=ReportKind.ORGANISATION_MATURITY)
+    report = services.run_report_schedule(schedule, today=date(2026, 12, 1))
+
+    assert (report.parameters["period_start"], report.parameters["period_end"]) == (
+        "2026-11-01",
+        "2026-11-30",
+    )
+    assert report.title.endswith("(2026-11)")
+
+
 def test_delete_removes_beat_task_and_keeps_reports(schedule, admin_user_member):
     report = services.run_report_schedule(schedule, today=NOV)
     schedule_id = schedule.pk
@@ -426,6 +486,27 @@ def test_admin_creates_a_schedule_from_the_form(login, organisation, admin_user_
     )
     assert schedule.attach_pdf and schedule.active
     assert PeriodicTask.objects.get(pk=schedule.periodic_task_id).enabled
+
+
+def test_form_schedules_a_compliance_report_for_a_framework(login, organisation, admin_user_member):
+    from tests.governance.reminder_factories import FrameworkFactory
+
+    FrameworkFactory(key="nist-ai-rmf", version="1.0", name="NIST AI RMF")
+    client = login(admin_user_member)
+    data = {"kind": ReportKind.COMPLIANCE, "frequency": "quarterly", "recipients": "a@example.com"}
+
+    response = client.post(reverse("governance:report-schedule-create"), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["framework"] == ["Choose the framework the report covers."]
+
+    response = client.post(reverse("governance:report-schedule-create"), {**data, "framework": "nist-ai-rmf"})
+    assert response.status_code == 302
+    schedule = ReportSchedule.objects.get()
+    assert schedule.parameters == {"framework": "nist-ai-rmf"}
+    page = client.get(reverse("governance:report-schedule-list")).content.decode()
+    assert "Compliance: NIST AI RMF" in page
+    edit = client.get(reverse("governance:report-schedule-edit", args=[schedule.pk])).content.decode()
+    assert 'value="nist-ai-rmf" selected' in edit
 
 
 def test_form_reports_each_bad_line_and_saves_nothing(login, admin_user_member):

@@ -1,5 +1,7 @@
 """Risk register: scoring, audited writes and their rules, the register/heat map pages and the API."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -581,3 +583,77 @@ def test_schema_documents_risk_endpoints(api_client, auditor):
     paths = response.json()["paths"]
     assert {"get", "post"} <= set(paths["/api/v1/risks/"])
     assert {"get", "put", "patch", "delete"} <= set(paths["/api/v1/risks/{id}/"])
+
+
+def test_api_heatmap_counts_the_filtered_risks(
+    api_client, organisation, ai_model, risk_officer, auditor, outsider
+):
+    _risk(
+        risk_officer,
+        ai_model,
+        title="A",
+        residual_likelihood=2,
+        residual_impact=3,
+        status="mitigating",
+        mitigation="m",
+    )
+    _risk(risk_officer, ai_model, title="B")
+    _risk(risk_officer, ai_model, title="C", category="privacy", likelihood=1, impact=1)
+    _risk(
+        risk_officer,
+        ai_model,
+        title="Closed",
+        status="closed",
+        mitigation="Gone.",
+        residual_likelihood=1,
+        residual_impact=1,
+    )
+    url = f"{RISKS}heatmap/"
+    data = api_client(auditor).get(url).data
+    assert data["inherent"][4][3] == 2 and data["inherent"][0][0] == 1
+    assert sum(map(sum, data["inherent"])) == 3  # closed risks are left out
+    assert data["residual"][2][1] == 1 and sum(map(sum, data["residual"])) == 1
+    assert [b["band"] for b in data["bands"]] == ["low", "medium", "high", "critical"]
+    assert sum(map(sum, api_client(auditor).get(url, {"category": "privacy"}).data["inherent"])) == 1
+    assert sum(map(sum, api_client(auditor).get(url, {"status": "closed"}).data["inherent"])) == 1
+    assert api_client(auditor).get(url, {"band": "nope"}).status_code == 400
+    assert sum(map(sum, api_client(outsider).get(url).data["inherent"])) == 0
+
+
+def test_export_uses_the_filters_and_neutralises_formulas(
+    login, organisation, ai_model, risk_officer, auditor
+):
+    _risk(risk_officer, ai_model, title="=HYPERLINK(1)", due_date=timezone.localdate() - timedelta(days=2))
+    _risk(risk_officer, ai_model, title="Minor", likelihood=1, impact=1)
+    response = login(auditor).get(reverse("governance:risk-export"), {"band": "critical"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith(f'{organisation.slug}-risks.csv"')
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["title"] == "'=HYPERLINK(1)"
+    assert (row["inherent_score"], row["inherent_band"], row["overdue"]) == ("20", "critical", "yes")
+    assert row["model"] == "Retail credit scorecard"
+
+
+def test_demo_register_is_varied_and_idempotent(organisation, make_member):
+    from governance.demo import seed_inventory_demo
+    from governance.demo_risks import seed_risks_demo
+    from governance.models import Incident
+
+    users = {
+        role: make_member(role) for role in (Role.ADMIN, Role.EXECUTIVE, Role.MODEL_OWNER, Role.RISK_OFFICER)
+    }
+    users = {str(role): user for role, user in users.items()}
+    seed_inventory_demo(organisation, users)
+    risks, incidents = seed_risks_demo(organisation, users)
+    assert len(risks) >= 15
+    assert len({r.category for r in risks}) >= 7
+    assert {services.score_band(r.inherent_score) for r in risks} == {"low", "medium", "high", "critical"}
+    assert any(r.residual_score for r in risks) and any(r.residual_score is None for r in risks)
+    today = timezone.localdate()
+    assert any(r.due_date and r.due_date < today and r.status in services.ACTIVE_STATUSES for r in risks)
+    lossy = [i for i in incidents if i.financial_loss]
+    assert lossy and all(i.root_cause and i.actions_taken for i in lossy)
+    assert seed_risks_demo(organisation, users) == ([], [])
+    assert (Risk.objects.count(), Incident.objects.count()) == (len(risks), len(incidents))

@@ -9,6 +9,7 @@ the real services (about 20 pages); and business units with quarterly approved r
 import time
 import tracemalloc
 from datetime import timedelta
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -55,11 +56,15 @@ class Command(BaseCommand):
         parser.add_argument("--versions", type=int, default=3, help="Versions per model.")
         parser.add_argument("--units", type=int, default=6, help="Business units with assessment history.")
         parser.add_argument("--no-memory", action="store_true", help="Skip the (slow) traced pass.")
+        parser.add_argument("--output", help="Also write each PDF to this folder, to look at.")
         parser.add_argument(
             "--kind", action="append", choices=ReportKind.values, help="Only these kinds (repeatable)."
         )
 
-    def handle(self, *args, models: int, versions: int, units: int, no_memory: bool, kind, **options):
+    def handle(self, *args, models: int, versions: int, units: int, no_memory: bool, kind, output, **options):
+        self.output = Path(output) if output else None
+        if self.output:
+            self.output.mkdir(parents=True, exist_ok=True)
         try:
             with transaction.atomic():
                 self._bench(models, versions, units, kinds=kind, measure_memory=not no_memory)
@@ -120,6 +125,8 @@ class Command(BaseCommand):
             started, cpu_started = time.perf_counter(), time.process_time()
             rendered = render.render_pdf(report)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            if self.output:
+                (self.output / f"{report_kind}.pdf").write_bytes(rendered.content)
             peak = 0
             if measure_memory:
                 tracemalloc.start()

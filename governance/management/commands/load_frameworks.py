@@ -9,6 +9,8 @@ from governance.compliance_catalogue import DATA_DIR, load_framework, shipped_fi
 
 
 class Command(BaseCommand):
+    """`manage.py load_frameworks`: load the compliance catalogues."""
+
     help = (
         "Load every governance/data/frameworks/*.yaml (the newest version of each framework becomes current), "
         "or one file with --file. Unchanged versions are left as they are; changed content under a loaded "
