@@ -95,20 +95,25 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# The web process and the Celery worker share an SQLite file: wait for locks instead of failing, and take
+# the write lock up front so two writers never deadlock mid-transaction.
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # An sqlite:/// URL (the test suite hands one to its worker subprocesses) shares a file too.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "plumbline.sqlite3",
-            # The web process and the Celery worker share the file: wait for locks instead of failing,
-            # and take the write lock up front so two writers never deadlock mid-transaction.
-            "OPTIONS": {
-                "timeout": 30,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": SQLITE_OPTIONS,
             # A file (not :memory:) so that Celery worker subprocesses in tests see the test data.
             "TEST": {"NAME": str(VAR_DIR / "test-plumbline.sqlite3")},
         }

@@ -5,3 +5,13 @@ class MaturityConfig(AppConfig):
     name = "maturity"
     verbose_name = "MLOps maturity"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from governance.signals import delete_beat_entry
+        from maturity.models import ReassessmentSchedule
+
+        post_delete.connect(
+            delete_beat_entry, sender=ReassessmentSchedule, dispatch_uid="reassessment-schedule-beat-entry"
+        )

@@ -261,10 +261,8 @@ def delete_report_schedule(actor, schedule: ReportSchedule) -> None:
             obj=schedule,
             changes=diff(snapshot(schedule, AUDITED_FIELDS), None),
         )
-        task = schedule.periodic_task
+        # The beat entry goes with it (governance.signals.delete_beat_entry).
         schedule.delete()
-        if task is not None:
-            task.delete()
 
 
 def run_report_schedule(schedule: ReportSchedule, today: date | None = None) -> Report | None:

@@ -270,6 +270,17 @@ def test_delete_removes_beat_task_and_keeps_reports(schedule, admin_user_member)
     assert AuditEvent.objects.filter(action="report_schedule.delete", object_id=str(schedule_id)).exists()
 
 
+def test_deleting_in_the_django_admin_also_removes_the_beat_task(client, schedule):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    url = reverse("admin:governance_reportschedule_delete", args=[schedule.pk])
+
+    assert client.post(url, {"post": "yes"}).status_code == 302
+
+    assert not ReportSchedule.objects.exists() and not PeriodicTask.objects.exists()
+
+
 # --- Runs: one report per period --------------------------------------------------------------------
 
 
@@ -444,6 +455,14 @@ def test_list_page_query_count_does_not_grow(
     assert response.status_code == 200
     assert response.content.decode().count("data-schedule-id=") == count
     assert "Model dossier: Credit Scorer" in response.content.decode()
+
+
+def test_reports_list_marks_scheduled_reports(login, schedule, admin_user_member):
+    services.run_report_schedule(schedule, today=NOV)
+
+    page = login(admin_user_member).get(reverse("governance:report-list")).content.decode()
+
+    assert f'{reverse("governance:report-schedule-list")}#schedule-{schedule.pk}">on a schedule' in page
 
 
 def test_members_read_the_list_and_only_admins_get_edit_links(login, schedule, auditor):

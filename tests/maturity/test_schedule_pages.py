@@ -151,6 +151,24 @@ def test_admin_adds_a_business_unit_schedule(
     assert event.actor == admin_user_member and event.changes["frequency"] == [None, "half-yearly"]
 
 
+def test_deleting_a_business_unit_removes_its_schedule_and_beat_task(
+    admin_user_member, organisation, business_unit, questionnaire
+):
+    schedule = services.save_schedule(
+        actor=admin_user_member,
+        organisation=organisation,
+        business_unit=business_unit,
+        frequency="yearly",
+        active=True,
+    )
+    assert PeriodicTask.objects.filter(pk=schedule.periodic_task_id).exists()
+
+    business_unit.delete()
+
+    assert not ReassessmentSchedule.objects.filter(pk=schedule.pk).exists()
+    assert not PeriodicTask.objects.filter(pk=schedule.periodic_task_id).exists()
+
+
 def test_admin_changes_frequency_and_pauses(login, admin_user_member, organisation, org_schedule):
     response = login(admin_user_member).post(
         SCHEDULES_URL, {"scope": "organisation", "organisation-frequency": "monthly"}
