@@ -116,6 +116,28 @@ def record_event(
         return event
 
 
+def delete_audited(
+    *,
+    organisation: Organisation,
+    actor,
+    action: str,
+    obj: models.Model,
+    fields: list[str] | None = None,
+    object_repr: str | None = None,
+) -> None:
+    """Delete a governed record, leaving an audit event that keeps every value it had."""
+    with transaction.atomic():
+        record_event(
+            organisation=organisation,
+            actor=actor,
+            action=action,
+            obj=obj,
+            changes=diff(snapshot(obj, fields), None),
+            object_repr=object_repr,
+        )
+        obj.delete()
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     organisation_id: int

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from governance.audit import diff, record_event, snapshot
+from governance.audit import delete_audited, diff, record_event, snapshot
 from governance.models import AIModel, ComplianceRecord, ComplianceStatus, LifecycleStage, Requirement
 from governance.selectors.compliance import applicable_requirements, applies_to_model, coverage
 from governance.tenancy import require
@@ -296,16 +296,13 @@ def update_record(
 def delete_record(*, actor, record: ComplianceRecord) -> None:
     """Delete a record (the requirement returns to "not assessed"); its evidence file is kept for the audit."""
     require(actor, record.organisation_id, "compliance.edit")
-    with transaction.atomic():
-        record_event(
-            organisation=record.organisation,
-            actor=actor,
-            action="compliance.delete",
-            obj=record,
-            changes=diff(snapshot(record), None),
-            object_repr=f"{record.model.name} — {record.requirement.framework.key} {record.requirement.ref}",
-        )
-        record.delete()
+    delete_audited(
+        organisation=record.organisation,
+        actor=actor,
+        action="compliance.delete",
+        obj=record,
+        object_repr=f"{record.model.name} — {record.requirement.framework.key} {record.requirement.ref}",
+    )
 
 
 def record_fields(record: ComplianceRecord) -> dict[str, Any]:

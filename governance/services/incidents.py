@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from governance.audit import diff, record_event, snapshot
+from governance.audit import delete_audited, diff, record_event, snapshot
 from governance.models import AIModel, Incident, IncidentStatus, Organisation
 from governance.tenancy import require
 
@@ -166,11 +166,4 @@ def delete_incident(actor, incident: Incident) -> None:
     require(actor, incident.organisation_id, "incident.edit")
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=incident.pk)
-        record_event(
-            organisation=locked.organisation,
-            actor=actor,
-            action="incident.delete",
-            obj=locked,
-            changes=diff(snapshot(locked), None),
-        )
-        locked.delete()
+        delete_audited(organisation=locked.organisation, actor=actor, action="incident.delete", obj=locked)

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from governance.audit import diff, record_event, snapshot
+from governance.audit import delete_audited, diff, record_event, snapshot
 from governance.errors import ConflictError
 from governance.models import (
     AIModel,
@@ -192,14 +192,7 @@ def delete_model(actor, model: AIModel) -> None:
         locked = AIModel.objects.select_for_update().get(pk=model.pk)
         if locked.lifecycle_stage != LifecycleStage.PROPOSED or locked.versions.exists():
             raise ConflictError("Only a proposed model without versions can be deleted; retire it instead.")
-        record_event(
-            organisation=locked.organisation,
-            actor=actor,
-            action="model.delete",
-            obj=locked,
-            changes=diff(snapshot(locked), None),
-        )
-        locked.delete()
+        delete_audited(organisation=locked.organisation, actor=actor, action="model.delete", obj=locked)
 
 
 def register_version(

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from governance.audit import diff, record_event, snapshot
+from governance.audit import delete_audited, diff, record_event, snapshot
 from governance.models import AIModel, KPIDefinition, KPIDirection, KPIMeasurement, MeasurementSource
 from governance.tenancy import require
 
@@ -110,15 +110,7 @@ def update_kpi(*, actor, kpi: KPIDefinition, **data: Any) -> KPIDefinition:
 
 def delete_kpi(*, actor, kpi: KPIDefinition) -> None:
     require(actor, kpi.model.organisation_id, "kpi.edit")
-    with transaction.atomic():
-        record_event(
-            organisation=kpi.model.organisation,
-            actor=actor,
-            action="kpi.delete",
-            obj=kpi,
-            changes=diff(snapshot(kpi), None),
-        )
-        kpi.delete()
+    delete_audited(organisation=kpi.model.organisation, actor=actor, action="kpi.delete", obj=kpi)
 
 
 def _clean_point(index: int, point: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.audit import diff, record_event, snapshot
+from governance.audit import delete_audited, diff, record_event, snapshot
 from governance.errors import ConflictError
 from governance.models import (
     Membership,
@@ -253,16 +253,14 @@ def save_report_schedule(
 def delete_report_schedule(actor, schedule: ReportSchedule) -> None:
     """Delete a schedule and its beat task; the reports it produced stay."""
     require(actor, schedule.organisation_id, "report.schedule")
-    with transaction.atomic():
-        record_event(
-            organisation=schedule.organisation,
-            actor=actor,
-            action="report_schedule.delete",
-            obj=schedule,
-            changes=diff(snapshot(schedule, AUDITED_FIELDS), None),
-        )
-        # The beat entry goes with it (governance.signals.delete_beat_entry).
-        schedule.delete()
+    # The beat entry goes with it (governance.signals.delete_beat_entry).
+    delete_audited(
+        organisation=schedule.organisation,
+        actor=actor,
+        action="report_schedule.delete",
+        obj=schedule,
+        fields=AUDITED_FIELDS,
+    )
 
 
 def run_report_schedule(schedule: ReportSchedule, today: date | None = None) -> Report | None:

@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from governance.audit import diff, record_event, snapshot
+from governance.audit import delete_audited, diff, record_event, snapshot
 from governance.models import AIModel, Membership, Organisation, Risk, RiskStatus
 from governance.tenancy import require
 
@@ -214,11 +214,4 @@ def delete_risk(actor, risk: Risk) -> None:
     require(actor, risk.organisation_id, "risk.edit")
     with transaction.atomic():
         locked = Risk.objects.select_for_update().get(pk=risk.pk)
-        record_event(
-            organisation=locked.organisation,
-            actor=actor,
-            action="risk.delete",
-            obj=locked,
-            changes=diff(snapshot(locked), None),
-        )
-        locked.delete()
+        delete_audited(organisation=locked.organisation, actor=actor, action="risk.delete", obj=locked)

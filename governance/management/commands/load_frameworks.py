@@ -2,13 +2,12 @@
 
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-
 from governance.compliance_catalogue import DATA_DIR, load_framework, shipped_files
+from governance.management.catalogue_command import LoadCatalogueCommand
+from governance.models import Framework
 
 
-class Command(BaseCommand):
+class Command(LoadCatalogueCommand):
     """`manage.py load_frameworks`: load the compliance catalogues."""
 
     help = (
@@ -16,38 +15,20 @@ class Command(BaseCommand):
         "or one file with --file. Unchanged versions are left as they are; changed content under a loaded "
         "version is refused."
     )
+    noun = "framework"
+    data_dir = DATA_DIR
 
-    def add_arguments(self, parser):
-        parser.add_argument("--file", type=Path, help="Load only this framework file.")
-        parser.add_argument(
-            "--not-current",
-            action="store_true",
-            help="Load a new version without making it the current version of its framework.",
+    def shipped_files(self) -> list[Path]:
+        return shipped_files()
+
+    def load(self, path: Path, make_current: bool) -> tuple[Framework, bool]:
+        return load_framework(path, make_current=make_current)
+
+    def describe_loaded(self, framework: Framework, path: Path) -> str:
+        return (
+            f"Loaded {framework.name} version {framework.version} from {path.name}: "
+            f"{framework.requirements.count()} requirements{' (current)' if framework.is_current else ''}."
         )
 
-    def handle(self, *args, **options):
-        path = options["file"] or DATA_DIR
-        try:
-            if options["file"]:
-                if not path.is_file():
-                    raise CommandError(f"No such file: {path}")
-                paths = [path]
-            else:
-                paths = shipped_files()
-                if not paths:
-                    raise CommandError(f"No framework files found in {DATA_DIR}.")
-            for path in paths:
-                framework, created = load_framework(path, make_current=not options["not_current"])
-                if created:
-                    self.stdout.write(
-                        self.style.SUCCESS(
-                            f"Loaded {framework.name} version {framework.version} from {path.name}: "
-                            f"{framework.requirements.count()} requirements"
-                            f"{' (current)' if framework.is_current else ''}."
-                        )
-                    )
-                elif options["verbosity"] >= 1:
-                    self.stdout.write(f"{framework.name} {framework.version} ({path.name}) already loaded.")
-        except ValidationError as exc:
-            details = "; ".join(f"{key}: {' '.join(msgs)}" for key, msgs in exc.message_dict.items())
-            raise CommandError(f"{path}: {details}") from exc
+    def describe_existing(self, framework: Framework, path: Path) -> str:
+        return f"{framework.name} {framework.version} ({path.name}) already loaded."
