@@ -15,37 +15,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from governance import tenancy
 from governance.errors import ConflictError
-from governance.models import AIModel, Organisation, ReportSchedule, ScheduleFrequency
-from governance.reports import services as report_services
-from governance.selectors import compliance
+from governance.models import Organisation, ReportSchedule, ScheduleFrequency
 from governance.selectors import report_schedules as selectors
 from governance.services import report_schedules as services
-from maturity.models import Assessment
+from governance.views.reports import ReportSubjectForm
 
 _SEPARATORS = re.compile(r"[,;]")
 
 
-class ReportScheduleForm(forms.Form):
+class ReportScheduleForm(ReportSubjectForm):
     """What an administrator fills in; the service validates again (the API goes straight to it)."""
 
-    kind = forms.ChoiceField(label="Report")
-    subject = forms.ModelChoiceField(
-        queryset=AIModel.objects.none(),
-        required=False,
-        label="AI model",
-        help_text="Only for a model dossier.",
-    )
-    assessment = forms.ModelChoiceField(
-        queryset=Assessment.objects.none(),
-        required=False,
-        label="Assessment",
-        help_text="Only for a maturity assessment report.",
-    )
-    framework = forms.ChoiceField(
-        required=False,
-        label="Framework",
-        help_text="Only for a compliance report; each run uses the framework's version current then.",
-    )
     frequency = forms.ChoiceField(
         choices=ScheduleFrequency.choices,
         initial=ScheduleFrequency.MONTHLY,
@@ -64,15 +44,10 @@ class ReportScheduleForm(forms.Form):
     active = forms.BooleanField(required=False, initial=True, label="Active")
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = report_services.available_kinds()
-        self.fields["framework"].choices = [("", "---------")] + [
-            (f.key, str(f)) for f in compliance.current_frameworks()
-        ]
-        self.fields["subject"].queryset = AIModel.objects.filter(organisation=organisation).only("pk", "name")
-        self.fields["assessment"].queryset = Assessment.objects.filter(organisation=organisation).only(
-            "pk", "title"
-        )
+        super().__init__(*args, organisation=organisation, **kwargs)
+        self.fields[
+            "framework"
+        ].help_text = "Only for a compliance report; each run uses the framework's version current then."
 
     def clean_recipients(self) -> list[str]:
         """The addresses as a list; a bad one is reported with its line, so a long list is easy to fix."""
@@ -93,24 +68,6 @@ class ReportScheduleForm(forms.Form):
         if not addresses:
             raise ValidationError("Give at least one email address.")
         return addresses
-
-    def subject_id(self) -> int | None:
-        field = "assessment" if self.cleaned_data.get("kind") == "assessment" else "subject"
-        chosen = self.cleaned_data.get(field)
-        return chosen.pk if chosen else None
-
-    def parameters(self) -> dict:
-        """The report parameters the form carries: the framework of a compliance report."""
-        if self.cleaned_data.get("kind") == "compliance":
-            return {"framework": self.cleaned_data.get("framework") or ""}
-        return {}
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        kind = self.cleaned_data.get("kind")
-        for field, errors in exc.message_dict.items():
-            if field == "subject_id":
-                field = "assessment" if kind == "assessment" else "subject"
-            self.add_error(field if field in self.fields else None, errors)
 
 
 def _organisation(request: HttpRequest) -> Organisation:

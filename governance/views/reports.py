@@ -11,13 +11,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from governance import tenancy
-from governance.models import AIModel, Report, ReportStatus
+from governance.models import AIModel, Organisation, Report, ReportStatus
 from governance.reports import selectors, services, verify
 from governance.selectors import compliance
 from maturity.models import Assessment
 
 
-class ReportRequestForm(forms.Form):
+class ReportSubjectForm(forms.Form):
+    """What a report is about: its kind and, by kind, the model, the assessment or the framework.
+
+    Shared by the request form and the schedule form, so both offer the same kinds and map the service's
+    errors back to the same fields.
+    """
+
     kind = forms.ChoiceField(label="Report")
     subject = forms.ModelChoiceField(
         queryset=AIModel.objects.none(),
@@ -34,17 +40,8 @@ class ReportRequestForm(forms.Form):
     framework = forms.ChoiceField(
         required=False, label="Framework", help_text="Only for a compliance report."
     )
-    period_start = forms.DateField(
-        required=False,
-        label="Period from",
-        help_text="Optional; an organisation maturity report then uses assessments approved in the period.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    period_end = forms.DateField(
-        required=False, label="Period to", widget=forms.DateInput(attrs={"type": "date"})
-    )
 
-    def __init__(self, *args, organisation=None, **kwargs):
+    def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = services.available_kinds()
         self.fields["framework"].choices = [("", "---------")] + [
@@ -56,20 +53,43 @@ class ReportRequestForm(forms.Form):
         )
 
     def subject_id(self) -> int | None:
-        chosen = self.cleaned_data.get(
-            "assessment" if self.cleaned_data["kind"] == "assessment" else "subject"
-        )
+        field = "assessment" if self.cleaned_data.get("kind") == "assessment" else "subject"
+        chosen = self.cleaned_data.get(field)
         return chosen.pk if chosen else None
 
     def parameters(self) -> dict:
-        """The report parameters the form carries: the framework and the period, when given."""
-        data = self.cleaned_data
-        parameters = {}
-        if data["kind"] == "compliance":
-            parameters["framework"] = data.get("framework") or ""
-        for name in ("period_start", "period_end"):
-            if data["kind"] == "organisation_maturity" and data.get(name):
-                parameters[name] = data[name].isoformat()
+        """The report parameters the form carries: the framework of a compliance report."""
+        if self.cleaned_data.get("kind") == "compliance":
+            return {"framework": self.cleaned_data.get("framework") or ""}
+        return {}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show the service's errors on the fields they concern (its ``subject_id`` is one of two fields)."""
+        kind = self.cleaned_data.get("kind")
+        for field, errors in exc.message_dict.items():
+            if field == "subject_id":
+                field = "assessment" if kind == "assessment" else "subject"
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class ReportRequestForm(ReportSubjectForm):
+    period_start = forms.DateField(
+        required=False,
+        label="Period from",
+        help_text="Optional; an organisation maturity report then uses assessments approved in the period.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    period_end = forms.DateField(
+        required=False, label="Period to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def parameters(self) -> dict:
+        """The framework of a compliance report, and the period of an organisation maturity report if given."""
+        parameters = super().parameters()
+        if self.cleaned_data.get("kind") == "organisation_maturity":
+            for name in ("period_start", "period_end"):
+                if self.cleaned_data.get(name):
+                    parameters[name] = self.cleaned_data[name].isoformat()
         return parameters
 
 
@@ -102,10 +122,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
                 request.user, organisation, kind, form.subject_id(), form.parameters()
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                if field == "subject_id":
-                    field = "assessment" if kind == "assessment" else "subject"
-                form.add_error(field if field in form.fields else None, errors)
+            form.add_service_errors(exc)
         else:
             messages.success(request, f"Report #{report.pk} is queued; this page shows its progress.")
             return redirect("governance:report-list")
