@@ -116,6 +116,22 @@ def record_event(
         return event
 
 
+def save_audited_changes(
+    *, organisation: Organisation, actor, action: str, obj: models.Model, before: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """Save ``obj`` and audit what changed since the ``before`` snapshot; no change, no write and no event.
+
+    ``updated_at`` is left out: it changes on every save and says nothing an auditor needs.
+    """
+    changes = diff(before, snapshot(obj))
+    changes.pop("updated_at", None)
+    if changes:
+        with transaction.atomic():
+            obj.save()
+            record_event(organisation=organisation, actor=actor, action=action, obj=obj, changes=changes)
+    return changes
+
+
 def delete_audited(
     *,
     organisation: Organisation,

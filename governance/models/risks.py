@@ -64,11 +64,15 @@ class Risk(models.Model):
         return f"{self.title} ({self.model})" if self.model_id else self.title
 
     def save(self, *args, **kwargs) -> None:
+        self.derive_scores()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"inherent_score", "residual_score"}
+        super().save(*args, **kwargs)
+
+    def derive_scores(self) -> None:
+        """Likelihood x impact, before and after mitigation (no residual score until both are assessed)."""
         self.inherent_score = (self.likelihood or 0) * (self.impact or 0)
         if self.residual_likelihood and self.residual_impact:
             self.residual_score = self.residual_likelihood * self.residual_impact
         else:
             self.residual_score = None
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"inherent_score", "residual_score"}
-        super().save(*args, **kwargs)

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from governance.audit import delete_audited, diff, record_event, snapshot
+from governance.audit import delete_audited, diff, record_event, save_audited_changes, snapshot
 from governance.models import AIModel, Incident, IncidentStatus, Organisation
 from governance.tenancy import require
 
@@ -147,17 +147,9 @@ def update_incident(actor, incident: Incident, **data: Any) -> Incident:
             setattr(locked, field, value)
         _close_or_reopen(locked, data)
         _validate(locked)
-        changes = diff(before, snapshot(locked))
-        changes.pop("updated_at", None)
-        if changes:
-            locked.save()
-            record_event(
-                organisation=locked.organisation,
-                actor=actor,
-                action="incident.update",
-                obj=locked,
-                changes=changes,
-            )
+        save_audited_changes(
+            organisation=locked.organisation, actor=actor, action="incident.update", obj=locked, before=before
+        )
     return locked
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from governance.audit import delete_audited, diff, record_event, snapshot
+from governance.audit import delete_audited, diff, record_event, save_audited_changes, snapshot
 from governance.models import AIModel, KPIDefinition, KPIDirection, KPIMeasurement, MeasurementSource
 from governance.tenancy import require
 
@@ -95,16 +95,9 @@ def update_kpi(*, actor, kpi: KPIDefinition, **data: Any) -> KPIDefinition:
         setattr(kpi, field, value)
     with transaction.atomic():
         _validate(kpi)
-        changes = diff(before, snapshot(kpi))
-        if changes:
-            kpi.save()
-            record_event(
-                organisation=kpi.model.organisation,
-                actor=actor,
-                action="kpi.update",
-                obj=kpi,
-                changes=changes,
-            )
+        save_audited_changes(
+            organisation=kpi.model.organisation, actor=actor, action="kpi.update", obj=kpi, before=before
+        )
     return kpi
 
 

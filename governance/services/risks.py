@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from governance.audit import delete_audited, diff, record_event, snapshot
+from governance.audit import delete_audited, diff, record_event, save_audited_changes, snapshot
 from governance.models import AIModel, Membership, Organisation, Risk, RiskStatus
 from governance.tenancy import require
 
@@ -190,22 +190,10 @@ def update_risk(actor, risk: Risk, **data: Any) -> Risk:
             setattr(locked, field, value)
         _validate(locked)
         # save() derives the scores; derive them now so the diff shows what will be stored.
-        locked.inherent_score = locked.likelihood * locked.impact
-        if locked.residual_likelihood is not None:
-            locked.residual_score = locked.residual_likelihood * locked.residual_impact
-        else:
-            locked.residual_score = None
-        changes = diff(before, snapshot(locked))
-        changes.pop("updated_at", None)
-        if changes:
-            locked.save()
-            record_event(
-                organisation=locked.organisation,
-                actor=actor,
-                action="risk.update",
-                obj=locked,
-                changes=changes,
-            )
+        locked.derive_scores()
+        save_audited_changes(
+            organisation=locked.organisation, actor=actor, action="risk.update", obj=locked, before=before
+        )
     return locked
 
 
