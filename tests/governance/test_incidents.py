@@ -23,16 +23,6 @@ INCIDENTS = "/api/v1/incidents/"
 LIST_QUERIES = 8
 
 
-@pytest.fixture
-def ai_model(organisation, model_owner):
-    return AIModelFactory(organisation=organisation, owner=model_owner, name="Retail credit scorecard")
-
-
-@pytest.fixture
-def foreign_model(other_organisation, outsider):
-    return AIModelFactory(organisation=other_organisation, owner=outsider, name="Foreign model")
-
-
 def _ago(**delta):
     return timezone.now() - timedelta(**delta)
 

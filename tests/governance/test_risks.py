@@ -23,16 +23,6 @@ RISKS = "/api/v1/risks/"
 REGISTER_QUERIES = 10
 
 
-@pytest.fixture
-def ai_model(organisation, model_owner):
-    return AIModelFactory(organisation=organisation, owner=model_owner, name="Retail credit scorecard")
-
-
-@pytest.fixture
-def foreign_model(other_organisation, outsider):
-    return AIModelFactory(organisation=other_organisation, owner=outsider, name="Foreign model")
-
-
 def _risk(actor, model, **extra) -> Risk:
     data = {"title": "Score drift", "category": "financial", "likelihood": 4, "impact": 5, **extra}
     return services.create_risk(actor, model.organisation, model, **data)
