@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n 2
 help:
 	@echo "make run    set up, load demo data and serve on http://$(HOST):$(PORT)/ (web + worker + beat)"
 	@echo "make test   set up and run the whole suite (ruff, then pytest)"
-	@echo "make bench  print report rendering and page timing figures"
+	@echo "make bench  print page timings and query counts, then report rendering figures"
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Plumbline needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -52,6 +52,7 @@ format: setup
 	$(BIN)/ruff format .
 
 bench: demo-data
+	$(BIN)/python manage.py bench_pages
 	$(BIN)/python manage.py bench_reports
 
 clean:

@@ -1,7 +1,9 @@
-"""Fixtures shared by the governance record tests (risks, incidents); a test module may override them."""
+"""Fixtures shared by the governance record tests (risks, incidents, compliance); a test module may override them."""
 
 import pytest
 
+from governance.compliance_catalogue import load_all
+from governance.models import Framework, LifecycleStage
 from tests.governance.inventory_factories import AIModelFactory
 
 
@@ -15,3 +17,23 @@ def ai_model(organisation, model_owner):
 def foreign_model(other_organisation, outsider):
     """A model of another organisation: every read of it must answer 404, every write be refused."""
     return AIModelFactory(organisation=other_organisation, owner=outsider, name="Foreign model")
+
+
+@pytest.fixture
+def frameworks(db) -> dict[str, Framework]:
+    """The compliance catalogue (governance/data/frameworks/*.yaml) loaded: current frameworks by key."""
+    load_all()
+    return {f.key: f for f in Framework.objects.filter(is_current=True)}
+
+
+@pytest.fixture
+def high_risk(organisation, model_owner):
+    """A high-risk production model of ``organisation``: most compliance requirements apply to it."""
+    return AIModelFactory(
+        organisation=organisation,
+        owner=model_owner,
+        name="Retail credit scorecard",
+        eu_ai_act_category="high_risk",
+        decisions_about_people="makes",
+        lifecycle_stage=LifecycleStage.PRODUCTION,
+    )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfWriter
 
-from governance.compliance_catalogue import load_all, load_framework
+from governance.compliance_catalogue import load_framework
 from governance.models import (
     AIModel,
     AuditEvent,
@@ -78,22 +78,7 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 # --- Fixtures ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def frameworks(db) -> dict[str, Framework]:
-    load_all()
-    return {f.key: f for f in Framework.objects.filter(is_current=True)}
-
-
-@pytest.fixture
-def high_risk(organisation, model_owner):
-    return AIModelFactory(
-        organisation=organisation,
-        owner=model_owner,
-        name="Retail credit scorecard",
-        eu_ai_act_category="high_risk",
-        decisions_about_people="makes",
-        lifecycle_stage=LifecycleStage.PRODUCTION,
-    )
+# ``frameworks`` (the catalogue loaded) and ``high_risk`` come from tests/governance/conftest.py.
 
 
 @pytest.fixture
@@ -679,6 +664,26 @@ def test_page_query_bounds_hold_at_any_size(
         assert response.status_code == 200, url
     matrix = client.get(reverse("governance:compliance-framework", args=["sr-11-7"])).context["matrix"]
     assert len(matrix.rows) == count
+
+
+def test_framework_matrix_pages_through_models_but_counts_them_all(
+    frameworks, login, organisation, model_owner, risk_officer
+):
+    _bulk(organisation, model_owner, frameworks, risk_officer, 55)
+    client = login(risk_officer)
+    url = reverse("governance:compliance-framework", args=["sr-11-7"])
+
+    first = client.get(url)
+    last = client.get(url, {"page": "2"})
+    garbage = client.get(url, {"page": "not-a-number"})
+
+    assert first.context["matrix"].coverage == last.context["matrix"].coverage  # figures cover all 55
+    assert len(first.context["matrix"].rows) == 55
+    assert [len(r.context["page"]) for r in (first, last, garbage)] == [50, 5, 50]
+    assert "Models 1\u201350 of 55." in first.content.decode()
+    assert 'page=2#matrix">Next</a>' in first.content.decode()
+    shown = {row.model.pk for row in first.context["page"]} | {row.model.pk for row in last.context["page"]}
+    assert len(shown) == 55
 
 
 # --- API -----------------------------------------------------------------------------------------------------

@@ -11,28 +11,17 @@ import tracemalloc
 from datetime import timedelta
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from governance.models import (
-    AIModel,
-    BusinessUnit,
-    ComplianceRecord,
-    ComplianceStatus,
-    EUAIActCategory,
-    Incident,
-    KPIDefinition,
-    KPIMeasurement,
-    Membership,
-    ModelVersion,
-    Organisation,
-    Report,
-    ReportKind,
-    Risk,
-    RiskTier,
+from governance.benchmark_data import (
+    build_compliance,
+    build_inventory,
+    build_model_records,
+    build_organisation,
 )
+from governance.models import BusinessUnit, Report, ReportKind
 from governance.roles import Role
 
 # Long enough that each answer takes several lines, as real assessors' notes do.
@@ -75,19 +64,12 @@ class Command(BaseCommand):
     def _bench(
         self, model_count: int, version_count: int, unit_count: int, *, kinds, measure_memory: bool
     ) -> None:
-        organisation = Organisation.objects.create(name="Benchmark Organisation (temporary)")
-        people = {}
-        for role in (Role.ADMIN, Role.ASSESSOR, Role.EXECUTIVE, Role.RISK_OFFICER):
-            user = get_user_model().objects.create(
-                username=f"bench-reports-{role}", first_name="Bench", last_name=str(role).title()
-            )
-            Membership.objects.create(user=user, organisation=organisation, role=role)
-            people[role] = user
+        organisation, people = build_organisation("reports")
         user = people[Role.ADMIN]
-        created = self._inventory(organisation, user, model_count, version_count)
-        framework = self._compliance(organisation, created, people[Role.RISK_OFFICER])
+        created = build_inventory(organisation, user, model_count, version_count)
+        framework = build_compliance(organisation, created, people[Role.RISK_OFFICER])
         if created:
-            self._model_records(organisation, created[0], people[Role.RISK_OFFICER])
+            build_model_records(organisation, created[0], people[Role.RISK_OFFICER])
         assessment = self._assessment(organisation, people)
         self._history(organisation, unit_count, assessment)
         cases = {
@@ -136,115 +118,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{report_kind:<24}{size:>14}{rendered.page_count:>7}{len(rendered.content) / 1024:>9.0f}"
                 f"{elapsed:>9.2f}{cpu:>8.2f}{peak / 2**20:>10.1f}"
-            )
-
-    def _inventory(self, organisation, user, model_count: int, version_count: int) -> list[AIModel]:
-        tiers = RiskTier.values
-        categories = [EUAIActCategory.HIGH_RISK, EUAIActCategory.LIMITED, EUAIActCategory.MINIMAL]
-        created = AIModel.objects.bulk_create(
-            AIModel(
-                organisation=organisation,
-                name=f"Benchmark model {index:04d}",
-                purpose="Scores applications for the benchmark.",
-                owner=user,
-                risk_tier=tiers[index % len(tiers)],
-                eu_ai_act_category=categories[index % len(categories)],
-                third_party=index % 4 == 0,
-                processes_personal_data=index % 2 == 0,
-            )
-            for index in range(model_count)
-        )
-        ModelVersion.objects.bulk_create(
-            ModelVersion(model=model, version=f"1.{v}.0") for model in created for v in range(version_count)
-        )
-        return created
-
-    def _compliance(self, organisation, models: list[AIModel], reviewer):
-        """Records for about two thirds of every model's applicable requirements of the first framework."""
-        from governance.compliance_catalogue import load_all
-        from governance.selectors.compliance import applicable_requirements, current_frameworks
-
-        load_all()
-        frameworks = current_frameworks()
-        if not frameworks:
-            return None
-        framework = next((f for f in frameworks if f.key == "eu-ai-act"), frameworks[0])
-        requirements = list(framework.requirements.order_by("position"))
-        statuses = [
-            ComplianceStatus.COMPLIANT,
-            ComplianceStatus.COMPLIANT,
-            ComplianceStatus.PARTIAL,
-            ComplianceStatus.NON_COMPLIANT,
-            ComplianceStatus.NOT_APPLICABLE,
-        ]
-        today = timezone.localdate()
-        records = []
-        for index, model in enumerate(models):
-            for position, requirement in enumerate(applicable_requirements(model, framework, requirements)):
-                if (index + position) % 3 == 0:
-                    continue
-                status = statuses[(index + position) % len(statuses)]
-                records.append(
-                    ComplianceRecord(
-                        organisation=organisation,
-                        model=model,
-                        requirement=requirement,
-                        status=status,
-                        not_applicable_reason="Vendor model: the provider holds this duty."
-                        if status == ComplianceStatus.NOT_APPLICABLE
-                        else "",
-                        evidence_link=f"https://dms.example.com/models/{model.pk}/{requirement.ref.replace(' ', '')}",
-                        notes="Gap agreed with the model owner; remediation planned."
-                        if status == ComplianceStatus.NON_COMPLIANT
-                        else "",
-                        reviewer=reviewer,
-                        reviewed_at=timezone.now(),
-                        next_review_due=today + timedelta(days=(index * 7 + position * 11) % 400 - 30),
-                    )
-                )
-        ComplianceRecord.objects.bulk_create(records)
-        return framework
-
-    def _model_records(self, organisation, model: AIModel, officer) -> None:
-        """A dossier worth reading: a dozen risks, incidents with losses, KPIs with a year of measurements."""
-        now = timezone.now()
-        for index in range(12):
-            Risk(
-                organisation=organisation,
-                model=model,
-                title=f"Benchmark risk {index}",
-                category=["fairness", "privacy", "security", "robustness"][index % 4],
-                description="Could harm customers if left untreated.",
-                likelihood=1 + index % 5,
-                impact=1 + (index * 2) % 5,
-                residual_likelihood=1,
-                residual_impact=1 + index % 3,
-                mitigation="Monitoring and a quarterly review.",
-                owner=officer,
-            ).save()
-        Incident.objects.bulk_create(
-            Incident(
-                organisation=organisation,
-                model=model,
-                title=f"Benchmark incident {index}",
-                severity=["high", "medium", "low"][index % 3],
-                occurred_at=now - timedelta(days=30 * index + 2),
-                detected_at=now - timedelta(days=30 * index + 1),
-                description="Scores drifted after an upstream change.",
-                financial_loss=1000 * (index + 1),
-                root_cause="Unversioned upstream data.",
-                actions_taken="Data contracts added to the pipeline.",
-                reported_by=officer,
-            )
-            for index in range(6)
-        )
-        for name in ("AUC", "Approval rate", "Latency p95"):
-            kpi = KPIDefinition.objects.create(
-                model=model, name=name, target=0.9, warning_threshold=0.8, critical_threshold=0.7
-            )
-            KPIMeasurement.objects.bulk_create(
-                KPIMeasurement(kpi=kpi, measured_at=now - timedelta(days=day), value=0.8 + (day % 17) / 100)
-                for day in range(365)
             )
 
     def _assessment(self, organisation, people):

@@ -1,0 +1,40 @@
+"""The benchmark commands run end to end at a tiny size and leave the database as they found it.
+
+They print figures for people to read; these tests check that every page answers and every report renders,
+never how fast (timings belong in the benchmark output, not in assertions).
+"""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from governance.models import AIModel, Organisation, Report
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bench_pages_measures_every_page_and_rolls_back():
+    out = io.StringIO()
+
+    call_command("bench_pages", models=[3], repeat=1, stdout=out)
+
+    header, *rows = out.getvalue().splitlines()
+    assert header.split()[:3] == ["page", "models", "median"]
+    labels = {row[:28].strip() for row in rows}
+    assert {"dashboard", "inventory", "model detail", "compliance framework", "KPI (365 points)"} <= labels
+    assert all(row.split()[-1] == "200" for row in rows), rows
+    assert not Organisation.objects.exists() and not AIModel.objects.exists()
+
+
+def test_bench_reports_renders_a_report_and_rolls_back():
+    out = io.StringIO()
+
+    call_command(
+        "bench_reports", models=3, versions=1, units=1, no_memory=True, kind=["model_inventory"], stdout=out
+    )
+
+    rows = out.getvalue().splitlines()
+    inventory = next(row for row in rows if row.startswith("model_inventory"))
+    assert int(inventory.split()[3]) >= 1  # pages
+    assert not Report.objects.exists() and not Organisation.objects.exists()
