@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from governance.models import (
@@ -18,6 +19,7 @@ from governance.models import (
     ModelVersion,
     Organisation,
     RiskTier,
+    VersionStatus,
 )
 from governance.models.monitoring import KPIDefinition, KPIMeasurement
 from governance.selectors.monitoring import SEVERITY, worst_severity_of_model
@@ -119,8 +121,42 @@ class AIModelFilter(django_filters.FilterSet):
         return with_kpi_severity(queryset).filter(kpi_severity=SEVERITY[value])
 
 
+# A pipeline registers a version per training run: the promotion select offers only the most recent candidates.
+PROMOTION_CHOICES = 50
+
+
 def versions_of(model: AIModel) -> QuerySet[ModelVersion]:
     return model.versions.select_related("registered_by").order_by("-registered_at", "-pk")
+
+
+def _promotable(versions: QuerySet[ModelVersion]) -> QuerySet[ModelVersion]:
+    return versions.exclude(status__in=[VersionStatus.CHAMPION, VersionStatus.RETIRED])
+
+
+def promotable_versions_of(model: AIModel, limit: int = PROMOTION_CHOICES) -> QuerySet[ModelVersion]:
+    """The model's ``limit`` most recent versions that may still become champion, newest first.
+
+    Filtered by a subquery rather than sliced, so a form can still look a chosen version up in it.
+    """
+    recent = _promotable(model.versions.order_by("-registered_at", "-pk")).values("pk")[:limit]
+    return model.versions.filter(pk__in=recent).order_by("-registered_at", "-pk")
+
+
+def _count_per_model(queryset: QuerySet) -> Coalesce:
+    per_model = queryset.filter(model=OuterRef("pk")).order_by().values("model").annotate(n=Count("pk"))
+    return Coalesce(Subquery(per_model.values("n")), 0)
+
+
+def with_history_counts(queryset: QuerySet[AIModel]) -> QuerySet[AIModel]:
+    """Models annotated with ``version_count``, ``approval_count`` and ``has_promotable`` (a candidate exists).
+
+    The detail page pages through both histories: counting with the model saves each paginator a query.
+    """
+    return queryset.annotate(
+        version_count=_count_per_model(ModelVersion.objects.all()),
+        approval_count=_count_per_model(ApprovalRequest.objects.all()),
+        has_promotable=Exists(_promotable(ModelVersion.objects.filter(model=OuterRef("pk")))),
+    )
 
 
 def approvals_of(model: AIModel) -> QuerySet[ApprovalRequest]:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance.errors import ConflictError
-from governance.models import AIModel, ApprovalRequest, VersionStatus
+from governance.models import AIModel, ApprovalRequest
 from governance.selectors import inventory as selectors
 from governance.services import inventory as services
 from governance.tenancy import can, get_for_user, require
@@ -26,6 +26,7 @@ from governance.views.inventory_forms import (
 )
 
 PAGE_SIZE = 25
+HISTORY_PAGE_SIZE = 20  # rows per page of a model's version and approval tables
 
 
 def _organisation(request: HttpRequest):
@@ -96,9 +97,29 @@ def _get_model(request: HttpRequest, pk: int) -> AIModel:
     return get_for_user(AIModel.objects.select_related("business_unit", "owner"), request.user, pk=pk)
 
 
+def _get_model_for_detail(request: HttpRequest, pk: int) -> AIModel:
+    """The model as views that may render its detail page need it: with the counts of its histories."""
+    queryset = selectors.with_history_counts(AIModel.objects.select_related("business_unit", "owner"))
+    return get_for_user(queryset, request.user, pk=pk)
+
+
+def _history_page(request: HttpRequest, queryset, count: int, param: str) -> tuple[Page, str]:
+    """One page of a history table (``?<param>=N``), and the query string its links keep (the other params)."""
+    paginator = Paginator(queryset, HISTORY_PAGE_SIZE)
+    # Counted with the model already (with_history_counts); this spares the paginator a COUNT query.
+    paginator.count = count
+    query = request.GET.copy()
+    query.pop(param, None)
+    return paginator.get_page(request.GET.get(param)), query.urlencode()
+
+
 def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_form=None, status=200):
-    versions = list(selectors.versions_of(model))
-    promotable = model.versions.exclude(status__in=[VersionStatus.CHAMPION, VersionStatus.RETIRED])
+    versions, versions_query = _history_page(
+        request, selectors.versions_of(model), model.version_count, "versions_page"
+    )
+    approvals, approvals_query = _history_page(
+        request, selectors.approvals_of(model), model.approval_count, "approvals_page"
+    )
     return render(
         request,
         "governance/model_detail.html",
@@ -106,11 +127,13 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
             "model": model,
             "developers": list(model.developers.order_by("username")),
             "versions": versions,
-            "approvals": list(selectors.approvals_of(model)),
+            "versions_query": versions_query,
+            "approvals": approvals,
+            "approvals_query": approvals_query,
             "kpis": selectors.kpis_of(model),
             "stage_form": stage_form or StageChangeForm(),
-            "promotion_form": promotion_form or PromotionForm(versions=promotable),
-            "has_promotable": any(v.status == VersionStatus.CANDIDATE for v in versions),
+            "promotion_form": promotion_form or PromotionForm(model=model),
+            "has_promotable": model.has_promotable,
             "can_edit": can(request.user, model.organisation_id, "model.edit"),
             "can_edit_kpis": can(request.user, model.organisation_id, "kpi.edit"),
             **risk_views.model_section(request, model),
@@ -123,7 +146,7 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
 
 @login_required
 def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _get_model(request, pk))
+    return _detail(request, _get_model_for_detail(request, pk))
 
 
 @login_required
@@ -167,7 +190,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 @login_required
 @require_POST
 def model_stage_change(request: HttpRequest, pk: int) -> HttpResponse:
-    model = _get_model(request, pk)
+    model = _get_model_for_detail(request, pk)
     require(request.user, model.organisation_id, "model.edit")
     form = StageChangeForm(request.POST)
     if form.is_valid():
@@ -192,10 +215,9 @@ def model_stage_change(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def model_promote(request: HttpRequest, pk: int) -> HttpResponse:
-    model = _get_model(request, pk)
+    model = _get_model_for_detail(request, pk)
     require(request.user, model.organisation_id, "model.edit")
-    promotable = model.versions.exclude(status__in=[VersionStatus.CHAMPION, VersionStatus.RETIRED])
-    form = PromotionForm(request.POST, versions=promotable)
+    form = PromotionForm(request.POST, model=model)
     if form.is_valid():
         try:
             services.request_promotion(

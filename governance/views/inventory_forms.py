@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from governance.models import AIModel, BusinessUnit, LifecycleStage, Organisation
+from governance.selectors.inventory import PROMOTION_CHOICES, promotable_versions_of
 from governance.services.inventory import EDITABLE_FIELDS, INITIAL_STAGES
 
 
@@ -66,12 +67,27 @@ class StageChangeForm(forms.Form):
 
 
 class PromotionForm(forms.Form):
-    version = forms.ModelChoiceField(queryset=None, label="Version to promote")
+    """Promote one of the model's most recent candidates (pipelines register thousands of versions)."""
+
+    version = forms.ModelChoiceField(
+        queryset=None,
+        label="Version to promote",
+        help_text=(
+            f"The {PROMOTION_CHOICES} most recent candidate versions, newest first; "
+            "promote an older one through the API."
+        ),
+        error_messages={
+            "invalid_choice": (
+                f"Choose one of the listed versions: only the {PROMOTION_CHOICES} most recent candidates "
+                "can be promoted here."
+            )
+        },
+    )
     justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, versions=None, **kwargs):
+    def __init__(self, *args, model: AIModel, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = versions
+        self.fields["version"].queryset = promotable_versions_of(model)
 
 
 class DecisionForm(forms.Form):

@@ -100,6 +100,9 @@ def test_detail_query_bound_holds_at_any_size(
     assert response.status_code == 200
     assert "Retail credit scorecard" in response.content.decode()
     assert response.content.decode().count('class="badge warning"') == count // 10
+    # The histories are paged: the page does not grow with the model's versions and approval requests.
+    assert len(response.context["versions"].object_list) == min(count, 20)
+    assert len(response.context["approvals"].object_list) == min(count, 20)
 
 
 def test_list_filters_by_stage_tier_unit_owner_search_and_overdue(
