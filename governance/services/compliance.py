@@ -9,7 +9,8 @@ file names still resolve.
 import hashlib
 import io
 import zipfile
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 from typing import Any
@@ -24,13 +25,22 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from governance.audit import delete_audited, diff, record_event, snapshot
-from governance.models import AIModel, ComplianceRecord, ComplianceStatus, LifecycleStage, Requirement
+from governance.models import (
+    AIModel,
+    ComplianceRecord,
+    ComplianceStatus,
+    Framework,
+    LifecycleStage,
+    Requirement,
+)
 from governance.selectors.compliance import applicable_requirements, applies_to_model, coverage
 from governance.tenancy import require
 
 __all__ = [
     "ALLOWED_EVIDENCE",
+    "CarryOverResult",
     "applicable_requirements",
+    "carry_over_records",
     "coverage",
     "delete_record",
     "evidence_max_bytes",
@@ -314,3 +324,140 @@ def record_fields(record: ComplianceRecord) -> dict[str, Any]:
         "notes": record.notes,
         "next_review_due": record.next_review_due,
     }
+
+
+# --- Carrying records over to a new framework version -----------------------------------------------------
+
+
+@dataclass
+class CarryOverResult:
+    """What ``carry_over_records`` did, counted over every organisation.
+
+    ``removed_refs`` maps each requirement ref that is gone from the new version to how many records were left
+    behind on it (only refs that had records); ``wording_changed`` counts the copied records whose requirement's
+    title or description changed.
+    """
+
+    old: Framework
+    new: Framework
+    copied: int = 0
+    wording_changed: int = 0
+    already_present: int = 0
+    not_applicable_anymore: int = 0
+    retired: int = 0
+    removed_refs: dict[str, int] = field(default_factory=dict)
+    copied_by_organisation: Counter[int] = field(default_factory=Counter)  # organisation id -> copies
+
+    def summary(self) -> str:
+        """One line for the loader's output."""
+        removed = ", ".join(f"{ref} ({count})" for ref, count in sorted(self.removed_refs.items())) or "none"
+        line = (
+            f"Carried compliance records over from {self.old.name} version {self.old.version} "
+            f"to version {self.new.version}: {self.copied} copied ({self.wording_changed} with changed wording), "
+            f"{self.already_present} already present, {self.not_applicable_anymore} not applicable anymore, "
+            f"removed refs: {removed}"
+        )
+        if self.retired:
+            line += f", {self.retired} on retired models left behind"
+        return line + "."
+
+
+def _carry_over_note(old: Framework, new: Framework, changed: list[str], today: date) -> str:
+    line = f"Carried over from {old.name} version {old.version} on {today.isoformat()}; "
+    if changed:
+        return line + (
+            f"the requirement's {' and '.join(changed)} changed in version {new.version}, "
+            "so review against the new wording before relying on this status."
+        )
+    return line + f"review against the new wording of version {new.version}."
+
+
+def carry_over_records(
+    old: Framework, new: Framework, actor=None, today: date | None = None
+) -> CarryOverResult:
+    """Copy every organisation's records on ``old`` to the requirement with the same ref in ``new``.
+
+    A record is copied when its model has no record for that requirement yet, the new requirement's
+    ``applies_to`` rules still select the model, and the model is not retired. The copy keeps the status, the
+    not-applicable reason, the evidence (the same stored file and SHA-256: nothing is duplicated, and nothing in
+    Plumbline deletes an evidence file when a record is deleted or its file replaced, so sharing is safe), the
+    link, the notes, the reviewer and when they reviewed it. It gains a note line saying where it came from, and
+    is due for review today unless its next review was already earlier; when the requirement's title or
+    description changed, the note says so. Requirements gone from ``new`` are counted, not copied; requirements
+    new in ``new`` stay "not assessed". Each copy is audited as ``compliance.carry_over`` in its organisation's
+    trail (by ``actor``, or "system").
+
+    Idempotent: a second run finds every copy already present. This is a system operation across every
+    organisation (the loader calls it), so no role is checked.
+    """
+    if old.key != new.key or old.pk == new.pk:
+        raise ValueError("Records carry over between two different versions of the same framework.")
+    today = today or timezone.localdate()
+    result = CarryOverResult(old=old, new=new)
+    with transaction.atomic():
+        # Two carry-overs into the same version take turns, so neither copies a record the other just made.
+        Framework.objects.select_for_update().filter(pk=new.pk).first()
+        new_requirements = {r.ref: r for r in new.requirements.all()}
+        present = set(
+            ComplianceRecord.objects.filter(requirement__framework=new).values_list(
+                "model_id", "requirement_id"
+            )
+        )
+        old_records = (
+            ComplianceRecord.objects.filter(requirement__framework=old)
+            .select_related("model", "organisation", "requirement")
+            .order_by("organisation_id", "model_id", "requirement__position")
+        )
+        for old_record in old_records:
+            model, old_requirement = old_record.model, old_record.requirement
+            requirement = new_requirements.get(old_requirement.ref)
+            if requirement is None:
+                result.removed_refs[old_requirement.ref] = result.removed_refs.get(old_requirement.ref, 0) + 1
+                continue
+            if (model.pk, requirement.pk) in present:
+                result.already_present += 1
+                continue
+            if model.lifecycle_stage == LifecycleStage.RETIRED:
+                result.retired += 1
+                continue
+            if not applies_to_model(requirement, model):
+                result.not_applicable_anymore += 1
+                continue
+            changed = [
+                name
+                for name in ("title", "description")
+                if getattr(old_requirement, name) != getattr(requirement, name)
+            ]
+            note = _carry_over_note(old, new, changed, today)
+            due = old_record.next_review_due
+            carried = ComplianceRecord.objects.create(
+                organisation=old_record.organisation,
+                model=model,
+                requirement=requirement,
+                status=old_record.status,
+                not_applicable_reason=old_record.not_applicable_reason,
+                # The same stored name: both records serve the one file, which keeps its hash.
+                evidence_file=old_record.evidence_file.name,
+                evidence_sha256=old_record.evidence_sha256,
+                evidence_link=old_record.evidence_link,
+                notes=f"{old_record.notes}\n\n{note}" if old_record.notes else note,
+                reviewer_id=old_record.reviewer_id,
+                reviewed_at=old_record.reviewed_at,
+                next_review_due=today if due is None or due > today else due,
+            )
+            present.add((model.pk, requirement.pk))
+            changes = diff(None, snapshot(carried))
+            changes.pop("updated_at", None)
+            changes["carried_from_record"] = [None, old_record.pk]
+            record_event(
+                organisation=old_record.organisation,
+                actor=actor,
+                action="compliance.carry_over",
+                obj=carried,
+                changes=changes,
+                object_repr=f"{model.name} — {new.key} {requirement.ref}",
+            )
+            result.copied += 1
+            result.wording_changed += bool(changed)
+            result.copied_by_organisation[old_record.organisation_id] += 1
+    return result
