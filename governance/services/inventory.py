@@ -488,7 +488,7 @@ def _parse_row(
         data[key] = chosen
     for key in ("materiality", "complexity"):
         text = value[key] or "3"
-        if not text.isdigit() or not 1 <= int(text) <= 5:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 5:  # "²".isdigit() is true
             errors.append((key, "Use a whole number from 1 to 5."))
         else:
             data[key] = int(text)
@@ -519,9 +519,16 @@ def import_models_csv(actor, organisation: Organisation, content: str | bytes) -
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise CSVImportError([RowError(0, "file", "The file is not UTF-8 text.")]) from exc
+    if "\x00" in content:  # no text column may hold one (PostgreSQL refuses them)
+        raise CSVImportError([RowError(0, "file", "The file contains NUL characters: it is not CSV text.")])
     reader = csv.DictReader(io.StringIO(content))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        reader.fieldnames = header
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a field longer than csv.field_size_limit()
+        message = f"The file is not valid CSV at line {reader.line_num + 1}: {exc}."  # the line being read
+        raise CSVImportError([RowError(0, "file", message)]) from exc
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise CSVImportError([RowError(0, "header", f"Missing column(s): {', '.join(missing)}.")])
@@ -536,7 +543,7 @@ def import_models_csv(actor, organisation: Organisation, content: str | bytes) -
     parsed: list[dict] = []
     row_errors: list[RowError] = []
     seen: set[str] = set()
-    for number, raw in enumerate(reader, start=1):
+    for number, raw in enumerate(rows, start=1):
         data, errors = _parse_row(raw, organisation, units, owners)
         lowered = data["name"].lower()
         if lowered and (lowered in existing or lowered in seen):

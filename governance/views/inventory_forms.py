@@ -8,15 +8,39 @@ from governance.models import AIModel, BusinessUnit, LifecycleStage, Organisatio
 from governance.selectors.inventory import PROMOTION_CHOICES, promotable_versions_of
 from governance.services.inventory import EDITABLE_FIELDS, INITIAL_STAGES
 
+# The largest value a primary key can hold (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
 
 def _members(organisation: Organisation):
     return get_user_model().objects.filter(memberships__organisation=organisation).order_by("username")
+
+
+class MembersField(forms.ModelMultipleChoiceField):
+    """Several members by id; an id beyond any primary key is an invalid choice.
+
+    Django checks the chosen ids with an ``IN`` query, which SQLite refuses (OverflowError) for integers wider
+    than 64 bits, so such an id is turned away before the query.
+    """
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                out_of_range = abs(int(str(pk))) > MAX_ID
+            except ValueError:
+                continue  # not an id at all: the parent reports it
+            if out_of_range:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
 
 
 class AIModelForm(forms.ModelForm):
     class Meta:
         model = AIModel
         fields = ["lifecycle_stage", *EDITABLE_FIELDS, "developers"]
+        field_classes = {"developers": MembersField}
         widgets = {
             "last_validated_on": forms.DateInput(attrs={"type": "date"}),
             "next_review_due": forms.DateInput(attrs={"type": "date"}),

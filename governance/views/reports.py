@@ -140,7 +140,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_status(request: HttpRequest) -> JsonResponse:
     """Progress of the listed reports (``?id=1&id=2``) for the list page's poller."""
-    ids = [int(value) for value in request.GET.getlist("id") if value.isdigit()][:100]
+    # ASCII digits ("²".isdigit() is true), no wider than an id can be (SQLite refuses wider integers).
+    ids = [int(v) for v in request.GET.getlist("id") if v.isascii() and v.isdigit() and len(v) <= 18][:100]
     reports = selectors.reports_for(request.user).filter(pk__in=ids)
     return JsonResponse({"reports": [selectors.status_payload(r) for r in reports]})
 
