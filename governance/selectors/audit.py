@@ -9,14 +9,17 @@ from governance.models import AuditEvent, Organisation
 
 class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(
-        field_name="actor_label", lookup_expr="iexact", label="Actor (username)"
+        field_name="actor_label", lookup_expr="iexact", label="Actor (username)", max_length=150
     )
-    action = django_filters.CharFilter(field_name="action", lookup_expr="iexact", label="Action")
+    action = django_filters.CharFilter(
+        field_name="action", lookup_expr="iexact", label="Action", max_length=100
+    )
     object_type = django_filters.CharFilter(
         field_name="object_type",
         lookup_expr="iexact",
         label="Object type",
         help_text="e.g. governance.aimodel",
+        max_length=100,
     )
     date_from = django_filters.DateFilter(
         field_name="created_at",
@@ -30,7 +33,10 @@ class AuditEventFilter(django_filters.FilterSet):
         label="To",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    q = django_filters.CharFilter(field_name="object_repr", lookup_expr="icontains", label="Object contains")
+    # Bounded: a search term is a few words, and SQLite refuses LIKE patterns over 50 000 bytes.
+    q = django_filters.CharFilter(
+        field_name="object_repr", lookup_expr="icontains", label="Object contains", max_length=200
+    )
 
     class Meta:
         model = AuditEvent

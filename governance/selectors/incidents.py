@@ -26,7 +26,7 @@ def incidents_of(model: AIModel) -> list[Incident]:
 class IncidentFilter(django_filters.FilterSet):
     """Filters shared by the incident list page and the API."""
 
-    q = django_filters.CharFilter(method="filter_search", label="Search")
+    q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
     model = django_filters.ModelChoiceFilter(queryset=AIModel.objects.none(), label="Model")
     severity = django_filters.ChoiceFilter(choices=IncidentSeverity.choices, label="Severity")
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices, label="Status")

@@ -50,7 +50,7 @@ def overdue_q(today=None) -> Q:
 class AIModelFilter(django_filters.FilterSet):
     """Filters shared by the list page, the CSV export and the API."""
 
-    q = django_filters.CharFilter(method="filter_search", label="Search name or purpose")
+    q = django_filters.CharFilter(method="filter_search", label="Search name or purpose", max_length=200)
     lifecycle_stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices, label="Stage")
     risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label="Risk tier")
     business_unit = django_filters.ModelChoiceFilter(

@@ -51,7 +51,7 @@ def band_q(band: str, residual: bool = False) -> Q:
 class RiskFilter(django_filters.FilterSet):
     """Filters shared by the register page and the API."""
 
-    q = django_filters.CharFilter(method="filter_search", label="Search")
+    q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
     model = django_filters.ModelChoiceFilter(queryset=AIModel.objects.none(), label="Model")
     category = django_filters.ChoiceFilter(choices=RiskCategory.choices, label="Category")
     status = django_filters.ChoiceFilter(choices=RiskStatus.choices, label="Status")
