@@ -9,7 +9,12 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 LONG = "x" * 100_000
-PAGES = ["governance:model-list", "governance:risk-heatmap", "governance:incident-list", "governance:audit-log"]
+PAGES = [
+    "governance:model-list",
+    "governance:risk-heatmap",
+    "governance:incident-list",
+    "governance:audit-log",
+]
 API_LISTS = ["/api/v1/models/", "/api/v1/risks/", "/api/v1/incidents/", "/api/v1/audit-events/"]
 
 
