@@ -93,6 +93,8 @@ def test_every_linked_page_of_the_demo_answers_without_a_server_error(client):
         if errors:
             failures[username] = errors
     assert not failures, failures
-    assert not dangling, {url: sorted(ids)[:3] for url, ids in dangling.items()}  # a screen reader announces nothing
+    assert not dangling, {
+        url: sorted(ids)[:3] for url, ids in dangling.items()
+    }  # a screen reader announces nothing
     # The crawl really walked the app (risks, compliance, incidents, reports, maturity pages), not one page.
     assert visited > 150
