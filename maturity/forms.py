@@ -151,6 +151,7 @@ class ReturnForm(forms.Form):
         label="Reason for returning",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The assessor sees this and revises the draft.",
+        error_messages={"required": "Give a reason for returning the assessment."},
     )
 
 

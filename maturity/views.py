@@ -170,7 +170,12 @@ def _progress(result) -> dict:
 
 @login_required
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment_for(request, pk)
+    return _detail_page(request, _assessment_for(request, pk))
+
+
+def _detail_page(
+    request: HttpRequest, assessment: Assessment, return_form: ReturnForm | None = None, status: int = 200
+) -> HttpResponse:
     result = selectors.assessment_result(assessment)
     organisation = assessment.organisation
     user = request.user
@@ -202,8 +207,9 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_decide": submitted
             and can(user, organisation, "assessment.approve")
             and assessment.submitted_by_id != user.pk,
-            "return_form": ReturnForm(),
+            "return_form": return_form or ReturnForm(),
         },
+        status=status,
     )
 
 
@@ -332,8 +338,8 @@ def return_to_draft(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         assessment = _assessment_for(request, pk)
         require(request.user, assessment.organisation, "assessment.approve")
-        messages.error(request, "Give a reason for returning the assessment.")
-        return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
+        # The page again with the reason as typed and its error, so nothing the approver wrote is lost.
+        return _detail_page(request, assessment, return_form=form, status=400)
     return _decision(
         request,
         pk,

@@ -185,8 +185,16 @@ def test_return_needs_a_reason_and_reaches_the_assessor(login, executive, assess
     assessment.submitted_by = assessor
     assessment.save()
     client = login(executive)
-    response = client.post(reverse("maturity:return", args=[assessment.pk]), {"reason": ""}, follow=True)
-    assert "Give a reason" in response.content.decode()
+    response = client.post(reverse("maturity:return", args=[assessment.pk]), {"reason": ""})
+    assert response.status_code == 400 and "Give a reason" in response.content.decode()
+    # A reason the form refuses (a NUL byte) comes back as typed, beside its error.
+    response = client.post(
+        reverse("maturity:return", args=[assessment.pk]), {"reason": "Evidence\x00 missing"}
+    )
+    assert response.status_code == 400 and "Null characters are not allowed" in response.content.decode()
+    assert "Evidence" in response.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.SUBMITTED
     client.post(reverse("maturity:return", args=[assessment.pk]), {"reason": "Evidence missing for MLOps"})
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.DRAFT
