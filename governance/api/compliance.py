@@ -11,11 +11,12 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance import tenancy
+from governance.api.parsers import StorableJSONParser
 from governance.api.permissions import OrganisationScopedMixin
 from governance.models import AIModel, ComplianceRecord, ComplianceStatus, Framework, Requirement
 from governance.services import compliance as services
@@ -178,7 +179,7 @@ class ComplianceRecordViewSet(
     ).order_by("model__name", "requirement__framework__key", "requirement__position", "pk")
     serializer_class = ComplianceRecordSerializer
     filterset_class = ComplianceRecordFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, StorableJSONParser]
 
     def _save(self, serializer, instance: ComplianceRecord | None) -> ComplianceRecord:
         data = dict(serializer.validated_data)

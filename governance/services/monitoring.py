@@ -131,7 +131,10 @@ def _clean_point(index: int, point: Any) -> tuple[dict[str, Any] | None, list[di
     elif isinstance(measured_at, str):
         try:
             parsed = parse_datetime(measured_at)
-        except ValueError:
+            if parsed is not None and not timezone.is_naive(parsed):
+                # Stored in UTC: an offset that pushes the instant outside years 1-9999 cannot be stored.
+                parsed = parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
             parsed = None
     else:
         parsed = None

@@ -90,6 +90,7 @@ def model_import(request: HttpRequest) -> HttpResponse:
         request,
         "governance/model_import.html",
         {"form": form, "row_errors": row_errors, "columns": services.CSV_COLUMNS},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -162,7 +163,8 @@ def model_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{model.name} was added to the inventory.")
             return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]))
-    return render(request, "governance/model_form.html", {"form": form, "model": None})
+    status = 400 if request.method == "POST" else 200  # a POST that gets here was refused
+    return render(request, "governance/model_form.html", {"form": form, "model": None}, status=status)
 
 
 @login_required
@@ -178,7 +180,8 @@ def model_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "The model was updated.")
             return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]))
-    return render(request, "governance/model_form.html", {"form": form, "model": model})
+    status = 400 if request.method == "POST" else 200  # a POST that gets here was refused
+    return render(request, "governance/model_form.html", {"form": form, "model": model}, status=status)
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
