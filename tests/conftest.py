@@ -5,7 +5,7 @@ Area-specific fixtures live in tests/<area>/conftest.py.
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from rest_framework.test import APIClient
@@ -139,19 +139,35 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def _log_in(page, base_url: str, user):
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+    return page
+
+
 @pytest.fixture
 def browser_login(live_server, page) -> Callable:
     """browser_login(user) -> a Playwright page logged in through the real login form."""
+    return lambda user: _log_in(page, live_server.url, user)
+
+
+@pytest.fixture
+def browser_login_elsewhere(live_server, browser) -> Iterator[Callable]:
+    """browser_login_elsewhere(user) -> a page in a browser context of its own (own cookies and session):
+    a second person working at the same time as ``browser_login``'s."""
+    contexts = []
 
     def do(user):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
-        return page
+        context = browser.new_context()
+        contexts.append(context)
+        return _log_in(context.new_page(), live_server.url, user)
 
-    return do
+    yield do
+    for context in contexts:
+        context.close()
 
 
 # --- Real Celery workers (reports) ------------------------------------------------------------------

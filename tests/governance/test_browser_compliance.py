@@ -16,24 +16,11 @@ from pypdf import PdfWriter
 
 from governance.models import AuditEvent, ComplianceRecord, ComplianceStatus
 from governance.selectors import compliance as selectors
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FRAMEWORK = "eu-ai-act"
 MODEL_NAME = "Retail credit scorecard"  # the ``high_risk`` fixture's model
-
-
-def _login(browser, live_server, user):
-    """A separate browser context (own cookies, own session) logged in as ``user``."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return context, page
 
 
 def _write_pdf(path: Path) -> bytes:
@@ -60,7 +47,15 @@ def _stored_files(media_root: str) -> list[Path]:
 
 
 def test_officer_records_evidence_and_auditor_reads_the_matrix(
-    browser, browser_login, live_server, settings, tmp_path, frameworks, high_risk, risk_officer, auditor
+    browser_login,
+    browser_login_elsewhere,
+    live_server,
+    settings,
+    tmp_path,
+    frameworks,
+    high_risk,
+    risk_officer,
+    auditor,
 ):
     eu_ai_act = frameworks[FRAMEWORK]
     art11 = eu_ai_act.requirements.get(ref="Art. 11")
@@ -157,7 +152,7 @@ def test_officer_records_evidence_and_auditor_reads_the_matrix(
     assert _coverage_text(page) == expected_coverage
 
     # The auditor, in a browser of their own, finds the model's status on the framework matrix ...
-    audit_context, audit_page = _login(browser, live_server, auditor)
+    audit_page = browser_login_elsewhere(auditor)
     audit_page.goto(f"{live_server.url}/compliance/{FRAMEWORK}/")
     audit_page.wait_for_selector(f"h1:has-text('{eu_ai_act.name}')")
     model_row = audit_page.locator("table.compliance-matrix tbody tr", has_text=MODEL_NAME)
@@ -185,4 +180,3 @@ def test_officer_records_evidence_and_auditor_reads_the_matrix(
     )
     assert response.status == 403
     assert not ComplianceRecord.objects.filter(requirement=art9).exists()
-    audit_context.close()

@@ -13,21 +13,8 @@ from django.utils import timezone
 
 from governance.models import AIModel, ApprovalRequest, ApprovalStatus, KPIDefinition, LifecycleStage
 from governance.roles import Role
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(browser, live_server, user):
-    """A separate browser context (own cookies, own session) logged in as ``user``."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return context, page
 
 
 def _request_stage(page, stage: str, justification: str) -> None:
@@ -46,7 +33,7 @@ def _approve(page, live_server, model_name: str, comment: str) -> None:
     page.wait_for_selector(f"text=Request approved: {model_name}.")
 
 
-def test_register_request_approve_and_audit(browser, browser_login, live_server, make_member):
+def test_register_request_approve_and_audit(browser_login, browser_login_elsewhere, live_server, make_member):
     owner = make_member(Role.MODEL_OWNER, username="browser-owner")
     risk_officer = make_member(Role.RISK_OFFICER, username="browser-risk")
     executive = make_member(Role.EXECUTIVE, username="browser-cio")
@@ -93,7 +80,7 @@ def test_register_request_approve_and_audit(browser, browser_login, live_server,
     # Validation needs an approval: the owner asks, a risk officer approves in a browser of their own.
     page.goto(f"{live_server.url}/models/{model.pk}/")
     _request_stage(page, "validation", "Back-tested on 2024 applications.")
-    risk_context, risk_page = _login(browser, live_server, risk_officer)
+    risk_page = browser_login_elsewhere(risk_officer)
     _approve(risk_page, live_server, "Browser credit scorer", "Validation plan is sound.")
     model.refresh_from_db()
     assert model.lifecycle_stage == LifecycleStage.VALIDATION
@@ -118,7 +105,7 @@ def test_register_request_approve_and_audit(browser, browser_login, live_server,
     assert production.status == ApprovalStatus.PENDING
 
     # An executive approves it in a third browser.
-    cio_context, cio_page = _login(browser, live_server, executive)
+    cio_page = browser_login_elsewhere(executive)
     _approve(cio_page, live_server, "Browser credit scorer", "Go live.")
     production.refresh_from_db()
     assert (production.status, production.decided_by) == (ApprovalStatus.APPROVED, executive)
@@ -126,7 +113,7 @@ def test_register_request_approve_and_audit(browser, browser_login, live_server,
     assert "Production" in page.inner_text("section[aria-labelledby=card-h]")
 
     # The auditor sees every step, with who did it.
-    audit_context, audit_page = _login(browser, live_server, auditor)
+    audit_page = browser_login_elsewhere(auditor)
     audit_page.goto(f"{live_server.url}/audit/")
     rows = [
         tuple(cell.strip() for cell in text.split("\t")[2:4])
@@ -139,5 +126,3 @@ def test_register_request_approve_and_audit(browser, browser_login, live_server,
     assert ("browser-cio", "approval.approve") in rows
     assert rows.count(("browser-cio", "model.stage_change")) == 1
     assert not any(actor == "browser-owner" and action == "approval.approve" for actor, action in rows)
-    for context in (risk_context, cio_context, audit_context):
-        context.close()
