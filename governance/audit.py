@@ -116,6 +116,15 @@ def record_event(
         return event
 
 
+def save_audited_new(*, organisation: Organisation, actor, action: str, obj: models.Model) -> None:
+    """Save a new governed record with an audit event holding every value it starts with."""
+    with transaction.atomic():
+        obj.save()
+        record_event(
+            organisation=organisation, actor=actor, action=action, obj=obj, changes=diff(None, snapshot(obj))
+        )
+
+
 def save_audited_changes(
     *, organisation: Organisation, actor, action: str, obj: models.Model, before: dict[str, Any]
 ) -> dict[str, list[Any]]:

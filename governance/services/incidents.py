@@ -5,7 +5,6 @@ before saving anything and records an audit event in the same transaction.
 """
 
 import re
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,8 +13,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from governance.audit import delete_audited, diff, record_event, save_audited_changes, snapshot
+from governance.audit import (
+    delete_audited,
+    save_audited_changes,
+    save_audited_new,
+    snapshot,
+)
 from governance.models import AIModel, Incident, IncidentStatus, Organisation
+from governance.services.validation import refuse_unknown_fields
 from governance.tenancy import require
 
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -88,12 +93,6 @@ def _validate(incident: Incident) -> None:
         raise ValidationError(errors)
 
 
-def _check_fields(data: dict[str, Any], allowed: Iterable[str]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
-
-
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for key, value in data.items():
@@ -117,28 +116,21 @@ def _close_or_reopen(incident: Incident, data: dict[str, Any]) -> None:
 def create_incident(actor, organisation: Organisation, model: AIModel, **data: Any) -> Incident:
     """Record an incident of ``model``; the actor is kept as the reporter."""
     require(actor, organisation, "incident.edit")
-    _check_fields(data, EDITABLE_FIELDS)
+    refuse_unknown_fields(data, EDITABLE_FIELDS)
     data = _clean(data)
     reporter = actor if getattr(actor, "is_authenticated", False) else None
     incident = Incident(organisation=organisation, model=model, reported_by=reporter, **data)
     _close_or_reopen(incident, data)
     with transaction.atomic():
         _validate(incident)
-        incident.save()
-        record_event(
-            organisation=organisation,
-            actor=actor,
-            action="incident.create",
-            obj=incident,
-            changes=diff(None, snapshot(incident)),
-        )
+        save_audited_new(organisation=organisation, actor=actor, action="incident.create", obj=incident)
     return incident
 
 
 def update_incident(actor, incident: Incident, **data: Any) -> Incident:
     """Change an incident (e.g. add the root cause, close it); the audit event lists each changed field."""
     require(actor, incident.organisation_id, "incident.edit")
-    _check_fields(data, (*EDITABLE_FIELDS, "model"))
+    refuse_unknown_fields(data, (*EDITABLE_FIELDS, "model"))
     data = _clean(data)
     with transaction.atomic():
         locked = Incident.objects.select_for_update().select_related("model").get(pk=incident.pk)

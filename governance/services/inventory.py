@@ -31,6 +31,7 @@ from governance.models import (
     Organisation,
     VersionStatus,
 )
+from governance.services.validation import refuse_unknown_fields
 from governance.tenancy import require
 from governance.tiering import effective_risk_tier
 
@@ -116,9 +117,7 @@ def create_model(actor, organisation: Organisation, **data: Any) -> AIModel:
     require(actor, organisation, "model.edit")
     developers = data.pop("developers", None)
     stage = data.pop("lifecycle_stage", LifecycleStage.PROPOSED) or LifecycleStage.PROPOSED
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+    refuse_unknown_fields(data, EDITABLE_FIELDS)
     if stage not in INITIAL_STAGES:
         raise ValidationError(
             {
@@ -154,9 +153,7 @@ def update_model(actor, model: AIModel, **data: Any) -> AIModel:
     if "lifecycle_stage" in data and data["lifecycle_stage"] != model.lifecycle_stage:
         raise ValidationError({"lifecycle_stage": ["Change the stage with a stage change request."]})
     data.pop("lifecycle_stage", None)
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+    refuse_unknown_fields(data, EDITABLE_FIELDS)
     with transaction.atomic():
         locked = AIModel.objects.select_for_update().get(pk=model.pk)
         before = snapshot(locked)

@@ -10,8 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from governance.audit import delete_audited, diff, record_event, save_audited_changes, snapshot
+from governance.audit import (
+    delete_audited,
+    save_audited_changes,
+    save_audited_new,
+    snapshot,
+)
 from governance.models import AIModel, KPIDefinition, KPIDirection, KPIMeasurement, MeasurementSource
+from governance.services.validation import refuse_unknown_fields
 from governance.tenancy import require
 
 OK, WARNING, CRITICAL, NO_DATA = "ok", "warning", "critical", "no data"
@@ -68,28 +74,17 @@ def _validate(kpi: KPIDefinition) -> None:
 
 def create_kpi(*, actor, model: AIModel, **data: Any) -> KPIDefinition:
     require(actor, model.organisation_id, "kpi.edit")
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+    refuse_unknown_fields(data, EDITABLE_FIELDS)
     kpi = KPIDefinition(model=model, **data)
     with transaction.atomic():
         _validate(kpi)
-        kpi.save()
-        record_event(
-            organisation=model.organisation,
-            actor=actor,
-            action="kpi.create",
-            obj=kpi,
-            changes=diff(None, snapshot(kpi)),
-        )
+        save_audited_new(organisation=model.organisation, actor=actor, action="kpi.create", obj=kpi)
     return kpi
 
 
 def update_kpi(*, actor, kpi: KPIDefinition, **data: Any) -> KPIDefinition:
     require(actor, kpi.model.organisation_id, "kpi.edit")
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+    refuse_unknown_fields(data, EDITABLE_FIELDS)
     before = snapshot(kpi)
     for field, value in data.items():
         setattr(kpi, field, value)

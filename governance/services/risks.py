@@ -18,8 +18,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from governance.audit import delete_audited, diff, record_event, save_audited_changes, snapshot
+from governance.audit import (
+    delete_audited,
+    save_audited_changes,
+    save_audited_new,
+    snapshot,
+)
 from governance.models import AIModel, Membership, Organisation, Risk, RiskStatus
+from governance.services.validation import refuse_unknown_fields
 from governance.tenancy import require
 
 SCALE = range(1, 6)
@@ -151,12 +157,6 @@ def _validate(risk: Risk) -> None:
         raise ValidationError(errors)
 
 
-def _check_fields(data: dict[str, Any], allowed: Iterable[str]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
-
-
 def _clean_text(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value.strip() if isinstance(value, str) else value for key, value in data.items()}
 
@@ -164,25 +164,18 @@ def _clean_text(data: dict[str, Any]) -> dict[str, Any]:
 def create_risk(actor, organisation: Organisation, model: AIModel, **data: Any) -> Risk:
     """Add a risk of ``model`` to the organisation's register."""
     require(actor, organisation, "risk.edit")
-    _check_fields(data, EDITABLE_FIELDS)
+    refuse_unknown_fields(data, EDITABLE_FIELDS)
     risk = Risk(organisation=organisation, model=model, **_clean_text(data))
     with transaction.atomic():
         _validate(risk)
-        risk.save()
-        record_event(
-            organisation=organisation,
-            actor=actor,
-            action="risk.create",
-            obj=risk,
-            changes=diff(None, snapshot(risk)),
-        )
+        save_audited_new(organisation=organisation, actor=actor, action="risk.create", obj=risk)
     return risk
 
 
 def update_risk(actor, risk: Risk, **data: Any) -> Risk:
     """Change a risk (its model too); the audit event lists each changed field as [before, after]."""
     require(actor, risk.organisation_id, "risk.edit")
-    _check_fields(data, (*EDITABLE_FIELDS, "model"))
+    refuse_unknown_fields(data, (*EDITABLE_FIELDS, "model"))
     with transaction.atomic():
         locked = Risk.objects.select_for_update().select_related("model").get(pk=risk.pk)
         before = snapshot(locked)
