@@ -25,23 +25,13 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Incident
+        # What a client may write is what the service edits; the rest is read-only context around it.
         fields = [
             "id",
             "organisation",
             "model",
             "model_name",
-            "title",
-            "severity",
-            "occurred_at",
-            "detected_at",
-            "description",
-            "impact",
-            "financial_loss",
-            "currency",
-            "root_cause",
-            "actions_taken",
-            "status",
-            "closed_at",
+            *services.EDITABLE_FIELDS,
             "reported_by",
             "created_at",
             "updated_at",
