@@ -64,14 +64,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "governance.middleware.RequestIdMiddleware",
+    "governance.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "governance.middleware.CurrentOrganisationMiddleware",
+    "governance.core.middleware.CurrentOrganisationMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -87,7 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "governance.context_processors.organisation",
+                "governance.core.context_processors.organisation",
             ],
         },
     },
@@ -239,7 +239,7 @@ REST_FRAMEWORK = {
     # DRF's defaults, with a JSON parser that answers 400 (not 500) to NUL characters, numbers no float holds
     # and over-deep nesting.
     "DEFAULT_PARSER_CLASSES": [
-        "governance.api.parsers.StorableJSONParser",
+        "governance.core.api.parsers.StorableJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -247,7 +247,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "governance.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "governance.core.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Plumbline API",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from governance.api.auth import obtain_auth_token
+from governance.core.api.auth import obtain_auth_token
 from governance.views import core
 
 api_v1 = [

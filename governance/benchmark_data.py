@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from governance.core.roles import Role
 from governance.models import (
     AIModel,
     ComplianceRecord,
@@ -24,7 +25,6 @@ from governance.models import (
     Risk,
     RiskTier,
 )
-from governance.roles import Role
 
 
 def build_organisation(label: str) -> tuple[Organisation, dict[str, object]]:

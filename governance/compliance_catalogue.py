@@ -7,16 +7,20 @@ The ``applies_to`` language (documented in governance/data/frameworks/README.md)
 loader validates it and the selectors evaluate it against a model.
 """
 
-import hashlib
-import json
-import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from governance.core.catalogues import (
+    SLUG,
+    content_hash,
+    files_in_order,
+    is_text,
+    parse_yaml,
+    version_sort_key,
+)
 from governance.models import (
     AIModel,
     DecisionsAboutPeople,
@@ -40,7 +44,6 @@ LIST_RULES: dict[str, frozenset[str]] = {
 }
 BOOLEAN_RULES: frozenset[str] = frozenset({"third_party", "processes_personal_data"})
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOP_KEYS = {"key", "version", "name", "publisher", "source_url", "description", "requirements"}
 _REQUIRED_TOP = ("key", "version", "name", "publisher", "source_url", "description")
 _REQUIREMENT_KEYS = {"ref", "section", "title", "description", "applies_to"}
@@ -89,13 +92,6 @@ def applies_to_errors(rules: Any) -> list[str]:
     return problems
 
 
-def version_sort_key(version: str) -> tuple:
-    """Order "1" < "2" < "10" and "2024.1" < "2024.2" (numeric parts compare as numbers)."""
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.\-]", version)
-    )
-
-
 def shipped_files(directory: Path = DATA_DIR) -> list[Path]:
     """The framework files in ``directory`` (default: those shipped with Plumbline), by key then version."""
 
@@ -103,7 +99,7 @@ def shipped_files(directory: Path = DATA_DIR) -> list[Path]:
         data = _parse(path.read_bytes(), path)
         return (str(data.get("key", "")), version_sort_key(str(data.get("version", ""))))
 
-    return sorted(Path(directory).glob("*.yaml"), key=order)
+    return files_in_order(directory, order)
 
 
 def read_catalogue(path: Path) -> dict[str, Any]:
@@ -112,12 +108,6 @@ def read_catalogue(path: Path) -> dict[str, Any]:
     data = _parse(path.read_bytes(), path)
     _validate(data, path)
     return data
-
-
-def content_hash(data: dict[str, Any]) -> str:
-    """SHA-256 of the catalogue's canonical content (comments and formatting do not count as changes)."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def load_framework(path: Path, make_current: bool = True) -> tuple[Framework, bool]:
@@ -177,17 +167,7 @@ def load_all(directory: Path = DATA_DIR) -> list[tuple[Framework, bool]]:
 
 
 def _parse(raw: bytes, path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ValidationError({"file": [f"{path.name} is not valid YAML: {exc}"]}) from exc
-    if not isinstance(data, dict):
-        raise ValidationError({"file": [f"{path.name} must hold a mapping with key, version, requirements."]})
-    return data
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
+    return parse_yaml(raw, path, "key, version, requirements")
 
 
 def _validate(data: dict[str, Any], path: Path) -> None:
@@ -200,14 +180,14 @@ def _validate(data: dict[str, Any], path: Path) -> None:
     for extra in sorted(set(data) - _TOP_KEYS, key=str):
         add(str(extra), f"unknown top-level entry '{extra}'.")
     for key in _REQUIRED_TOP:
-        if not _is_text(data.get(key)):
+        if not is_text(data.get(key)):
             hint = ' (quote it: version: "1")' if key == "version" else ""
             add(key, f"'{key}' must be a non-empty string{hint}.")
         elif len(data[key].strip()) > _LIMITS.get(key, 10_000):
             add(key, f"'{key}' is longer than {_LIMITS[key]} characters.")
-    if _is_text(data.get("key")) and not _SLUG.match(data["key"]):
+    if is_text(data.get("key")) and not SLUG.match(data["key"]):
         add("key", f"'key' must be a lower-case slug such as 'eu-ai-act' (got {data['key']!r}).")
-    if _is_text(data.get("source_url")) and not data["source_url"].startswith("https://"):
+    if is_text(data.get("source_url")) and not data["source_url"].startswith("https://"):
         add("source_url", "'source_url' must be an https:// address.")
 
     requirements = data.get("requirements")
@@ -220,8 +200,8 @@ def _validate(data: dict[str, Any], path: Path) -> None:
             add(f"requirements[{index}]", f"requirement #{index + 1} must be a mapping.")
             continue
         ref = requirement.get("ref")
-        label = ref.strip() if _is_text(ref) else f"requirements[{index}]"
-        if not _is_text(ref):
+        label = ref.strip() if is_text(ref) else f"requirements[{index}]"
+        if not is_text(ref):
             add(label, f"requirement #{index + 1} needs a 'ref' (its citation).")
         elif ref.strip() in seen:
             add(label, f"duplicate ref '{ref.strip()}'; citations must be unique in a framework.")
@@ -229,7 +209,7 @@ def _validate(data: dict[str, Any], path: Path) -> None:
         for extra in sorted(set(requirement) - _REQUIREMENT_KEYS, key=str):
             add(label, f"requirement '{label}': unknown entry '{extra}'.")
         for field in ("title", "description"):
-            if not _is_text(requirement.get(field)):
+            if not is_text(requirement.get(field)):
                 add(label, f"requirement '{label}' needs a non-empty {field}.")
         if "section" in requirement and not isinstance(requirement["section"], str):
             add(label, f"requirement '{label}': section must be text.")

@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.api.permissions import OrganisationScopedMixin
+from governance.core.api.permissions import OrganisationScopedMixin
 from maturity import selectors, services
 from maturity.models import Answer, Assessment, Factor, Question, Questionnaire, ReassessmentSchedule
 from maturity.serializers import (

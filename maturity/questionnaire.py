@@ -4,15 +4,20 @@ A loaded version is never edited in place: assessments point at the version they
 content change must arrive as a new version. Reloading an unchanged file is a no-op.
 """
 
-import hashlib
-import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from governance.core.catalogues import (
+    SLUG,
+    file_sha256,
+    files_in_order,
+    is_text,
+    parse_yaml,
+    version_sort_key,
+)
 from maturity.levels import LEVEL_NAMES
 from maturity.models import Factor, Question, Questionnaire
 
@@ -20,17 +25,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data" / "questionnaire"
 FACTOR_KEYS: tuple[str, ...] = ("strategy", "architecture", "modeling", "processes", "governance")
 DESCRIPTOR_COUNT = len(LEVEL_NAMES)
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOP_KEYS = {"version", "title", "levels", "factors"}
 _FACTOR_KEYS = {"key", "name", "weight", "description", "questions"}
 _QUESTION_KEYS = {"key", "weight", "text", "guidance", "levels"}
-
-
-def version_sort_key(version: str) -> tuple:
-    """Order "2026.1" < "2026.2" < "2026.10" (numeric parts compare as numbers)."""
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.\-]", version)
-    )
 
 
 def read_version(path: Path) -> str:
@@ -44,7 +41,7 @@ def read_version(path: Path) -> str:
 
 def shipped_files(directory: Path = DATA_DIR) -> list[Path]:
     """The questionnaire files in ``directory`` (default: those shipped with Plumbline), oldest version first."""
-    return sorted(Path(directory).glob("*.yaml"), key=lambda p: version_sort_key(read_version(p)))
+    return files_in_order(directory, lambda p: version_sort_key(read_version(p)))
 
 
 def load_questionnaire(path: Path, make_current: bool = True) -> tuple[Questionnaire, bool]:
@@ -55,7 +52,7 @@ def load_questionnaire(path: Path, make_current: bool = True) -> tuple[Questionn
     """
     path = Path(path)
     raw = path.read_bytes()
-    sha = hashlib.sha256(raw).hexdigest()
+    sha = file_sha256(raw)
     data = _parse(raw, path)
     _validate(data)
     version = data["version"].strip()
@@ -115,19 +112,7 @@ def load_questionnaire(path: Path, make_current: bool = True) -> tuple[Questionn
 
 
 def _parse(raw: bytes, path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ValidationError({"file": [f"{path.name} is not valid YAML: {exc}"]}) from exc
-    if not isinstance(data, dict):
-        raise ValidationError(
-            {"file": [f"{path.name} must hold a mapping with version, title, levels, factors."]}
-        )
-    return data
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
+    return parse_yaml(raw, path, "version, title, levels, factors")
 
 
 def _check_weight(errors: dict[str, list[str]], key: str, value: Any) -> None:
@@ -145,9 +130,9 @@ def _validate(data: dict[str, Any]) -> None:
 
     for extra in sorted(set(data) - _TOP_KEYS, key=str):
         add(str(extra), f"Unknown top-level entry '{extra}'.")
-    if not _is_text(data.get("version")):
+    if not is_text(data.get("version")):
         add("version", "'version' must be a non-empty string (quote it: version: \"2026.1\").")
-    if not _is_text(data.get("title")):
+    if not is_text(data.get("title")):
         add("title", "'title' must be a non-empty string.")
 
     levels = data.get("levels")
@@ -159,7 +144,7 @@ def _validate(data: dict[str, Any]) -> None:
             expected = ", ".join(f"{n}={name}" for n, name in LEVEL_NAMES.items())
             add("levels", f"'levels' must be exactly the scale in maturity/levels.py: {expected}.")
         for lv in levels:
-            if isinstance(lv, dict) and not _is_text(lv.get("summary")):
+            if isinstance(lv, dict) and not is_text(lv.get("summary")):
                 add("levels", f"Level {lv.get('level')!r} needs a non-empty summary.")
 
     factors = data.get("factors")
@@ -181,7 +166,7 @@ def _validate(data: dict[str, Any]) -> None:
         seen_factors.add(str(f_key))
         for extra in sorted(set(factor) - _FACTOR_KEYS, key=str):
             add(label, f"Factor '{label}': unknown entry '{extra}'.")
-        if not _is_text(factor.get("name")):
+        if not is_text(factor.get("name")):
             add(label, f"Factor '{label}' needs a name.")
         if "description" in factor and not isinstance(factor["description"], str):
             add(label, f"Factor '{label}': description must be text.")
@@ -197,14 +182,14 @@ def _validate(data: dict[str, Any]) -> None:
                 continue
             q_key = question.get("key")
             q_label = q_key if isinstance(q_key, str) and q_key else f"{label}.questions[{q_index}]"
-            if not isinstance(q_key, str) or not _SLUG.match(q_key) or len(q_key) > 80:
+            if not isinstance(q_key, str) or not SLUG.match(q_key) or len(q_key) > 80:
                 add(q_label, f"Question key '{q_key}' must be a lower-case slug of at most 80 characters.")
             elif q_key in seen_questions:
                 add(q_label, f"Duplicate question key '{q_key}'; keys must be unique in the questionnaire.")
             seen_questions.add(str(q_key))
             for extra in sorted(set(question) - _QUESTION_KEYS, key=str):
                 add(q_label, f"Question '{q_label}': unknown entry '{extra}'.")
-            if not _is_text(question.get("text")):
+            if not is_text(question.get("text")):
                 add(q_label, f"Question '{q_label}' needs its text.")
             if "guidance" in question and not isinstance(question["guidance"], str):
                 add(q_label, f"Question '{q_label}': guidance must be text.")
@@ -217,7 +202,7 @@ def _validate(data: dict[str, Any]) -> None:
                     f"Question '{q_label}' has {count} level descriptors; exactly {DESCRIPTOR_COUNT} "
                     "are required (levels 0-5).",
                 )
-            elif not all(_is_text(d) for d in descriptors):
+            elif not all(is_text(d) for d in descriptors):
                 add(q_label, f"Question '{q_label}': every level descriptor must be non-empty text.")
 
     missing = [k for k in FACTOR_KEYS if k not in seen_factors]

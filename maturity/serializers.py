@@ -9,7 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from governance import tenancy
+from governance.core import tenancy
 from governance.models import BusinessUnit, Organisation
 from maturity.levels import LEVEL_NAMES
 from maturity.models import (

@@ -13,10 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from governance.audit import diff, record_event, snapshot
-from governance.errors import ConflictError
+from governance.core.audit import diff, record_event, snapshot
+from governance.core.errors import ConflictError
+from governance.core.tenancy import require
 from governance.models import BusinessUnit, Organisation
-from governance.tenancy import require
 from maturity import scoring, selectors
 from maturity.models import (
     MAX_LEVEL,
@@ -563,8 +563,8 @@ def run_reassessment(schedule, today=None) -> Assessment | None:
     from django.core.mail import send_mail
     from django.urls import reverse
 
+    from governance.core.roles import ASSESSOR
     from governance.models import Membership
-    from governance.roles import ASSESSOR
     from maturity.models import ReassessmentSchedule
 
     today = today or timezone.localdate()

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from governance.errors import ConflictError
+from governance.core.errors import ConflictError
+from governance.core.tenancy import can, get_for_user, require, scope
 from governance.models import BusinessUnit
-from governance.tenancy import can, get_for_user, require, scope
 from maturity import charts, selectors, services
 from maturity.forms import AnswerForm, NewAssessmentForm, ReturnForm, ScheduleForm, TargetsForm
 from maturity.models import (

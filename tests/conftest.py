@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from rest_framework.test import APIClient
 
-from governance.roles import Role
+from governance.core.roles import Role
 from tests.factories import PASSWORD, BusinessUnitFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

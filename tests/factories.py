@@ -3,8 +3,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from governance.core.roles import Role
 from governance.models import BusinessUnit, Membership, Organisation
-from governance.roles import Role
 
 PASSWORD = "correct-horse-battery"
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
+from governance.core.roles import Role
 from governance.models import (
     AuditEvent,
     BusinessUnit,
@@ -31,7 +32,6 @@ from governance.models import (
     KPIMeasurement,
     ReportSchedule,
 )
-from governance.roles import Role
 from governance.services import inventory as inventory_services
 from governance.services import monitoring as monitoring_services
 from maturity import services as maturity_services

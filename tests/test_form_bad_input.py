@@ -29,6 +29,7 @@ from django.db import transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
+from governance.core.roles import Role
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -40,7 +41,6 @@ from governance.models import (
     ReportSchedule,
     Risk,
 )
-from governance.roles import Role
 from maturity import services as maturity_services
 from maturity.models import Assessment, AssessmentStatus, Question, Questionnaire, ReassessmentSchedule
 from tests.factories import BusinessUnitFactory, MembershipFactory, OrganisationFactory, UserFactory

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from governance.audit import verify_chain
+from governance.core.audit import verify_chain
+from governance.core.roles import Role
 from governance.models import AIModel, Membership, Organisation
-from governance.roles import Role
 from maturity.models import Assessment, AssessmentStatus, Questionnaire
 
 

@@ -3,11 +3,11 @@
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
-from governance.api.permissions import OrganisationScopedMixin
+from governance.core.api.permissions import OrganisationScopedMixin
+from governance.core.roles import role_allows
+from governance.core.tenancy import memberships_of
 from governance.models import AuditEvent
-from governance.roles import role_allows
 from governance.selectors import audit as selectors
-from governance.tenancy import memberships_of
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -15,9 +15,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance import tenancy
-from governance.api.parsers import StorableJSONParser
-from governance.api.permissions import OrganisationScopedMixin
+from governance.core import tenancy
+from governance.core.api.parsers import StorableJSONParser
+from governance.core.api.permissions import OrganisationScopedMixin
 from governance.models import AIModel, ComplianceRecord, ComplianceStatus, Framework, Requirement
 from governance.services import compliance as services
 

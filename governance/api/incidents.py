@@ -6,8 +6,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance import tenancy
-from governance.api.permissions import OrganisationScopedMixin
+from governance.core import tenancy
+from governance.core.api.permissions import OrganisationScopedMixin
 from governance.models import AIModel, Incident
 from governance.selectors.incidents import IncidentFilter
 from governance.services import incidents as services

@@ -10,7 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.api.permissions import OrganisationScopedMixin
+from governance.core.api.permissions import OrganisationScopedMixin
+from governance.core.tenancy import get_for_user, memberships_of
 from governance.models import (
     AIModel,
     ApprovalKind,
@@ -20,10 +21,9 @@ from governance.models import (
     ModelVersion,
     Organisation,
 )
+from governance.rules.tiering import derived_risk_tier
 from governance.selectors.inventory import AIModelFilter
 from governance.services import inventory as services
-from governance.tenancy import get_for_user, memberships_of
-from governance.tiering import derived_risk_tier
 
 
 class AIModelSerializer(serializers.ModelSerializer):

@@ -6,8 +6,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance import tenancy
-from governance.api.permissions import OrganisationScopedMixin
+from governance.core import tenancy
+from governance.core.api.permissions import OrganisationScopedMixin
 from governance.models import AIModel, KPIDefinition, MeasurementSource
 from governance.services import monitoring as services
 

@@ -8,12 +8,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.api.permissions import OrganisationScopedMixin
+from governance.core.api.permissions import OrganisationScopedMixin
+from governance.core.tenancy import memberships_of
 from governance.models import Organisation, ReportKind, ReportSchedule, ScheduleFrequency
 from governance.reports import services as report_services
 from governance.selectors.report_schedules import with_latest_report
 from governance.services import report_schedules as services
-from governance.tenancy import memberships_of
 
 WRITABLE = ["kind", "subject_id", "parameters", "frequency", "recipients", "attach_pdf", "active"]
 

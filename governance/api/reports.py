@@ -9,11 +9,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.api.permissions import OrganisationScopedMixin
-from governance.errors import ConflictError
+from governance.core.api.permissions import OrganisationScopedMixin
+from governance.core.errors import ConflictError
+from governance.core.tenancy import memberships_of
 from governance.models import Organisation, Report, ReportKind, ReportStatus
 from governance.reports import services, verify
-from governance.tenancy import memberships_of
 
 
 class ReportSerializer(serializers.ModelSerializer):

@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance import tenancy
-from governance.api.permissions import OrganisationScopedMixin
+from governance.core import tenancy
+from governance.core.api.permissions import OrganisationScopedMixin
 from governance.models import AIModel, Risk
 from governance.selectors.risks import RiskFilter, heatmap_grids
 from governance.services import risks as services

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
 
-from governance.roles import Role
+from governance.core.roles import Role
 
 
 class Organisation(models.Model):

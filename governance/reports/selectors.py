@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from governance import tenancy
+from governance.core import tenancy
 from governance.models import Organisation, Report
 
 

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from governance.audit import record_event, snapshot
+from governance.core.audit import record_event, snapshot
+from governance.core.tenancy import require
 from governance.models import AIModel, Organisation, Report, ReportKind, ReportStatus
 from governance.reports import render
-from governance.tenancy import require
 from maturity.models import Assessment
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,5 @@
 """Incident reads: the filtered list (page and API), losses per currency and one model's incidents."""
 
-import csv
-import io
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -9,8 +7,9 @@ import django_filters
 from django import forms
 from django.db.models import Count, Q, QuerySet, Sum
 
+from governance.core.csv_export import csv_text
+from governance.core.tenancy import organisation_ids_of
 from governance.models import AIModel, Incident, IncidentSeverity, IncidentStatus, Organisation
-from governance.tenancy import organisation_ids_of
 
 
 def incidents_for(organisation: Organisation) -> QuerySet[Incident]:
@@ -116,35 +115,28 @@ CSV_COLUMNS = (
 )
 
 
-def _text(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with these as formulas; a leading apostrophe keeps them text.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
 def incidents_csv(incidents: Iterable[Incident]) -> str:
     """Incidents as CSV, times in ISO 8601 (UTC offset included) and losses as plain decimals."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for incident in incidents:
-        writer.writerow(
+    return csv_text(
+        CSV_COLUMNS,
+        (
             [
                 incident.pk,
-                _text(incident.model.name),
-                _text(incident.title),
+                (incident.model.name),
+                (incident.title),
                 incident.severity,
                 incident.status,
                 incident.occurred_at.isoformat(),
                 incident.detected_at.isoformat(),
                 incident.closed_at.isoformat() if incident.closed_at else "",
-                "" if incident.financial_loss is None else str(incident.financial_loss),
+                incident.financial_loss,
                 incident.currency,
-                _text(incident.description),
-                _text(incident.impact),
-                _text(incident.root_cause),
-                _text(incident.actions_taken),
+                (incident.description),
+                (incident.impact),
+                (incident.root_cause),
+                (incident.actions_taken),
                 incident.reported_by.get_username() if incident.reported_by else "",
             ]
-        )
-    return buffer.getvalue()
+            for incident in incidents
+        ),
+    )

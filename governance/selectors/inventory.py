@@ -1,7 +1,5 @@
 """Model inventory reads: the filtered list (pages, CSV export, API) and one model with its history."""
 
-import csv
-import io
 from collections.abc import Iterable
 
 import django_filters
@@ -10,6 +8,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from governance.core.csv_export import csv_text
+from governance.core.tenancy import organisation_ids_of
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -25,7 +25,6 @@ from governance.models.monitoring import KPIDefinition, KPIMeasurement
 from governance.selectors.monitoring import SEVERITY, worst_severity_of_model
 from governance.services.inventory import CSV_COLUMNS
 from governance.services.monitoring import CRITICAL, WARNING, kpi_status
-from governance.tenancy import organisation_ids_of
 
 
 def models_for(organisation: Organisation) -> QuerySet[AIModel]:
@@ -173,27 +172,20 @@ def pending_approvals(organisation: Organisation) -> QuerySet[ApprovalRequest]:
     )
 
 
-def _cell(model: AIModel, column: str) -> str:
+def _cell(model: AIModel, column: str):
     if column == "business_unit":
         return model.business_unit.name if model.business_unit else ""
     if column == "owner":
         return model.owner.get_username()
-    value = getattr(model, column)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with these as formulas; a leading apostrophe keeps them text.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    return getattr(model, column)
 
 
 def models_csv(models: Iterable[AIModel]) -> str:
     """The inventory as CSV: the import columns plus the stored risk tier (so an export re-imports)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([*CSV_COLUMNS, "risk_tier"])
-    for model in models:
-        writer.writerow([*(_cell(model, c) for c in CSV_COLUMNS), model.risk_tier])
-    return buffer.getvalue()
+    return csv_text(
+        [*CSV_COLUMNS, "risk_tier"],
+        ([*(_cell(model, c) for c in CSV_COLUMNS), model.risk_tier] for model in models),
+    )
 
 
 def kpis_of(model: AIModel) -> list[KPIDefinition]:

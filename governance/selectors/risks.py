@@ -1,7 +1,5 @@
 """Risk register reads: the filtered register (page and API), the heat map cells and one model's risks."""
 
-import csv
-import io
 from collections.abc import Iterable
 
 import django_filters
@@ -10,9 +8,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from governance.core.csv_export import csv_text
+from governance.core.tenancy import organisation_ids_of
 from governance.models import AIModel, Organisation, Risk, RiskCategory, RiskStatus
 from governance.services.risks import ACTIVE_STATUSES, BAND_CHOICES, BAND_RANGES, heatmap_counts, score_band
-from governance.tenancy import organisation_ids_of
 
 LEVEL_CHOICES = [(level, str(level)) for level in range(1, 6)]
 # Filter fields a heat map cell sets; the page keeps them out of the visible filter form.
@@ -170,41 +169,32 @@ CSV_COLUMNS = (
 )
 
 
-def _text(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with these as formulas; a leading apostrophe keeps them text.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
 def risks_csv(risks: Iterable[Risk], today=None) -> str:
     """The register as CSV for risk committees' spreadsheets: one row per risk, bands and overdue included."""
     today = today or timezone.localdate()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for risk in risks:
+
+    def row(risk: Risk) -> list:
         overdue = risk.due_date is not None and risk.due_date < today and risk.status in ACTIVE_STATUSES
-        writer.writerow(
-            [
-                risk.pk,
-                _text(risk.model.name),
-                _text(risk.title),
-                risk.category,
-                risk.status,
-                risk.likelihood,
-                risk.impact,
-                risk.inherent_score,
-                score_band(risk.inherent_score),
-                risk.residual_likelihood or "",
-                risk.residual_impact or "",
-                risk.residual_score or "",
-                score_band(risk.residual_score) or "",
-                risk.owner.get_username() if risk.owner else "",
-                risk.due_date.isoformat() if risk.due_date else "",
-                "yes" if overdue else "no",
-                _text(risk.description),
-                _text(risk.mitigation),
-                risk.updated_at.isoformat(),
-            ]
-        )
-    return buffer.getvalue()
+        return [
+            risk.pk,
+            (risk.model.name),
+            (risk.title),
+            risk.category,
+            risk.status,
+            risk.likelihood,
+            risk.impact,
+            risk.inherent_score,
+            score_band(risk.inherent_score),
+            risk.residual_likelihood or "",
+            risk.residual_impact or "",
+            risk.residual_score or "",
+            score_band(risk.residual_score) or "",
+            risk.owner.get_username() if risk.owner else "",
+            risk.due_date.isoformat() if risk.due_date else "",
+            overdue,
+            (risk.description),
+            (risk.mitigation),
+            risk.updated_at.isoformat(),
+        ]
+
+    return csv_text(CSV_COLUMNS, (row(risk) for risk in risks))

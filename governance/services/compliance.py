@@ -1,6 +1,6 @@
 """Compliance writes: a model's record against a requirement, with its evidence, reviewer and next review.
 
-Every write checks the ``compliance.edit`` role through ``governance.tenancy.require``, validates everything
+Every write checks the ``compliance.edit`` role through ``governance.core.tenancy.require``, validates everything
 before saving, and records an audit event in the same transaction. Evidence files are checked by size,
 extension and content (magic bytes), hashed with SHA-256, and kept when replaced so the audit trail's earlier
 file names still resolve.
@@ -24,7 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from governance.audit import delete_audited, diff, record_event, snapshot
+from governance.core.audit import delete_audited, diff, record_event, snapshot
+from governance.core.tenancy import require
 from governance.models import (
     AIModel,
     ComplianceRecord,
@@ -34,7 +35,6 @@ from governance.models import (
     Requirement,
 )
 from governance.selectors.compliance import applicable_requirements, applies_to_model, coverage
-from governance.tenancy import require
 
 __all__ = [
     "ALLOWED_EVIDENCE",

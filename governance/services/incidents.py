@@ -1,6 +1,6 @@
 """Incidents: audited writes of what went wrong with a model, what it cost, why, and what was done.
 
-Every write takes the acting user, checks ``incident.edit`` through ``governance.tenancy.require``, validates
+Every write takes the acting user, checks ``incident.edit`` through ``governance.core.tenancy.require``, validates
 before saving anything and records an audit event in the same transaction.
 """
 
@@ -13,15 +13,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from governance.audit import (
+from governance.core.audit import (
     delete_audited,
     save_audited_changes,
     save_audited_new,
     snapshot,
 )
+from governance.core.tenancy import require
+from governance.core.validation import refuse_unknown_fields
 from governance.models import AIModel, Incident, IncidentStatus, Organisation
-from governance.services.validation import refuse_unknown_fields
-from governance.tenancy import require
 
 EDITABLE_FIELDS: tuple[str, ...] = (
     "title",

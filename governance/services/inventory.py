@@ -1,6 +1,6 @@
 """Model inventory writes: models, versions, stage changes, promotions and their approvals.
 
-Every function takes the acting user, checks the role through ``governance.tenancy.require``, validates
+Every function takes the acting user, checks the role through ``governance.core.tenancy.require``, validates
 before saving anything and records an audit event in the same transaction.
 """
 
@@ -15,8 +15,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from governance.audit import delete_audited, diff, record_event, snapshot
-from governance.errors import ConflictError
+from governance.core.audit import delete_audited, diff, record_event, snapshot
+from governance.core.errors import ConflictError
+from governance.core.tenancy import require
+from governance.core.validation import refuse_unknown_fields
 from governance.models import (
     AIModel,
     ApprovalKind,
@@ -31,9 +33,7 @@ from governance.models import (
     Organisation,
     VersionStatus,
 )
-from governance.services.validation import refuse_unknown_fields
-from governance.tenancy import require
-from governance.tiering import effective_risk_tier
+from governance.rules.tiering import effective_risk_tier
 
 # Fields a user edits directly; the stage moves only through request_stage_change / decide_approval and the
 # stored tier is always recomputed.

@@ -10,15 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from governance.audit import (
+from governance.core.audit import (
     delete_audited,
     save_audited_changes,
     save_audited_new,
     snapshot,
 )
+from governance.core.tenancy import require
+from governance.core.validation import refuse_unknown_fields
 from governance.models import AIModel, KPIDefinition, KPIDirection, KPIMeasurement, MeasurementSource
-from governance.services.validation import refuse_unknown_fields
-from governance.tenancy import require
 
 OK, WARNING, CRITICAL, NO_DATA = "ok", "warning", "critical", "no data"
 BREACHES = (WARNING, CRITICAL)

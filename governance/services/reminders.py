@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.core.roles import PERMISSIONS
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -44,7 +45,6 @@ from governance.models import (
     Risk,
     RiskStatus,
 )
-from governance.roles import PERMISSIONS
 from governance.services.monitoring import BREACHES, CRITICAL, kpi_status
 
 logger = logging.getLogger(__name__)

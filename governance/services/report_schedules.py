@@ -20,8 +20,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.audit import delete_audited, diff, record_event, snapshot
-from governance.errors import ConflictError
+from governance.core.audit import delete_audited, diff, record_event, snapshot
+from governance.core.errors import ConflictError
+from governance.core.roles import PERMISSIONS
+from governance.core.tenancy import can, require
 from governance.models import (
     Membership,
     Organisation,
@@ -33,8 +35,6 @@ from governance.models import (
 )
 from governance.reports import render
 from governance.reports import services as report_services
-from governance.roles import PERMISSIONS
-from governance.tenancy import can, require
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ score falls in; the same bands colour the heat map, filter the register and labe
     high      10-14  (10 and 12 on a 5x5 grid)
     critical  15-25  (15, 16, 20, 25: e.g. likely and major, or possible and severe)
 
-Every write takes the acting user, checks ``risk.edit`` through ``governance.tenancy.require``, validates
+Every write takes the acting user, checks ``risk.edit`` through ``governance.core.tenancy.require``, validates
 before saving anything and records an audit event in the same transaction.
 """
 
@@ -18,15 +18,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from governance.audit import (
+from governance.core.audit import (
     delete_audited,
     save_audited_changes,
     save_audited_new,
     snapshot,
 )
+from governance.core.tenancy import require
+from governance.core.validation import refuse_unknown_fields
 from governance.models import AIModel, Membership, Organisation, Risk, RiskStatus
-from governance.services.validation import refuse_unknown_fields
-from governance.tenancy import require
 
 SCALE = range(1, 6)
 LOW, MEDIUM, HIGH, CRITICAL = "low", "medium", "high", "critical"

@@ -1,8 +1,6 @@
 """Audit log pages: the organisation's trail (filtered, paginated) and its streamed CSV export."""
 
-import csv
 import json
-from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,13 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from governance import tenancy
+from governance.core import tenancy
+from governance.core.csv_export import csv_lines
 from governance.selectors import audit as selectors
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def _organisation(request: HttpRequest):
@@ -65,27 +59,22 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         return HttpResponse(
             json.dumps(filterset.errors.get_json_data()), status=400, content_type="application/json"
         )
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(selectors.CSV_COLUMNS)
-        for event in filterset.qs.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    event.sequence,
-                    event.created_at.isoformat(),
-                    event.actor_label,
-                    event.action,
-                    event.object_type,
-                    event.object_id,
-                    event.object_repr,
-                    json.dumps(event.changes, sort_keys=True),
-                    event.request_id,
-                    event.prev_hash,
-                    event.hash,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    rows = (
+        [
+            event.sequence,
+            event.created_at.isoformat(),
+            event.actor_label,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.object_repr,
+            json.dumps(event.changes, sort_keys=True),
+            event.request_id,
+            event.prev_hash,
+            event.hash,
+        ]
+        for event in filterset.qs.iterator(chunk_size=2000)
+    )
+    response = StreamingHttpResponse(csv_lines(selectors.CSV_COLUMNS, rows), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="audit-{organisation.slug}.csv"'
     return response

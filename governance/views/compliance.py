@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from governance.core.tenancy import can, get_for_user, require
 from governance.models import (
     AIModel,
     ComplianceRecord,
@@ -24,7 +25,6 @@ from governance.models import (
 )
 from governance.selectors import compliance as selectors
 from governance.services import compliance as services
-from governance.tenancy import can, get_for_user, require
 
 MATRIX_ROWS_PER_PAGE = 50
 STATUS_CHOICES = [c for c in ComplianceStatus.choices if c[0] != ComplianceStatus.NOT_ASSESSED]

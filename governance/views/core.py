@@ -11,9 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
-from governance.middleware import SESSION_KEY
+from governance.core.middleware import SESSION_KEY
+from governance.core.tenancy import membership_in
 from governance.selectors import dashboard
-from governance.tenancy import membership_in
 
 
 @never_cache

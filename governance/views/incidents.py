@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from governance.core.tenancy import can, get_for_user, require
 from governance.models import AIModel, Incident, Organisation
 from governance.selectors import incidents as selectors
 from governance.services import incidents as services
-from governance.tenancy import can, get_for_user, require
 
 PAGE_SIZE = 25
 DATETIME_WIDGET = {"attrs": {"type": "datetime-local"}, "format": "%Y-%m-%dT%H:%M"}

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from governance.errors import ConflictError
+from governance.core.errors import ConflictError
+from governance.core.tenancy import can, get_for_user, require
 from governance.models import AIModel, ApprovalRequest
 from governance.selectors import inventory as selectors
 from governance.services import inventory as services
-from governance.tenancy import can, get_for_user, require
 from governance.views import incidents as incident_views
 from governance.views import risks as risk_views
 from governance.views.inventory_forms import (

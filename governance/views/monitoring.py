@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from governance import tenancy
+from governance.core import tenancy
 from governance.models import AIModel, KPIDefinition, MeasurementSource
 from governance.services import monitoring as services
 

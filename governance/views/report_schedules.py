@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from governance import tenancy
-from governance.errors import ConflictError
+from governance.core import tenancy
+from governance.core.errors import ConflictError
 from governance.models import Organisation, ReportSchedule, ScheduleFrequency
 from governance.selectors import report_schedules as selectors
 from governance.services import report_schedules as services

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from governance import tenancy
+from governance.core import tenancy
 from governance.models import AIModel, Organisation, Report, ReportStatus
 from governance.reports import selectors, services, verify
 from governance.selectors import compliance

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from governance import risk_charts
+from governance.core.tenancy import can, get_for_user, require
 from governance.models import AIModel, Organisation, Risk
 from governance.selectors import risks as selectors
 from governance.services import risks as services
-from governance.tenancy import can, get_for_user, require
 
 PAGE_SIZE = 25
 # Query parameters that pick one heat map cell; a cell link replaces them and keeps the other filters.

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from governance.audit import diff, record_event, verify_chain
+from governance.core.audit import diff, record_event, verify_chain
 from governance.models import AuditEvent, BusinessUnit
 
 

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from governance.audit import GENESIS_HASH, record_event
+from governance.core.audit import GENESIS_HASH, record_event
 
 pytestmark = pytest.mark.django_db
 

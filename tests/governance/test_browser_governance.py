@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from governance.core.roles import Role
 from governance.models import AIModel, ApprovalRequest, ApprovalStatus, KPIDefinition, LifecycleStage
-from governance.roles import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

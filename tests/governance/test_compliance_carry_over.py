@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.audit import verify_chain
+from governance.core.audit import verify_chain
 from governance.models import (
     AIModel,
     AuditEvent,

@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from governance import tenancy
+from governance.core import tenancy
+from governance.core.roles import Role
 from governance.models import BusinessUnit
-from governance.roles import Role
 
 
 def test_healthz_answers_without_a_database(client):

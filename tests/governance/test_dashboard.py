@@ -9,6 +9,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from governance.core.roles import Role
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -19,7 +20,6 @@ from governance.models import (
     Risk,
     RiskTier,
 )
-from governance.roles import Role
 from governance.selectors import dashboard, monitoring
 from governance.services import inventory as inventory_services
 from governance.services import monitoring as monitoring_services

@@ -11,8 +11,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.core.roles import Role
 from governance.models import AuditEvent, Incident, IncidentStatus
-from governance.roles import Role
 from governance.services import incidents as services
 from tests.governance.inventory_factories import AIModelFactory
 

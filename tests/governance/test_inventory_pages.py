@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.core.roles import Role
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -17,7 +18,6 @@ from governance.models import (
     RiskTier,
 )
 from governance.models.monitoring import KPIDefinition, KPIMeasurement
-from governance.roles import Role
 from governance.services import inventory as services
 from tests.factories import BusinessUnitFactory
 

@@ -2,8 +2,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
+from governance.core.errors import ConflictError
+from governance.core.roles import Role
 from governance.demo import seed_inventory_demo
-from governance.errors import ConflictError
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -14,7 +15,6 @@ from governance.models import (
     RiskTier,
     VersionStatus,
 )
-from governance.roles import Role
 from governance.services import inventory as services
 from tests.governance.inventory_factories import AIModelFactory, ModelVersionFactory
 

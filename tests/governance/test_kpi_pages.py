@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.core.roles import Role
 from governance.models import AuditEvent, KPIDefinition, KPIMeasurement, MeasurementSource
-from governance.roles import Role
 from governance.services import monitoring as services
 from tests.governance.inventory_factories import AIModelFactory
 

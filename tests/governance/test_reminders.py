@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
+from governance.core.roles import Role
 from governance.models import (
     ApprovalStatus,
     ComplianceStatus,
@@ -16,7 +17,6 @@ from governance.models import (
     ReminderDigest,
     RiskStatus,
 )
-from governance.roles import Role
 from governance.services import reminders
 from governance.services.reminders import (
     APPROVAL,

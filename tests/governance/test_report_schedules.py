@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from governance.core.roles import Role
 from governance.models import (
     AuditEvent,
     Membership,
@@ -25,7 +26,6 @@ from governance.models import (
     ScheduleFrequency,
 )
 from governance.reports import services as report_services
-from governance.roles import Role
 from governance.services import report_schedules as services
 from tests.governance.inventory_factories import AIModelFactory
 
@@ -625,7 +625,7 @@ def test_admin_runs_a_schedule_now_once_per_period(
 
 
 def test_paused_schedule_cannot_be_run_now(schedule, organisation, admin_user_member):
-    from governance.errors import ConflictError
+    from governance.core.errors import ConflictError
 
     save(admin_user_member, organisation, active=False, schedule=schedule)
     with pytest.raises(ConflictError):

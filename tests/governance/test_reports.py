@@ -74,7 +74,7 @@ def test_outsider_cannot_request(organisation, outsider):
 
 
 def test_unknown_role_action_is_denied(organisation, auditor, monkeypatch):
-    from governance import roles
+    from governance.core import roles
 
     monkeypatch.setitem(roles.PERMISSIONS, "report.request", frozenset({roles.Role.ADMIN}))
     with pytest.raises(PermissionDenied):

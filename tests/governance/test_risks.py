@@ -10,8 +10,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.core.roles import Role
 from governance.models import AuditEvent, Risk, RiskStatus
-from governance.roles import Role
 from governance.services import risks as services
 from tests.governance.inventory_factories import AIModelFactory
 

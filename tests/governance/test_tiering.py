@@ -1,7 +1,7 @@
 import pytest
 
 from governance.models import AIModel, EUAIActCategory, RiskTier
-from governance.tiering import derived_risk_tier, effective_risk_tier
+from governance.rules.tiering import derived_risk_tier, effective_risk_tier
 
 
 @pytest.mark.parametrize(

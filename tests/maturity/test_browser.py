@@ -2,7 +2,7 @@
 
 import pytest
 
-from governance.roles import Role
+from governance.core.roles import Role
 from maturity import services
 from maturity.models import Answer, Assessment, AssessmentStatus, Question
 from tests.maturity.page_fixtures import build_questionnaire

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.roles import Role
+from governance.core.roles import Role
 from maturity.models import Answer, Assessment, AssessmentStatus, MaturityTarget
 from tests.factories import BusinessUnitFactory
 from tests.maturity.page_fixtures import AssessmentFactory, answer_all, approved_history, build_questionnaire

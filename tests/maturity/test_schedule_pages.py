@@ -8,8 +8,8 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from config.celery import app
+from governance.core.roles import Role
 from governance.models import AuditEvent
-from governance.roles import Role
 from maturity import services
 from maturity.models import Assessment, AssessmentStatus, MaturityTarget, ReassessmentSchedule
 from tests.factories import BusinessUnitFactory

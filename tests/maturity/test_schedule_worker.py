@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from governance.core.roles import Role
 from governance.models import AuditEvent
-from governance.roles import Role
 from maturity import services
 from maturity.models import Answer, Assessment, AssessmentStatus, ReassessmentSchedule
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_celery_beat.models import PeriodicTask
 
-from governance.roles import Role
+from governance.core.roles import Role
 from maturity import services
 from maturity.models import Answer, Assessment, AssessmentStatus
 from tests.maturity.conftest import answer

@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from governance.audit import verify_chain
-from governance.errors import ConflictError
+from governance.core.audit import verify_chain
+from governance.core.errors import ConflictError
+from governance.core.roles import Role
 from governance.models import AuditEvent
-from governance.roles import Role
 from maturity import selectors, services
 from maturity.models import Answer, AssessmentStatus, MaturityTarget
 from tests.factories import BusinessUnitFactory

@@ -15,15 +15,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from governance.audit import record_event
 from governance.benchmark_data import (
     build_compliance,
     build_inventory,
     build_model_records,
     build_organisation,
 )
+from governance.core.audit import record_event
+from governance.core.roles import Role
 from governance.models import AIModel, KPIDefinition
-from governance.roles import Role
 
 # A model in every RECORDS_EVERY gets risks, incidents and KPIs, so lists of those grow with the inventory too.
 RECORDS_EVERY = 25

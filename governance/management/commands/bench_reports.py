@@ -21,8 +21,8 @@ from governance.benchmark_data import (
     build_model_records,
     build_organisation,
 )
+from governance.core.roles import Role
 from governance.models import BusinessUnit, Report, ReportKind
-from governance.roles import Role
 
 # Long enough that each answer takes several lines, as real assessors' notes do.
 COMMENT = (

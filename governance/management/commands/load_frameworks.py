@@ -4,14 +4,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from governance.compliance_catalogue import (
-    DATA_DIR,
-    load_framework,
-    read_catalogue,
-    shipped_files,
-    version_sort_key,
-)
-from governance.management.catalogue_command import LoadCatalogueCommand
+from governance.compliance_catalogue import DATA_DIR, load_framework, read_catalogue, shipped_files
+from governance.core.catalogues import LoadCatalogueCommand, version_sort_key
 from governance.models import Framework
 from governance.services.compliance import CarryOverResult, carry_over_records
 

@@ -8,13 +8,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from governance.core.roles import Role
 from governance.demo import seed_inventory_demo
 from governance.demo_compliance import seed_compliance_demo
 from governance.demo_monitoring import seed_monitoring_demo
 from governance.demo_reports import seed_report_schedules_demo
 from governance.demo_risks import seed_risks_demo
 from governance.models import BusinessUnit, Membership, Organisation
-from governance.roles import Role
 from maturity.demo import seed_maturity_demo, seed_schedule_demo
 
 DEMO_PASSWORD = "plumbline-demo"

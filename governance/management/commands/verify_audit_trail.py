@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from governance.audit import verify_chain
+from governance.core.audit import verify_chain
 from governance.models import AuditEvent, Organisation
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from governance.management.catalogue_command import LoadCatalogueCommand
+from governance.core.catalogues import LoadCatalogueCommand
 from maturity.models import Questionnaire
 from maturity.questionnaire import DATA_DIR, load_questionnaire, shipped_files
 

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 
-from governance.navigation import nav_items
-from governance.tenancy import memberships_of
+from governance.core.navigation import nav_items
+from governance.core.tenancy import memberships_of
 
 
 def organisation(request: HttpRequest) -> dict:

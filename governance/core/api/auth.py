@@ -1,9 +1,9 @@
-"""Token login for pipelines: DRF's view, parsing JSON like the rest of the API (see governance.api.parsers)."""
+"""Token login for pipelines: DRF's view, parsing JSON like the rest of the API (see governance.core.api.parsers)."""
 
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
 
-from governance.api.parsers import StorableJSONParser
+from governance.core.api.parsers import StorableJSONParser
 
 
 class TokenLoginView(ObtainAuthToken):

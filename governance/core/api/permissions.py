@@ -1,9 +1,9 @@
-"""The API's half of tenancy: viewsets scope their querysets and check roles through governance.tenancy."""
+"""The API's half of tenancy: viewsets scope their querysets and check roles through governance.core.tenancy."""
 
 from django.db.models import QuerySet
 from rest_framework.request import Request
 
-from governance import tenancy
+from governance.core import tenancy
 from governance.models import Organisation
 
 

@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from governance.middleware import current_request_id
+from governance.core.middleware import current_request_id
 from governance.models import AuditEvent, Organisation
 
 GENESIS_HASH = "0" * 64

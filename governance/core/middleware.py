@@ -42,7 +42,7 @@ SESSION_KEY = "current_organisation_id"
 
 
 def _current_membership(request: HttpRequest):
-    from governance.tenancy import memberships_of
+    from governance.core.tenancy import memberships_of
 
     if not request.user.is_authenticated:
         return None

@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from governance.core.roles import role_allows
 from governance.models import Membership, Organisation
-from governance.roles import role_allows
 
 _CACHE_ATTR = "_plumbline_memberships"
 
