@@ -9,9 +9,13 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
+        from governance.core import checks  # noqa: F401  (registers the start-up checks)
+        from governance.core.registry import audit_actions
+        from governance.core.scheduling import delete_beat_entry
         from governance.models import ReportSchedule
-        from governance.signals import delete_beat_entry
+        from governance.models.actions import GovernanceAction
 
+        audit_actions.register(GovernanceAction)
         post_delete.connect(
             delete_beat_entry, sender=ReportSchedule, dispatch_uid="report-schedule-beat-entry"
         )

@@ -9,9 +9,12 @@ class MaturityConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
-        from governance.signals import delete_beat_entry
+        from governance.core.registry import audit_actions
+        from governance.core.scheduling import delete_beat_entry
+        from maturity.actions import MaturityAction
         from maturity.models import ReassessmentSchedule
 
+        audit_actions.register(MaturityAction)
         post_delete.connect(
             delete_beat_entry, sender=ReassessmentSchedule, dispatch_uid="reassessment-schedule-beat-entry"
         )

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -16,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from governance.core.middleware import current_request_id
+from governance.core.registry import audit_actions
 from governance.models import AuditEvent, Organisation
 
 GENESIS_HASH = "0" * 64
@@ -78,15 +80,19 @@ def record_event(
     *,
     organisation: Organisation,
     actor,
-    action: str,
+    action: StrEnum,
     obj: models.Model,
     changes: dict[str, list[Any]] | None = None,
     object_repr: str | None = None,
 ) -> AuditEvent:
     """Append an event to the organisation's chain.
 
-    The organisation row is locked so concurrent writers take turns: each event must see its predecessor.
+    ``action`` is a member of an app's audit vocabulary (``GovernanceAction``, ``MaturityAction``); an action
+    no app declared raises ValueError. The organisation row is locked so concurrent writers take turns: each
+    event must see its predecessor.
     """
+    if action not in audit_actions:
+        raise ValueError(f"Unknown audit action {action!r}: declare it in its app's audit vocabulary.")
     with transaction.atomic():
         Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
         last = (
@@ -102,7 +108,7 @@ def record_event(
             sequence=sequence,
             actor=actor,
             actor_label=actor.get_username() if actor else "system",
-            action=action,
+            action=str(action),
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
             object_repr=(object_repr or str(obj))[:255],
@@ -116,7 +122,7 @@ def record_event(
         return event
 
 
-def save_audited_new(*, organisation: Organisation, actor, action: str, obj: models.Model) -> None:
+def save_audited_new(*, organisation: Organisation, actor, action: StrEnum, obj: models.Model) -> None:
     """Save a new governed record with an audit event holding every value it starts with."""
     with transaction.atomic():
         obj.save()
@@ -126,7 +132,7 @@ def save_audited_new(*, organisation: Organisation, actor, action: str, obj: mod
 
 
 def save_audited_changes(
-    *, organisation: Organisation, actor, action: str, obj: models.Model, before: dict[str, Any]
+    *, organisation: Organisation, actor, action: StrEnum, obj: models.Model, before: dict[str, Any]
 ) -> dict[str, list[Any]]:
     """Save ``obj`` and audit what changed since the ``before`` snapshot; no change, no write and no event.
 
@@ -145,7 +151,7 @@ def delete_audited(
     *,
     organisation: Organisation,
     actor,
-    action: str,
+    action: StrEnum,
     obj: models.Model,
     fields: list[str] | None = None,
     object_repr: str | None = None,

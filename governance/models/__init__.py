@@ -17,7 +17,8 @@ from .inventory import (
 )
 from .monitoring import KPIDefinition, KPIDirection, KPIKind, KPIMeasurement, MeasurementSource
 from .organisations import BusinessUnit, Membership, Organisation
-from .reports import ReminderDigest, Report, ReportKind, ReportSchedule, ReportStatus, ScheduleFrequency
+from .reminders import ReminderDigest
+from .reports import Report, ReportKind, ReportSchedule, ReportStatus, ScheduleFrequency
 from .risks import Risk, RiskCategory, RiskStatus
 
 __all__ = [

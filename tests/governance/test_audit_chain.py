@@ -7,16 +7,19 @@ from django.db import connection
 
 from governance.core.audit import diff, record_event, verify_chain
 from governance.models import AuditEvent, BusinessUnit
+from governance.models.actions import GovernanceAction
 
 
 @pytest.fixture
 def events(organisation, admin_user_member):
     unit = BusinessUnit.objects.create(organisation=organisation, name="Treasury")
-    first = record_event(organisation=organisation, actor=admin_user_member, action="create", obj=unit)
+    first = record_event(
+        organisation=organisation, actor=admin_user_member, action=GovernanceAction.MODEL_CREATE, obj=unit
+    )
     second = record_event(
         organisation=organisation,
         actor=admin_user_member,
-        action="update",
+        action=GovernanceAction.MODEL_UPDATE,
         obj=unit,
         changes=diff({"name": "Treasury"}, {"name": "Group Treasury"}),
     )

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from governance.core.audit import GENESIS_HASH, record_event
+from governance.models.actions import GovernanceAction
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def _events(organisation, actor, count: int, obj=None):
         record_event(
             organisation=organisation,
             actor=actor,
-            action="update" if i % 2 else "create",
+            action=GovernanceAction.MODEL_UPDATE if i % 2 else GovernanceAction.MODEL_CREATE,
             obj=obj,
             changes={"name": [f"old {i}", f"new {i}"]},
             object_repr=f"Model {i}",
@@ -35,7 +36,7 @@ def test_auditor_sees_events_newest_first_with_changes(login, auditor, admin_use
 
 def test_filters_narrow_the_log(login, auditor, admin_user_member, organisation):
     _events(organisation, admin_user_member, 4)
-    response = login(auditor).get(reverse("governance:audit-log"), {"action": "create", "q": "model 2"})
+    response = login(auditor).get(reverse("governance:audit-log"), {"action": "model.create", "q": "model 2"})
     html = response.content.decode()
     assert "Model 2" in html and "Model 0" not in html and "Model 1" not in html
 
@@ -60,9 +61,9 @@ def test_auditor_exports_csv_that_reverifies(login, auditor, admin_user_member, 
 
 def test_export_honours_filters(login, auditor, admin_user_member, organisation):
     _events(organisation, admin_user_member, 4)
-    response = login(auditor).get(reverse("governance:audit-export"), {"action": "update"})
+    response = login(auditor).get(reverse("governance:audit-export"), {"action": "model.update"})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert {r["action"] for r in rows} == {"update"} and len(rows) == 2
+    assert {r["action"] for r in rows} == {"model.update"} and len(rows) == 2
 
 
 def test_model_owner_is_forbidden(login, model_owner):
@@ -88,7 +89,7 @@ def test_api_lists_filters_and_hides_from_roles_without_audit_view(
     api_client, auditor, model_owner, admin_user_member, organisation
 ):
     _events(organisation, admin_user_member, 4)
-    body = api_client(auditor).get("/api/v1/audit-events/", {"action": "create"}).json()
+    body = api_client(auditor).get("/api/v1/audit-events/", {"action": "model.create"}).json()
     assert body["count"] == 2
     assert {"sequence", "hash", "prev_hash", "changes"} <= set(body["results"][0])
     assert api_client(model_owner).get("/api/v1/audit-events/").json()["count"] == 0
