@@ -263,7 +263,7 @@ SPECTACULAR_SETTINGS = {
         "RiskTierEnum": "governance.models.inventory.RiskTier",
         "LifecycleStageEnum": "governance.models.inventory.LifecycleStage",
         "KPIKindEnum": "governance.models.monitoring.KPIKind",
-        "ReportKindEnum": "governance.models.reports.ReportKind",
+        "ReportKindEnum": "governance.core.registry.report_kind_choices",
         "ApprovalKindEnum": "governance.models.inventory.ApprovalKind",
         "ReassessmentFrequencyEnum": "maturity.models.ScheduleFrequency",
         "ReportScheduleFrequencyEnum": "governance.models.reports.ScheduleFrequency",

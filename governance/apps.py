@@ -9,13 +9,21 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
-        from governance.core import checks  # noqa: F401  (registers the start-up checks)
+        from governance import demo
+        from governance.core import (
+            checks,  # noqa: F401  (registers the start-up checks)
+            navigation,
+        )
         from governance.core.registry import audit_actions
         from governance.core.scheduling import delete_beat_entry
         from governance.models import ReportSchedule
         from governance.models.actions import GovernanceAction
+        from governance.reports import kinds
 
         audit_actions.register(GovernanceAction)
+        kinds.register()
+        demo.register()
+        navigation.register(navigation.GOVERNANCE_ENTRIES)
         post_delete.connect(
             delete_beat_entry, sender=ReportSchedule, dispatch_uid="report-schedule-beat-entry"
         )

@@ -1,6 +1,6 @@
 """Plotly figures of the risk register: the 5x5 heat maps. Pure functions of counts; no database access.
 
-Cells are coloured by the band of their score (likelihood x impact, see ``governance.services.risks``), not by
+Cells are coloured by the band of their score (likelihood x impact, see ``governance.rules.risk_scoring``), not by
 how many risks they hold: a single risk in a red cell matters more than ten in a green one. The count is
 the cell's text.
 """
@@ -10,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from governance.services.risks import BAND_RANGES, CRITICAL, HIGH, LOW, MEDIUM, score_band
+from governance.rules.risk_scoring import BAND_RANGES, CRITICAL, HIGH, LOW, MEDIUM, score_band
 
 BAND_COLOURS = {LOW: "#8fd19e", MEDIUM: "#ffe08a", HIGH: "#f7a35c", CRITICAL: "#e0605a"}
 BAND_ORDER = (LOW, MEDIUM, HIGH, CRITICAL)

@@ -9,12 +9,31 @@ class MaturityConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
-        from governance.core.registry import audit_actions
+        from governance.core import navigation
+        from governance.core.registry import NavEntry, audit_actions
         from governance.core.scheduling import delete_beat_entry
+        from maturity import demo, panels, reports
         from maturity.actions import MaturityAction
         from maturity.models import ReassessmentSchedule
 
         audit_actions.register(MaturityAction)
+        reports.register()
+        panels.register()
+        demo.register()
+        navigation.register(
+            (
+                NavEntry("Maturity", "maturity:dashboard", "Overall and factor scores over time.", 10),
+                NavEntry(
+                    "Assessments",
+                    "maturity:assessment-list",
+                    "Answer, submit and approve maturity assessments.",
+                    20,
+                ),
+                NavEntry(
+                    "Compare units", "maturity:compare", "Business units side by side, factor by factor.", 30
+                ),
+            )
+        )
         post_delete.connect(
             delete_beat_entry, sender=ReassessmentSchedule, dispatch_uid="reassessment-schedule-beat-entry"
         )

@@ -1,13 +1,23 @@
-"""Demo assessments for `seed_demo`: a history of approved assessments per scope so trends and comparisons show."""
+"""Demo assessments for `seed_demo` (a history of approved assessments per scope so trends and comparisons
+show) and the maturity data `bench_reports` renders its two maturity report kinds from."""
 
 import random
 from datetime import timedelta
 
 from django.utils import timezone
 
+from governance.core.roles import Role
 from governance.models import BusinessUnit, Organisation
 from maturity import services
-from maturity.models import Assessment, MaturityTarget, Questionnaire, ReassessmentSchedule
+from maturity.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    MaturityTarget,
+    Question,
+    Questionnaire,
+    ReassessmentSchedule,
+)
 
 TARGETS = {"strategy": 4.0, "architecture": 3.5, "modeling": 4.0, "processes": 3.5, "governance": 4.0}
 # Typical level per factor at each past assessment (oldest first): the bank improves, governance lags behind.
@@ -100,3 +110,106 @@ def seed_schedule_demo(organisation: Organisation, units: list[BusinessUnit], us
             frequency="half-yearly",
             active=False,
         )
+
+
+def register() -> None:
+    """Called from ``MaturityConfig.ready``: the assessments and reassessment schedules of the demo."""
+    from governance.core.registry import DemoSeeder, demo_seeders
+
+    def seed(context: dict) -> None:
+        seed_maturity_demo(context["organisation"], context["units"], context["users"])
+        seed_schedule_demo(context["organisation"], context["units"], context["users"])
+
+    demo_seeders.register("maturity", DemoSeeder(key="maturity", seed=seed, order=10))
+
+
+# --- Benchmark data (bench_reports) ------------------------------------------------------------------------
+
+# Long enough that each answer takes several lines, as real assessors' notes do.
+COMMENT = (
+    "Reviewed with the platform lead and two product teams. The practice is followed by the teams that "
+    "adopted the shared pipeline template; teams on legacy tooling still rely on manual steps and tribal "
+    "knowledge. Evidence was sampled from the last two quarters. "
+)
+
+
+def _benchmark_assessment(organisation, people):
+    """A 40-question assessment answered, submitted and approved through the real services."""
+    from maturity.questionnaire import load_questionnaire, shipped_files
+
+    questionnaire, _ = load_questionnaire(shipped_files()[-1])
+    assessment = services.create_assessment(
+        actor=people[Role.ASSESSOR],
+        organisation=organisation,
+        title="Benchmark annual MLOps maturity review",
+        questionnaire=questionnaire,
+    )
+    keys = list(
+        Question.objects.filter(factor__questionnaire=questionnaire)
+        .order_by("factor__order", "order")
+        .values_list("key", flat=True)
+    )
+    answers = [
+        {
+            "question": key,
+            "level": index % 6,
+            "comment": COMMENT,
+            "evidence_links": [
+                f"https://wiki.example.com/mlops/evidence/{key}",
+                f"DMS-{index:04d} steering committee minutes, section {index % 7 + 1}",
+                f"https://git.example.com/platform/pipelines/-/blob/main/docs/{key}.md",
+            ],
+        }
+        for index, key in enumerate(keys)
+    ]
+    services.save_answers(actor=people[Role.ASSESSOR], assessment=assessment, answers=answers)
+    services.submit_assessment(actor=people[Role.ASSESSOR], assessment=assessment)
+    services.approve_assessment(actor=people[Role.EXECUTIVE], assessment=assessment)
+    return assessment
+
+
+def _benchmark_history(organisation, unit_count: int, template) -> None:
+    """Four quarterly approved reassessments for the organisation and each unit, copying the template's answers."""
+    answers = list(Answer.objects.filter(assessment=template))
+    units = [None] + [
+        BusinessUnit.objects.create(organisation=organisation, name=f"Benchmark unit {index + 1}")
+        for index in range(unit_count)
+    ]
+    now = timezone.now()
+    for position, unit in enumerate(units):
+        for quarter in range(4):
+            score = min(5.0, 1.5 + 0.4 * quarter + 0.2 * position)
+            assessment = Assessment.objects.create(
+                organisation=organisation,
+                business_unit=unit,
+                questionnaire_id=template.questionnaire_id,
+                title=f"Q{quarter + 1} review {unit.name if unit else 'organisation-wide'}",
+                status=AssessmentStatus.APPROVED,
+                targets=template.targets,
+                submitted_by=template.submitted_by,
+                submitted_at=now - timedelta(days=90 * (4 - quarter) + 2),
+                approved_by=template.approved_by,
+                approved_at=now - timedelta(days=90 * (4 - quarter)),
+                overall_score=score,
+                factor_scores=dict.fromkeys(template.factor_scores or {}, score),
+            )
+            Answer.objects.bulk_create(
+                Answer(
+                    assessment=assessment,
+                    question_id=a.question_id,
+                    level=a.level,
+                    not_applicable=a.not_applicable,
+                    comment=a.comment,
+                    answered_by=a.answered_by,
+                )
+                for a in answers
+            )
+
+
+def benchmark_assessments(context: dict) -> Assessment:
+    """The 40-question approved assessment and the units' quarterly history, built once per benchmark run."""
+    if "assessment" not in context:
+        assessment = _benchmark_assessment(context["organisation"], context["people"])
+        _benchmark_history(context["organisation"], context["unit_count"], assessment)
+        context["assessment"] = assessment
+    return context["assessment"]

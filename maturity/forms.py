@@ -3,7 +3,9 @@
 from collections.abc import Iterable
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from governance.forms.base import ServiceForm
 from governance.models import BusinessUnit
 from maturity.levels import LEVEL_NAMES
 from maturity.models import MAX_LEVEL, Answer, Factor, Question, ScheduleFrequency
@@ -26,7 +28,22 @@ def target_field(factor: Factor, initial: float, label: str | None = None) -> fo
     )
 
 
-class NewAssessmentForm(forms.Form):
+class _FactorTargetsMixin:
+    """The ``target_<key>`` fields of the factors in ``self.factors`` (which ``__init__`` sets)."""
+
+    factors: list[Factor]
+
+    def targets(self) -> dict[str, float]:
+        """The cleaned {factor_key: level} the services take."""
+        return {f.key: self.cleaned_data[target_field_name(f.key)] for f in self.factors}
+
+    def add_service_errors(self, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
+        # The services key target errors by factor key; the form names those fields target_<key>.
+        targets = {f.key: target_field_name(f.key) for f in self.factors}
+        super().add_service_errors(exc, {**targets, **(field_map or {})})
+
+
+class NewAssessmentForm(_FactorTargetsMixin, ServiceForm):
     """Title, optional business unit and a target level per factor (prefilled from the organisation's targets)."""
 
     title = forms.CharField(max_length=200)
@@ -56,9 +73,6 @@ class NewAssessmentForm(forms.Form):
 
     def target_fields(self) -> list[forms.BoundField]:
         return [self[target_field_name(f.key)] for f in self.factors]
-
-    def targets(self) -> dict[str, float]:
-        return {f.key: self.cleaned_data[target_field_name(f.key)] for f in self.factors}
 
 
 class AnswerForm(forms.Form):
@@ -155,7 +169,7 @@ class ReturnForm(forms.Form):
     )
 
 
-class TargetsForm(forms.Form):
+class TargetsForm(_FactorTargetsMixin, ServiceForm):
     """A target level per factor: the organisation's defaults, or one assessment's targets."""
 
     def __init__(self, *args, factors: Iterable[Factor], targets: dict[str, float] | None = None, **kwargs):
@@ -167,12 +181,8 @@ class TargetsForm(forms.Form):
                 factor, targets.get(factor.key, DEFAULT_TARGET), label=factor.name
             )
 
-    def targets(self) -> dict[str, float]:
-        """The cleaned {factor_key: level} the services take."""
-        return {f.key: self.cleaned_data[target_field_name(f.key)] for f in self.factors}
 
-
-class ScheduleForm(forms.Form):
+class ScheduleForm(ServiceForm):
     """How often one scope (organisation or business unit) is reassessed, and whether the schedule runs."""
 
     frequency = forms.ChoiceField(choices=ScheduleFrequency.choices, initial=ScheduleFrequency.QUARTERLY)

@@ -9,15 +9,21 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from governance.core.audit import diff, record_event, snapshot
+from governance.core import scheduling
+from governance.core.audit import diff, record_event, save_audited_changes, save_audited_new, snapshot
 from governance.core.errors import ConflictError
+from governance.core.roles import ASSESSOR, Permission
 from governance.core.tenancy import require
-from governance.models import BusinessUnit, Organisation
+from governance.models import BusinessUnit, Membership, Organisation
 from maturity import scoring, selectors
+from maturity.actions import MaturityAction
 from maturity.models import (
     MAX_LEVEL,
     Answer,
@@ -26,6 +32,8 @@ from maturity.models import (
     MaturityTarget,
     Question,
     Questionnaire,
+    ReassessmentSchedule,
+    ScheduleFrequency,
 )
 
 DEFAULT_TARGET = 3.0
@@ -89,7 +97,7 @@ def create_assessment(
 
     Targets not given default to the organisation's maturity targets, else 3.0 per factor.
     """
-    require(actor, organisation, "assessment.edit")
+    require(actor, organisation, Permission.ASSESSMENT_EDIT)
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     if not title:
@@ -112,22 +120,17 @@ def create_assessment(
         MaturityTarget.objects.filter(organisation=organisation).values_list("factor_key", "target_level")
     )
     resolved = {key: float(clean.get(key, saved.get(key, DEFAULT_TARGET))) for key in factor_keys}
-    with transaction.atomic():
-        assessment = Assessment.objects.create(
-            organisation=organisation,
-            business_unit=business_unit,
-            questionnaire=questionnaire,
-            title=title,
-            targets=resolved,
-            created_by=actor,
-        )
-        record_event(
-            organisation=organisation,
-            actor=actor,
-            action="assessment.create",
-            obj=assessment,
-            changes=diff(None, snapshot(assessment)),
-        )
+    assessment = Assessment(
+        organisation=organisation,
+        business_unit=business_unit,
+        questionnaire=questionnaire,
+        title=title,
+        targets=resolved,
+        created_by=actor,
+    )
+    save_audited_new(
+        organisation=organisation, actor=actor, action=MaturityAction.ASSESSMENT_CREATE, obj=assessment
+    )
     return assessment
 
 
@@ -200,7 +203,7 @@ def save_answers(*, actor, assessment: Assessment, answers: list[dict]) -> int:
     Every answer is validated first; on any error nothing is saved and the ValidationError is keyed by
     question key.
     """
-    require(actor, assessment.organisation_id, "assessment.edit")
+    require(actor, assessment.organisation_id, Permission.ASSESSMENT_EDIT)
     if not isinstance(answers, list | tuple):
         raise ValidationError({"non_field_errors": ["Send a list of answers."]})
     with transaction.atomic():
@@ -249,7 +252,7 @@ def save_answers(*, actor, assessment: Assessment, answers: list[dict]) -> int:
             record_event(
                 organisation=locked.organisation,
                 actor=actor,
-                action="assessment.answer",
+                action=MaturityAction.ASSESSMENT_ANSWER,
                 obj=locked,
                 changes={"answers": changes},
             )
@@ -258,7 +261,7 @@ def save_answers(*, actor, assessment: Assessment, answers: list[dict]) -> int:
 
 def update_targets(*, actor, assessment: Assessment, targets: Mapping[str, float]) -> Assessment:
     """Change the target level of some factors of a draft assessment."""
-    require(actor, assessment.organisation_id, "assessment.edit")
+    require(actor, assessment.organisation_id, Permission.ASSESSMENT_EDIT)
     with transaction.atomic():
         locked = _locked(assessment)
         _require_draft(locked, "changed")
@@ -272,7 +275,7 @@ def update_targets(*, actor, assessment: Assessment, targets: Mapping[str, float
         record_event(
             organisation=locked.organisation,
             actor=actor,
-            action="assessment.targets",
+            action=MaturityAction.ASSESSMENT_TARGETS,
             obj=locked,
             changes=diff(before, snapshot(locked, ["targets"])),
         )
@@ -294,7 +297,7 @@ def _abbreviated(keys: list[str], limit: int = 10) -> str:
 
 def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
     """Draft → submitted; every question must be answered or marked N/A. Stores the score snapshot."""
-    require(actor, assessment.organisation_id, "assessment.submit")
+    require(actor, assessment.organisation_id, Permission.ASSESSMENT_SUBMIT)
     with transaction.atomic():
         locked = _locked(assessment)
         _require_draft(locked, "submitted")
@@ -340,13 +343,12 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
         locked.submitted_by = actor
         locked.submitted_at = timezone.now()
         locked.returned_reason = ""
-        locked.save()
-        record_event(
+        save_audited_changes(
             organisation=locked.organisation,
             actor=actor,
-            action="assessment.submit",
+            action=MaturityAction.ASSESSMENT_SUBMIT,
             obj=locked,
-            changes=diff(before, snapshot(locked)),
+            before=before,
         )
     _refresh(assessment, locked)
     return assessment
@@ -354,7 +356,7 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
 
 def approve_assessment(*, actor, assessment: Assessment) -> Assessment:
     """Submitted → approved by someone other than the submitter (separation of duties)."""
-    require(actor, assessment.organisation_id, "assessment.approve")
+    require(actor, assessment.organisation_id, Permission.ASSESSMENT_APPROVE)
     with transaction.atomic():
         locked = _locked(assessment)
         if locked.status != AssessmentStatus.SUBMITTED:
@@ -370,13 +372,12 @@ def approve_assessment(*, actor, assessment: Assessment) -> Assessment:
         locked.status = AssessmentStatus.APPROVED
         locked.approved_by = actor
         locked.approved_at = timezone.now()
-        locked.save()
-        record_event(
+        save_audited_changes(
             organisation=locked.organisation,
             actor=actor,
-            action="assessment.approve",
+            action=MaturityAction.ASSESSMENT_APPROVE,
             obj=locked,
-            changes=diff(before, snapshot(locked)),
+            before=before,
         )
     _refresh(assessment, locked)
     return assessment
@@ -384,7 +385,7 @@ def approve_assessment(*, actor, assessment: Assessment) -> Assessment:
 
 def return_assessment(*, actor, assessment: Assessment, reason: str) -> Assessment:
     """Submitted → draft, with the reason the assessor will see."""
-    require(actor, assessment.organisation_id, "assessment.approve")
+    require(actor, assessment.organisation_id, Permission.ASSESSMENT_APPROVE)
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
         raise ValidationError({"reason": ["Give a reason for returning the assessment."]})
@@ -399,13 +400,12 @@ def return_assessment(*, actor, assessment: Assessment, reason: str) -> Assessme
         locked.returned_reason = reason
         locked.submitted_by = None
         locked.submitted_at = None
-        locked.save()
-        record_event(
+        save_audited_changes(
             organisation=locked.organisation,
             actor=actor,
-            action="assessment.return",
+            action=MaturityAction.ASSESSMENT_RETURN,
             obj=locked,
-            changes=diff(before, snapshot(locked)),
+            before=before,
         )
     _refresh(assessment, locked)
     return assessment
@@ -415,7 +415,7 @@ def set_organisation_targets(
     *, actor, organisation: Organisation, targets: Mapping[str, float]
 ) -> dict[str, float]:
     """Set the organisation's default target level per factor (used by new assessments)."""
-    require(actor, organisation, "organisation.manage")
+    require(actor, organisation, Permission.ORGANISATION_MANAGE)
     questionnaire = selectors.current_questionnaire()
     factor_keys = set(questionnaire.factors.values_list("key", flat=True)) if questionnaire else set()
     # Factor keys are stable across versions; accept those already targeted even if the current version dropped one.
@@ -430,18 +430,24 @@ def set_organisation_targets(
             target, created = MaturityTarget.objects.select_for_update().get_or_create(
                 organisation=organisation, factor_key=key, defaults={"target_level": level}
             )
-            before = None if created else snapshot(target)
-            if not created:
-                if target.target_level == level:
-                    continue
-                target.target_level = level
-                target.save(update_fields=["target_level"])
-            record_event(
+            if created:
+                # get_or_create has saved it (surviving a concurrent insert of the same key): audit it as is.
+                record_event(
+                    organisation=organisation,
+                    actor=actor,
+                    action=MaturityAction.MATURITY_TARGET_CREATE,
+                    obj=target,
+                    changes=diff(None, snapshot(target)),
+                )
+                continue
+            before = snapshot(target)
+            target.target_level = level
+            save_audited_changes(
                 organisation=organisation,
                 actor=actor,
-                action="maturity_target.create" if created else "maturity_target.update",
+                action=MaturityAction.MATURITY_TARGET_UPDATE,
                 obj=target,
-                changes=diff(before, snapshot(target)),
+                before=before,
             )
     return dict(
         MaturityTarget.objects.filter(organisation=organisation).values_list("factor_key", "target_level")
@@ -449,52 +455,17 @@ def set_organisation_targets(
 
 
 # --- Scheduled reassessments -------------------------------------------------------------------------------
+# Periods, beat entries and "run now" come from governance.core.scheduling, shared with report schedules.
 
-SCHEDULE_MONTHS = {
-    "monthly": "*",
-    "quarterly": "1,4,7,10",
-    "half-yearly": "1,7",
-    "yearly": "1",
-}
 REASSESSMENT_TASK = "maturity.tasks.run_reassessment"
-
-
-def period_key(frequency: str, day) -> str:
-    """The reporting period a date falls in for a frequency: "2026-11", "2026-Q4", "2026-H2" or "2026"."""
-    if frequency == "monthly":
-        return f"{day.year}-{day.month:02d}"
-    if frequency == "quarterly":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    if frequency == "half-yearly":
-        return f"{day.year}-H{(day.month - 1) // 6 + 1}"
-    return str(day.year)
-
-
-def _next_run_on(frequency: str, day):
-    months = (
-        [int(m) for m in SCHEDULE_MONTHS[frequency].split(",")]
-        if frequency != "monthly"
-        else list(range(1, 13))
-    )
-    for year in (day.year, day.year + 1):
-        for month in months:
-            candidate = day.replace(year=year, month=month, day=1)
-            if candidate > day:
-                return candidate
-    return None
+SCHEDULE_FIELDS = ["frequency", "active", "next_run_on", "periodic_task"]
 
 
 def save_schedule(
     *, actor, organisation: Organisation, business_unit: BusinessUnit | None, frequency: str, active: bool
-):
+) -> ReassessmentSchedule:
     """Create or update the reassessment schedule of an organisation (or unit) and its Celery beat task."""
-    import json
-
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
-    from maturity.models import ReassessmentSchedule, ScheduleFrequency
-
-    require(actor, organisation, "schedule.manage")
+    require(actor, organisation, Permission.SCHEDULE_MANAGE)
     errors: dict[str, list[str]] = {}
     if frequency not in ScheduleFrequency.values:
         errors["frequency"] = ["Choose monthly, quarterly, half-yearly or yearly."]
@@ -515,58 +486,27 @@ def save_schedule(
             )
         schedule.frequency = frequency
         schedule.active = bool(active)
-        now = timezone.localtime()
-        # Beat fires at 06:00 on the 1st: until then, today itself can still be the next run.
-        since = now.date() - datetime.timedelta(days=1) if now.hour < 6 else now.date()
-        schedule.next_run_on = _next_run_on(frequency, since) if active else None
+        schedule.next_run_on = scheduling.upcoming_run(frequency) if active else None
         schedule.save()
-        crontab, _ = CrontabSchedule.objects.get_or_create(
-            minute="0",
-            hour="6",
-            day_of_month="1",
-            month_of_year=SCHEDULE_MONTHS[frequency],
-            day_of_week="*",
-            timezone=str(timezone.get_default_timezone()),
+        scheduling.sync_beat_entry(
+            schedule, name=f"maturity-reassessment-{schedule.pk}", task=REASSESSMENT_TASK
         )
-        name = f"maturity-reassessment-{schedule.pk}"
-        task = (
-            schedule.periodic_task
-            or PeriodicTask.objects.filter(name=name).first()
-            or PeriodicTask(name=name)
-        )
-        task.task = REASSESSMENT_TASK
-        task.crontab = crontab
-        task.interval = None
-        task.kwargs = json.dumps({"schedule_id": schedule.pk})
-        task.enabled = schedule.active
-        task.save()
-        if schedule.periodic_task_id != task.pk:
-            schedule.periodic_task = task
-            schedule.save(update_fields=["periodic_task"])
         record_event(
             organisation=organisation,
             actor=actor,
-            action="schedule.create" if before is None else "schedule.update",
+            action=MaturityAction.SCHEDULE_CREATE if before is None else MaturityAction.SCHEDULE_UPDATE,
             obj=schedule,
             changes=diff(before, snapshot(schedule)),
         )
     return schedule
 
 
-def run_reassessment(schedule, today=None) -> Assessment | None:
+def run_reassessment(schedule: ReassessmentSchedule, today: datetime.date | None = None) -> Assessment | None:
     """Open this period's draft reassessment, prefilled from the last approved one; None if already run.
 
     Idempotent per period: the schedule row is locked and its last_run_period checked, so two firings in the
     same period create one draft and one email per assessor.
     """
-    from django.conf import settings
-    from django.core.mail import send_mail
-    from django.urls import reverse
-
-    from governance.core.roles import ASSESSOR
-    from governance.models import Membership
-    from maturity.models import ReassessmentSchedule
-
     today = today or timezone.localdate()
     with transaction.atomic():
         locked = (
@@ -574,7 +514,7 @@ def run_reassessment(schedule, today=None) -> Assessment | None:
             .select_related("organisation", "business_unit")
             .get(pk=schedule.pk)
         )
-        period = period_key(locked.frequency, today)
+        period = scheduling.period_key(locked.frequency, today)
         if not locked.active or locked.last_run_period == period:
             return None
         questionnaire = selectors.current_questionnaire()
@@ -586,13 +526,16 @@ def run_reassessment(schedule, today=None) -> Assessment | None:
         )
         factor_keys = list(questionnaire.factors.order_by("order").values_list("key", flat=True))
         scope = locked.business_unit.name if locked.business_unit else organisation.name
-        assessment = Assessment.objects.create(
+        assessment = Assessment(
             organisation=organisation,
             business_unit=locked.business_unit,
             questionnaire=questionnaire,
             title=f"{scope} reassessment {period}"[:200],
             targets={key: float(saved.get(key, DEFAULT_TARGET)) for key in factor_keys},
             created_by=locked.created_by,
+        )
+        save_audited_new(
+            organisation=organisation, actor=None, action=MaturityAction.ASSESSMENT_CREATE, obj=assessment
         )
         previous = (
             Assessment.objects.filter(
@@ -624,21 +567,13 @@ def run_reassessment(schedule, today=None) -> Assessment | None:
         before = snapshot(locked)
         locked.last_run_period = period
         locked.last_assessment = assessment
-        locked.next_run_on = _next_run_on(locked.frequency, today)
-        locked.save()
-        record_event(
+        locked.next_run_on = scheduling.next_run_on(locked.frequency, today)
+        save_audited_changes(
             organisation=organisation,
             actor=None,
-            action="assessment.create",
-            obj=assessment,
-            changes=diff(None, snapshot(assessment)),
-        )
-        record_event(
-            organisation=organisation,
-            actor=None,
-            action="schedule.run",
+            action=MaturityAction.SCHEDULE_RUN,
             obj=locked,
-            changes=diff(before, snapshot(locked)),
+            before=before,
         )
         link = settings.SITE_URL.rstrip("/") + reverse("maturity:assessment-detail", args=[assessment.pk])
         recipients = list(
@@ -662,41 +597,26 @@ def run_reassessment(schedule, today=None) -> Assessment | None:
     return assessment
 
 
-def _enqueue_reassessment(schedule_id: int) -> None:
-    from maturity.tasks import run_reassessment as task
+def _questionnaire_loaded(_schedule: ReassessmentSchedule) -> None:
+    if selectors.current_questionnaire() is None:
+        raise ConflictError("No questionnaire is loaded yet: run `manage.py load_questionnaire`.")
 
-    task.delay(schedule_id=schedule_id)
 
-
-def request_reassessment_run(*, actor, schedule) -> str:
+def request_reassessment_run(*, actor, schedule: ReassessmentSchedule) -> str:
     """Queue this period's run of a schedule now instead of waiting for beat; returns the period key.
 
     It goes through the same idempotent task beat fires, so it opens this period's draft only if none exists yet.
     """
-    from maturity.models import ReassessmentSchedule
-
-    require(actor, schedule.organisation_id, "schedule.manage")
-    with transaction.atomic():
-        locked = (
-            ReassessmentSchedule.objects.select_for_update(of=("self",))
-            .select_related("organisation", "last_assessment")
-            .get(pk=schedule.pk)
-        )
-        if not locked.active:
-            raise ConflictError("This schedule is paused: activate it before running it.")
-        period = period_key(locked.frequency, timezone.localdate())
-        if locked.last_run_period == period:
-            title = locked.last_assessment.title if locked.last_assessment else "its draft"
-            raise ConflictError(f"This period ({period}) has already been opened: {title}.")
-        if selectors.current_questionnaire() is None:
-            raise ConflictError("No questionnaire is loaded yet: run `manage.py load_questionnaire`.")
-        record_event(
-            organisation=locked.organisation,
-            actor=actor,
-            action="schedule.run_request",
-            obj=locked,
-            changes={"period": [None, period]},
-        )
-        schedule_id = locked.pk
-        transaction.on_commit(lambda: _enqueue_reassessment(schedule_id))
-    return period
+    return scheduling.request_run_now(
+        actor=actor,
+        schedule=schedule,
+        permission=Permission.SCHEDULE_MANAGE,
+        task=REASSESSMENT_TASK,
+        action=MaturityAction.SCHEDULE_RUN_REQUEST,
+        already_ran=lambda locked, period: (
+            f"This period ({period}) has already been opened: "
+            f"{locked.last_assessment.title if locked.last_assessment else 'its draft'}."
+        ),
+        check=_questionnaire_loaded,
+        select_related=("last_assessment",),
+    )

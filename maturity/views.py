@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from governance.core import scheduling
 from governance.core.errors import ConflictError
-from governance.core.tenancy import can, get_for_user, require, scope
+from governance.core.roles import Permission
+from governance.core.tenancy import can, current_organisation, get_for_user, require, scope
 from governance.models import BusinessUnit
 from maturity import charts, selectors, services
 from maturity.forms import AnswerForm, NewAssessmentForm, ReturnForm, ScheduleForm, TargetsForm
@@ -30,12 +32,6 @@ from maturity.models import (
 from maturity.services import DEFAULT_TARGET
 
 
-def _current_organisation(request: HttpRequest):
-    if request.organisation is None:
-        raise Http404("You are not a member of any organisation.")
-    return request.organisation
-
-
 def _current_questionnaire() -> Questionnaire | None:
     return Questionnaire.objects.filter(is_current=True).order_by("-loaded_at").first()
 
@@ -48,12 +44,6 @@ def _assessment_for(request: HttpRequest, pk: int) -> Assessment:
     return get_for_user(queryset, request.user, pk=pk)
 
 
-def _messages_of(error: ValidationError) -> list[str]:
-    if hasattr(error, "message_dict"):
-        return [msg for msgs in error.message_dict.values() for msg in msgs]
-    return list(error.messages)
-
-
 def _figure_json(figure) -> dict:
     # Parsed back to a dict so the template can embed it with json_script.
     return json.loads(figure.to_json())
@@ -61,7 +51,7 @@ def _figure_json(figure) -> dict:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    organisation = _current_organisation(request)
+    organisation = current_organisation(request)
     units = list(BusinessUnit.objects.filter(organisation=organisation).order_by("name"))
     # ?unit=<id> narrows the trend to one business unit; anything unknown falls back to the whole organisation.
     unit = next((u for u in units if str(u.pk) == request.GET.get("unit", "")), None)
@@ -101,12 +91,12 @@ def _new_assessment_form(request: HttpRequest, organisation, questionnaire, data
 
 @login_required
 def assessment_list(request: HttpRequest) -> HttpResponse:
-    organisation = _current_organisation(request)
-    may_edit = can(request.user, organisation, "assessment.edit")
+    organisation = current_organisation(request)
+    may_edit = can(request.user, organisation, Permission.ASSESSMENT_EDIT)
     questionnaire = _current_questionnaire()
     form = None
     if request.method == "POST":
-        require(request.user, organisation, "assessment.edit")
+        require(request.user, organisation, Permission.ASSESSMENT_EDIT)
         if questionnaire is None:
             messages.error(request, "No questionnaire is loaded yet: run `manage.py load_questionnaire`.")
             return HttpResponseRedirect(reverse("maturity:assessment-list"))
@@ -122,7 +112,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
                     targets=form.targets(),
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                form.add_service_errors(exc)
             else:
                 messages.success(request, f"Assessment “{assessment.title}” created.")
                 return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
@@ -151,16 +141,6 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
         "maturity/assessment_list.html",
         {"assessments": assessments, "form": form, "may_edit": may_edit, "questionnaire": questionnaire},
     )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            # Target errors come back keyed by factor key; the form names those fields target_<key>.
-            name = field if field in form.fields else f"target_{field}"
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _progress(result) -> dict:
@@ -201,11 +181,11 @@ def _detail_page(
             "factor_rows": [(f, to_confirm.get(f.key, 0)) for f in result.factors],
             "to_confirm": sum(to_confirm.values()),
             "progress": _progress(result),
-            "may_edit": draft and can(user, organisation, "assessment.edit"),
-            "may_submit": draft and can(user, organisation, "assessment.submit"),
+            "may_edit": draft and can(user, organisation, Permission.ASSESSMENT_EDIT),
+            "may_submit": draft and can(user, organisation, Permission.ASSESSMENT_SUBMIT),
             # Separation of duties: whoever submitted may not decide; the service enforces it too.
             "may_decide": submitted
-            and can(user, organisation, "assessment.approve")
+            and can(user, organisation, Permission.ASSESSMENT_APPROVE)
             and assessment.submitted_by_id != user.pk,
             "return_form": return_form or ReturnForm(),
         },
@@ -228,10 +208,12 @@ def answer_factor(request: HttpRequest, pk: int, factor_key: str) -> HttpRespons
     factor = next((f for f in factors if f.key == factor_key), None)
     if factor is None:
         raise Http404("No such factor in this questionnaire.")
-    editable = assessment.is_editable and can(request.user, assessment.organisation, "assessment.edit")
+    editable = assessment.is_editable and can(
+        request.user, assessment.organisation, Permission.ASSESSMENT_EDIT
+    )
     status = 200
     if request.method == "POST":
-        require(request.user, assessment.organisation, "assessment.edit")
+        require(request.user, assessment.organisation, Permission.ASSESSMENT_EDIT)
         forms = _answer_forms(assessment, factor, request.POST)
         if all(form.is_valid() for form in forms):
             items = [form.to_service() for form in forms if not form.is_blank()]
@@ -302,7 +284,7 @@ def _decision(request: HttpRequest, pk: int, do, success: str) -> HttpResponse:
     except ConflictError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        for message in _messages_of(exc):
+        for message in exc.messages:
             messages.error(request, message)
     else:
         messages.success(request, success)
@@ -337,7 +319,7 @@ def return_to_draft(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReturnForm(request.POST)
     if not form.is_valid():
         assessment = _assessment_for(request, pk)
-        require(request.user, assessment.organisation, "assessment.approve")
+        require(request.user, assessment.organisation, Permission.ASSESSMENT_APPROVE)
         # The page again with the reason as typed and its error, so nothing the approver wrote is lost.
         return _detail_page(request, assessment, return_form=form, status=400)
     return _decision(
@@ -378,7 +360,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "overall_before": overall_before,
             "overall_change": overall_change,
             "may_edit_targets": assessment.is_editable
-            and can(request.user, assessment.organisation, "assessment.edit"),
+            and can(request.user, assessment.organisation, Permission.ASSESSMENT_EDIT),
             "radar_json": _figure_json(charts.radar_figure(result)),
             "gap_json": _figure_json(charts.gap_figure(result)),
         },
@@ -387,7 +369,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def compare(request: HttpRequest) -> HttpResponse:
-    organisation = _current_organisation(request)
+    organisation = current_organisation(request)
     comparison = selectors.unit_comparison(organisation)
     units, factors, scores = charts.comparison_parts(comparison)
     rows = [{"unit": unit, "scores": row} for unit, row in zip(units, scores, strict=False)]
@@ -409,8 +391,8 @@ def compare(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organisation_targets(request: HttpRequest) -> HttpResponse:
     """The organisation's default target level per factor; new assessments and reassessments start from it."""
-    organisation = _current_organisation(request)
-    may_edit = can(request.user, organisation, "organisation.manage")
+    organisation = current_organisation(request)
+    may_edit = can(request.user, organisation, Permission.ORGANISATION_MANAGE)
     questionnaire = _current_questionnaire()
     factors = list(questionnaire.factors.all()) if questionnaire else []
     saved = dict(
@@ -419,7 +401,7 @@ def organisation_targets(request: HttpRequest) -> HttpResponse:
     status = 200
     form = TargetsForm(factors=factors, targets=saved) if may_edit else None
     if request.method == "POST":
-        require(request.user, organisation, "organisation.manage")
+        require(request.user, organisation, Permission.ORGANISATION_MANAGE)
         if questionnaire is None:
             messages.error(request, "No questionnaire is loaded yet: run `manage.py load_questionnaire`.")
             return HttpResponseRedirect(reverse("maturity:targets"))
@@ -430,7 +412,7 @@ def organisation_targets(request: HttpRequest) -> HttpResponse:
                     actor=request.user, organisation=organisation, targets=form.targets()
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                form.add_service_errors(exc)
             else:
                 messages.success(request, "Targets saved. New assessments start from them.")
                 return HttpResponseRedirect(reverse("maturity:targets"))
@@ -455,11 +437,11 @@ def assessment_targets(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = assessment.organisation
     factors = list(assessment.questionnaire.factors.all())
     targets = assessment.targets or {}
-    may_edit = assessment.is_editable and can(request.user, organisation, "assessment.edit")
+    may_edit = assessment.is_editable and can(request.user, organisation, Permission.ASSESSMENT_EDIT)
     status = 200
     form = TargetsForm(factors=factors, targets=targets) if may_edit else None
     if request.method == "POST":
-        require(request.user, organisation, "assessment.edit")
+        require(request.user, organisation, Permission.ASSESSMENT_EDIT)
         if not assessment.is_editable:
             # Say so whatever was typed; the service refuses it too.
             status_name = assessment.get_status_display().lower()
@@ -473,7 +455,7 @@ def assessment_targets(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, str(exc))
                 return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
             except ValidationError as exc:
-                _add_errors(form, exc)
+                form.add_service_errors(exc)
             else:
                 messages.success(request, "Targets saved; gaps and roadmap now use them.")
                 return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
@@ -496,13 +478,13 @@ def _schedule_form(row: selectors.ScheduleRow, data=None) -> ScheduleForm:
 @require_http_methods(["GET", "POST"])
 def schedule_list(request: HttpRequest) -> HttpResponse:
     """The reassessment schedule of the organisation and of each business unit; admins add and change them."""
-    organisation = _current_organisation(request)
-    may_manage = can(request.user, organisation, "schedule.manage")
+    organisation = current_organisation(request)
+    may_manage = can(request.user, organisation, Permission.SCHEDULE_MANAGE)
     rows = selectors.schedule_rows(organisation)
     bound: dict[str, ScheduleForm] = {}
     status = 200
     if request.method == "POST":
-        require(request.user, organisation, "schedule.manage")
+        require(request.user, organisation, Permission.SCHEDULE_MANAGE)
         row = next((r for r in rows if r.key == request.POST.get("scope")), None)
         if row is None:
             raise Http404("No such business unit in this organisation.")
@@ -517,7 +499,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
                     active=form.cleaned_data["active"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                form.add_service_errors(exc)
             else:
                 scope_name = row.business_unit.name if row.business_unit else organisation.name
                 state = "active" if schedule.active else "paused"
@@ -532,7 +514,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     items = []
     for row in rows:
         schedule = row.schedule
-        period = services.period_key(schedule.frequency, today) if schedule else None
+        period = scheduling.period_key(schedule.frequency, today) if schedule else None
         items.append(
             {
                 "row": row,

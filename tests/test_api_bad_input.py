@@ -221,7 +221,7 @@ def dataset(organisation, other_organisation, business_unit, admin_user_member, 
         model = AIModelFactory(organisation=org, owner=owner, business_unit=unit)
         version = ModelVersionFactory(model=model)
         approval = inventory_services.request_stage_change(
-            admin, model, "validation", "Ready for validation."
+            actor=admin, model=model, stage="validation", justification="Ready for validation."
         )
         kpi = KPIFactory(model=model)
         KPIMeasurement.objects.create(kpi=kpi, value=0.9, measured_at=now - timedelta(hours=1))
@@ -657,7 +657,9 @@ def _read_id(data: dict, path: str) -> Any:
         from governance.reports import services as report_services
 
         ours = data["ours"]
-        return report_services.request_report(ours["admin"], ours["organisation"], "model_inventory").pk
+        return report_services.request_report(
+            actor=ours["admin"], organisation=ours["organisation"], kind="model_inventory"
+        ).pk
     return data["ours"][resource].pk
 
 

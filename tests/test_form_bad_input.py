@@ -37,7 +37,6 @@ from governance.models import (
     BusinessUnit,
     Incident,
     Organisation,
-    ReportKind,
     ReportSchedule,
     Risk,
 )
@@ -588,8 +587,8 @@ def test_no_form_of_the_demo_answers_malformed_input_with_a_server_error(client,
     assert not acme_models.filter(owner_id=demo.ids["user"]).exists()
     assert not Risk.objects.filter(organisation__name="Acme Bank", owner_id=demo.ids["user"]).exists()
     acme_schedules = ReportSchedule.objects.filter(organisation__name="Acme Bank")
-    assert not acme_schedules.filter(kind=ReportKind.MODEL_DOSSIER, subject_id=demo.ids["model"]).exists()
-    assert not acme_schedules.filter(kind=ReportKind.ASSESSMENT, subject_id=demo.ids["assessment"]).exists()
+    assert not acme_schedules.filter(kind="model_dossier", subject_id=demo.ids["model"]).exists()
+    assert not acme_schedules.filter(kind="assessment", subject_id=demo.ids["assessment"]).exists()
     assert Incident.objects.filter(pk=demo.ids["incident"]).exists()
     assert ApprovalRequest.objects.filter(pk=demo.ids["approval"], status="pending").exists()
     assert BusinessUnit.objects.filter(pk=demo.ids["business_unit"]).exists()

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
 from governance.core.api.permissions import OrganisationScopedMixin
-from governance.core.roles import role_allows
+from governance.core.roles import Permission, role_allows
 from governance.core.tenancy import memberships_of
 from governance.models import AuditEvent
 from governance.selectors import audit as selectors
@@ -46,6 +46,8 @@ class AuditEventViewSet(OrganisationScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
         allowed = [
-            m.organisation_id for m in memberships_of(self.request.user) if role_allows(m.role, "audit.view")
+            m.organisation_id
+            for m in memberships_of(self.request.user)
+            if role_allows(m.role, Permission.AUDIT_VIEW)
         ]
         return super().get_queryset().filter(organisation__in=allowed)

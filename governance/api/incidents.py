@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from governance.core import tenancy
 from governance.core.api.permissions import OrganisationScopedMixin
+from governance.core.roles import Permission
 from governance.models import AIModel, Incident
 from governance.selectors.incidents import IncidentFilter
 from governance.services import incidents as services
@@ -65,7 +66,7 @@ class IncidentViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     def create(self, request: Request, *args, **kwargs) -> Response:
         # Refuse (403) before looking at the body when the role may not record incidents anywhere.
         if not any(
-            tenancy.can(request.user, m.organisation_id, "incident.edit")
+            tenancy.can(request.user, m.organisation_id, Permission.INCIDENT_EDIT)
             for m in tenancy.memberships_of(request.user)
         ):
             raise PermissionDenied("Your role may not record incidents.")
@@ -73,17 +74,21 @@ class IncidentViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = _writable(serializer.validated_data)
         model = data.pop("model")
-        incident = services.create_incident(request.user, model.organisation, model, **data)
+        incident = services.create_incident(
+            actor=request.user, organisation=model.organisation, model=model, **data
+        )
         return Response(self.get_serializer(incident).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
         incident = self.get_object()
-        self.require(incident.organisation_id, "incident.edit")
+        self.require(incident.organisation_id, Permission.INCIDENT_EDIT)
         serializer = self.get_serializer(incident, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        incident = services.update_incident(request.user, incident, **_writable(serializer.validated_data))
+        incident = services.update_incident(
+            actor=request.user, incident=incident, **_writable(serializer.validated_data)
+        )
         return Response(self.get_serializer(incident).data)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
-        services.delete_incident(request.user, self.get_object())
+        services.delete_incident(actor=request.user, incident=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.core.api.permissions import OrganisationScopedMixin
+from governance.core.roles import Permission
 from governance.core.tenancy import get_for_user, memberships_of
 from governance.models import (
     AIModel,
@@ -164,20 +165,22 @@ class AIModelViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         organisation = self._organisation_for_create(serializer)
-        model = services.create_model(request.user, organisation, **_writable(serializer.validated_data))
+        model = services.create_model(
+            actor=request.user, organisation=organisation, **_writable(serializer.validated_data)
+        )
         return Response(self.get_serializer(model).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
         model = self.get_object()
-        self.require(model.organisation_id, "model.edit")
+        self.require(model.organisation_id, Permission.MODEL_EDIT)
         serializer = self.get_serializer(model, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
         data = _writable(serializer.validated_data)
-        model = services.update_model(request.user, model, **data)
+        model = services.update_model(actor=request.user, model=model, **data)
         return Response(self.get_serializer(model).data)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
-        services.delete_model(request.user, self.get_object())
+        services.delete_model(actor=request.user, model=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -193,10 +196,10 @@ class AIModelViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
             page = self.paginate_queryset(versions)
             data = ModelVersionSerializer(page, many=True).data
             return self.get_paginated_response(data)
-        self.require(model.organisation_id, "version.register")
+        self.require(model.organisation_id, Permission.VERSION_REGISTER)
         serializer = ModelVersionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = services.register_version(request.user, model, **serializer.validated_data)
+        version = services.register_version(actor=request.user, model=model, **serializer.validated_data)
         return Response(ModelVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -213,10 +216,10 @@ class AIModelViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         serializer = StageChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         approval = services.request_stage_change(
-            request.user,
-            model,
-            serializer.validated_data["stage"],
-            serializer.validated_data["justification"],
+            actor=request.user,
+            model=model,
+            stage=serializer.validated_data["stage"],
+            justification=serializer.validated_data["justification"],
         )
         if approval is not None:
             return Response(ApprovalRequestSerializer(approval).data, status=status.HTTP_201_CREATED)
@@ -249,7 +252,9 @@ class ApprovalRequestViewSet(
             version = data.get("version")
             if version is None or version.model_id != model.pk:
                 raise ValidationError({"version": ["Choose a version of this model."]})
-            approval = services.request_promotion(request.user, version, data.get("justification", ""))
+            approval = services.request_promotion(
+                actor=request.user, version=version, justification=data.get("justification", "")
+            )
         else:
             stage = data.get("requested_stage") or ""
             if stage not in services.APPROVAL_STAGES:
@@ -262,7 +267,7 @@ class ApprovalRequestViewSet(
                     }
                 )
             approval = services.request_stage_change(
-                request.user, model, stage, data.get("justification", "")
+                actor=request.user, model=model, stage=stage, justification=data.get("justification", "")
             )
         return Response(self.get_serializer(approval).data, status=status.HTTP_201_CREATED)
 
@@ -271,7 +276,10 @@ class ApprovalRequestViewSet(
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         approval = services.decide_approval(
-            request.user, approval, approve, serializer.validated_data["comment"]
+            actor=request.user,
+            request=approval,
+            approve=approve,
+            comment=serializer.validated_data["comment"],
         )
         return Response(self.get_serializer(approval).data)
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from governance.core import tenancy
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.models import AIModel, KPIDefinition, MeasurementSource
+from governance.rules.kpi_status import kpi_status
 from governance.services import monitoring as services
 
 
@@ -41,7 +42,7 @@ class KPIDefinitionSerializer(serializers.ModelSerializer):
             self.fields["model"].queryset = tenancy.scope(AIModel.objects.all(), request.user)
 
     def get_status(self, kpi: KPIDefinition) -> str:
-        return services.kpi_status(kpi, services.latest_value(kpi))
+        return kpi_status(kpi, services.latest_value(kpi))
 
 
 class MeasurementPointSerializer(serializers.Serializer):

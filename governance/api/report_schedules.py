@@ -9,9 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.core.api.permissions import OrganisationScopedMixin
+from governance.core.registry import REPORT_KIND_CHOICES, report_kinds
+from governance.core.scheduling import next_run_on
 from governance.core.tenancy import memberships_of
-from governance.models import Organisation, ReportKind, ReportSchedule, ScheduleFrequency
-from governance.reports import services as report_services
+from governance.models import Organisation, ReportSchedule, ScheduleFrequency
 from governance.selectors.report_schedules import with_latest_report
 from governance.services import report_schedules as services
 
@@ -53,7 +54,7 @@ class ReportScheduleSerializer(serializers.ModelSerializer):
     def get_next_run_on(self, schedule: ReportSchedule) -> str | None:
         if not schedule.active:
             return None
-        return services.next_run_on(schedule.frequency, timezone.localdate()).isoformat()
+        return next_run_on(schedule.frequency, timezone.localdate()).isoformat()
 
     @extend_schema_field(LatestReportSerializer(allow_null=True))
     def get_latest_report(self, schedule: ReportSchedule) -> dict | None:
@@ -82,7 +83,7 @@ class ReportScheduleWriteSerializer(serializers.Serializer):
         required=False,
         help_text="On create, needed only when you belong to more than one organisation.",
     )
-    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    kind = serializers.ChoiceField(choices=REPORT_KIND_CHOICES)
     subject_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     parameters = serializers.DictField(required=False)
     frequency = serializers.ChoiceField(choices=ScheduleFrequency.choices)
@@ -120,13 +121,13 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         schedule = services.save_report_schedule(
-            request.user,
-            self._organisation_for_create(data.get("organisation")),
-            data["kind"],
-            data["frequency"],
-            data["recipients"],
-            data["attach_pdf"],
-            data["active"],
+            actor=request.user,
+            organisation=self._organisation_for_create(data.get("organisation")),
+            kind=data["kind"],
+            frequency=data["frequency"],
+            recipients=data["recipients"],
+            attach_pdf=data["attach_pdf"],
+            active=data["active"],
             subject_id=data.get("subject_id"),
             parameters=data.get("parameters"),
         )
@@ -142,17 +143,18 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         if "organisation" in data and data["organisation"].pk != schedule.organisation_id:
             raise ValidationError({"organisation": ["A schedule cannot move to another organisation."]})
         values = {field: data.get(field, getattr(schedule, field)) for field in WRITABLE}
-        if "subject_id" not in data and values["kind"] not in report_services.SUBJECT_MODELS:
+        spec = report_kinds.get(values["kind"])
+        if "subject_id" not in data and (spec is None or spec.subject_model is None):
             # Switching a dossier schedule to an organisation-wide kind drops its subject.
             values["subject_id"] = None
         saved = services.save_report_schedule(
-            request.user,
-            schedule.organisation,
-            values["kind"],
-            values["frequency"],
-            values["recipients"],
-            values["attach_pdf"],
-            values["active"],
+            actor=request.user,
+            organisation=schedule.organisation,
+            kind=values["kind"],
+            frequency=values["frequency"],
+            recipients=values["recipients"],
+            attach_pdf=values["attach_pdf"],
+            active=values["active"],
             subject_id=values["subject_id"],
             parameters=values["parameters"],
             schedule=schedule,
@@ -164,7 +166,7 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
-        services.delete_report_schedule(request.user, self.get_object())
+        services.delete_report_schedule(actor=request.user, schedule=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -177,5 +179,5 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def run(self, request: Request, pk=None) -> Response:
         """Produce this period's report now (once per period, like beat's runs); it is emailed when rendered."""
-        period = services.request_schedule_run(request.user, self.get_object())
+        period = services.request_schedule_run(actor=request.user, schedule=self.get_object())
         return Response({"period": period}, status=status.HTTP_202_ACCEPTED)

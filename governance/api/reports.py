@@ -11,8 +11,9 @@ from rest_framework.response import Response
 
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.errors import ConflictError
+from governance.core.registry import REPORT_KIND_CHOICES
 from governance.core.tenancy import memberships_of
-from governance.models import Organisation, Report, ReportKind, ReportStatus
+from governance.models import Organisation, Report, ReportStatus
 from governance.reports import services, verify
 
 
@@ -58,7 +59,7 @@ class ReportRequestSerializer(serializers.Serializer):
         required=False,
         help_text="Needed only when you belong to more than one organisation.",
     )
-    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    kind = serializers.ChoiceField(choices=REPORT_KIND_CHOICES)
     subject_id = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -109,9 +110,9 @@ class ReportViewSet(
         if "framework" in data:
             parameters = {**(parameters or {}), "framework": data["framework"]}
         report = services.request_report(
-            request.user,
-            self._organisation_for_create(data.get("organisation")),
-            data["kind"],
+            actor=request.user,
+            organisation=self._organisation_for_create(data.get("organisation")),
+            kind=data["kind"],
             subject_id=data.get("subject_id"),
             parameters=parameters,
         )

@@ -12,7 +12,9 @@ from rest_framework.response import Response
 
 from governance.core import tenancy
 from governance.core.api.permissions import OrganisationScopedMixin
+from governance.core.roles import Permission
 from governance.models import AIModel, Risk
+from governance.rules.risk_scoring import BAND_RANGES, score_band
 from governance.selectors.risks import RiskFilter, heatmap_grids
 from governance.services import risks as services
 
@@ -66,12 +68,12 @@ class RiskSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_inherent_band(self, risk: Risk) -> str | None:
         """low / medium / high / critical (1-4, 5-9, 10-14, 15-25)."""
-        return services.score_band(risk.inherent_score)
+        return score_band(risk.inherent_score)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_residual_band(self, risk: Risk) -> str | None:
         """The residual score's band; null without a residual assessment."""
-        return services.score_band(risk.residual_score)
+        return score_band(risk.residual_score)
 
 
 class BandSerializer(serializers.Serializer):
@@ -111,7 +113,7 @@ class RiskViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     def _require_some_organisation(self) -> None:
         # Refuse (403) before looking at the body when the role may not edit risks anywhere.
         if not any(
-            tenancy.can(self.request.user, m.organisation_id, "risk.edit")
+            tenancy.can(self.request.user, m.organisation_id, Permission.RISK_EDIT)
             for m in tenancy.memberships_of(self.request.user)
         ):
             raise PermissionDenied("Your role may not edit the risk register.")
@@ -122,19 +124,19 @@ class RiskViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = _writable(serializer.validated_data)
         model = data.pop("model")
-        risk = services.create_risk(request.user, model.organisation, model, **data)
+        risk = services.create_risk(actor=request.user, organisation=model.organisation, model=model, **data)
         return Response(self.get_serializer(risk).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
         risk = self.get_object()
-        self.require(risk.organisation_id, "risk.edit")
+        self.require(risk.organisation_id, Permission.RISK_EDIT)
         serializer = self.get_serializer(risk, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        risk = services.update_risk(request.user, risk, **_writable(serializer.validated_data))
+        risk = services.update_risk(actor=request.user, risk=risk, **_writable(serializer.validated_data))
         return Response(self.get_serializer(risk).data)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
-        services.delete_risk(request.user, self.get_object())
+        services.delete_risk(actor=request.user, risk=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -152,7 +154,5 @@ class RiskViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         inherent, residual = heatmap_grids(filterset.qs, include_closed=filterset.includes_closed())
-        bands = [
-            {"band": band, "low": low, "high": high} for band, (low, high) in services.BAND_RANGES.items()
-        ]
+        bands = [{"band": band, "low": low, "high": high} for band, (low, high) in BAND_RANGES.items()]
         return Response({"inherent": inherent, "residual": residual, "bands": bands})

@@ -107,6 +107,8 @@ class ReportKindSpec:
     subject_field: str = ""  # request form field that picks the subject ("subject", "assessment")
     subject_label: str = ""
     subject_help: str = ""
+    # The records the request form offers as subjects (default: all of the organisation's subject_model).
+    subject_choices: Callable[[Any], Any] | None = None
     covers_period: bool = False  # period_start / period_end select the content
     clean_parameters: Callable[[dict[str, Any]], tuple[dict[str, Any], str | None]] | None = None
     form_fields: Callable[[], dict[str, Any]] | None = None
@@ -114,6 +116,10 @@ class ReportKindSpec:
     describe_parameters: Callable[[list[dict[str, Any]]], list[str]] | None = None
     # Who may request it: the roles of the report.request permission unless the kind narrows them.
     roles: frozenset[str] | None = None
+    # ``bench_reports``: (subject id, parameters, size label) of a realistic case built in the benchmark's
+    # throw-away organisation; ``context`` holds organisation, people, models, framework, units and sizes, and
+    # kinds may keep what they build there for each other. None skips the kind.
+    benchmark_case: Callable[[dict[str, Any]], tuple[int | None, dict[str, Any], str] | None] | None = None
 
 
 report_kinds: Registry[ReportKindSpec] = Registry("report kind")
@@ -122,6 +128,20 @@ report_kinds: Registry[ReportKindSpec] = Registry("report kind")
 def report_kind_choices() -> list[tuple[str, str]]:
     """(key, label) of every registered report kind: the choices of ``Report.kind`` and the forms."""
     return [(spec.key, spec.label) for spec in report_kinds]
+
+
+class LazyChoices:
+    """Choices read from a registry each time they are iterated, for fields declared before the apps are ready
+    (DRF re-creates declared fields per serializer instance, so each instance sees the registry as it is)."""
+
+    def __init__(self, source: Callable[[], list[tuple[str, str]]]) -> None:
+        self.source = source
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.source())
+
+
+REPORT_KIND_CHOICES = LazyChoices(report_kind_choices)
 
 
 # --- Home panels ---------------------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ answers 403.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
-from governance.core.roles import role_allows
+from governance.core.roles import Permission, role_allows
 from governance.models import Membership, Organisation
 
 _CACHE_ATTR = "_plumbline_memberships"
@@ -68,3 +68,16 @@ def get_for_user(queryset: QuerySet, user, organisation_field: str = "organisati
         return scope(queryset, user, organisation_field).get(**lookup)
     except queryset.model.DoesNotExist as exc:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches.") from exc
+
+
+def current_organisation(request: HttpRequest, *, permission: Permission | str | None = None) -> Organisation:
+    """The organisation the user is working in (chosen in the switcher), or 404 for a user who belongs to none.
+
+    With ``permission``, also 403 unless the user's role there allows it (see ``require``).
+    """
+    organisation = request.organisation
+    if organisation is None:
+        raise Http404("You are not a member of any organisation.")
+    if permission is not None:
+        require(request.user, organisation, permission)
+    return organisation

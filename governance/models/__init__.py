@@ -18,7 +18,7 @@ from .inventory import (
 from .monitoring import KPIDefinition, KPIDirection, KPIKind, KPIMeasurement, MeasurementSource
 from .organisations import BusinessUnit, Membership, Organisation
 from .reminders import ReminderDigest
-from .reports import Report, ReportKind, ReportSchedule, ReportStatus, ScheduleFrequency
+from .reports import Report, ReportSchedule, ReportStatus, ScheduleFrequency
 from .risks import Risk, RiskCategory, RiskStatus
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "Organisation",
     "ReminderDigest",
     "Report",
-    "ReportKind",
     "ReportSchedule",
     "ReportStatus",
     "Requirement",

@@ -3,13 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-
-class ReportKind(models.TextChoices):
-    ASSESSMENT = "assessment", "Maturity assessment"
-    ORGANISATION_MATURITY = "organisation_maturity", "Organisation maturity"
-    MODEL_INVENTORY = "model_inventory", "Model inventory"
-    MODEL_DOSSIER = "model_dossier", "Model dossier"
-    COMPLIANCE = "compliance", "Compliance"
+from governance.core.registry import report_kind_choices
 
 
 class ReportStatus(models.TextChoices):
@@ -23,7 +17,8 @@ class Report(models.Model):
     organisation = models.ForeignKey(
         "governance.Organisation", on_delete=models.CASCADE, related_name="reports"
     )
-    kind = models.CharField(max_length=30, choices=ReportKind.choices)
+    # The kinds come from the registry each app fills at start-up (governance.core.registry.report_kinds).
+    kind = models.CharField(max_length=30, choices=report_kind_choices)
     # The assessment or model the report is about; None for organisation-wide kinds.
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
@@ -76,7 +71,7 @@ class ReportSchedule(models.Model):
     organisation = models.ForeignKey(
         "governance.Organisation", on_delete=models.CASCADE, related_name="report_schedules"
     )
-    kind = models.CharField(max_length=30, choices=ReportKind.choices)
+    kind = models.CharField(max_length=30, choices=report_kind_choices)
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
     frequency = models.CharField(

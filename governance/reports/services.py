@@ -5,36 +5,65 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from governance.core.audit import record_event, snapshot
-from governance.core.tenancy import require
-from governance.models import AIModel, Organisation, Report, ReportKind, ReportStatus
+from governance.core.jobs import enqueue, enqueue_on_commit
+from governance.core.registry import ReportKindSpec, report_kinds
+from governance.core.roles import Permission
+from governance.core.tenancy import require, role_in
+from governance.models import Organisation, Report, ReportStatus
+from governance.models.actions import GovernanceAction
 from governance.reports import render
-from maturity.models import Assessment
 
 logger = logging.getLogger(__name__)
 
-# Kinds about one record: the record's model, looked up within the organisation.
-SUBJECT_MODELS = {ReportKind.MODEL_DOSSIER: AIModel, ReportKind.ASSESSMENT: Assessment}
-DEFAULT_TITLES = {
-    ReportKind.ASSESSMENT: "Maturity assessment: {subject}",
-    ReportKind.MODEL_INVENTORY: "Model inventory report",
-    ReportKind.MODEL_DOSSIER: "Model dossier: {subject}",
-    ReportKind.ORGANISATION_MATURITY: "Organisation maturity report",
-    ReportKind.COMPLIANCE: "Compliance report: {subject}",
-}
+RENDER_TASK = "governance.tasks.render_report"
+EMAIL_TASK = "governance.tasks.email_scheduled_report"
 
 
-def available_kinds() -> list[tuple[str, str]]:
-    return [(value, label) for value, label in ReportKind.choices if value in render.BUILDERS]
+def available_kinds(user=None, organisation: Organisation | None = None) -> list[tuple[str, str]]:
+    """(key, label) of the kinds that can be requested (by ``user`` in ``organisation``, when given)."""
+    role = role_in(user, organisation) if user is not None and organisation is not None else None
+    return [
+        (spec.key, spec.label)
+        for spec in report_kinds
+        if user is None or spec.roles is None or role in spec.roles
+    ]
+
+
+def kind_spec(kind: Any) -> ReportKindSpec:
+    """The registered spec of ``kind``; a field error naming the known kinds otherwise."""
+    spec = report_kinds.get(kind) if isinstance(kind, str) else None
+    if spec is None:
+        known = ", ".join(report_kinds.keys())
+        raise ValidationError({"kind": [f"Unknown report kind “{kind}”. Known kinds: {known}."]})
+    return spec
+
+
+def subject_errors(spec: ReportKindSpec, organisation: Organisation, subject_id: Any) -> dict[str, list[str]]:
+    """What is wrong with ``subject_id`` for a report of this kind in this organisation (empty: nothing)."""
+    if spec.subject_model is None:
+        if subject_id is not None:
+            return {"subject_id": ["This kind of report covers the whole organisation."]}
+        return {}
+    if subject_id is None:
+        return {"subject_id": ["Choose what the report is about."]}
+    if isinstance(subject_id, bool) or not isinstance(subject_id, int):
+        return {"subject_id": ["A record id (a whole number) is required."]}
+    if not spec.subject_model.objects.filter(organisation=organisation, pk=subject_id).exists():
+        return {
+            "subject_id": [f"No {spec.subject_model._meta.verbose_name} #{subject_id} in {organisation}."]
+        }
+    return {}
 
 
 def request_report(
+    *,
     actor,
     organisation: Organisation,
     kind: str,
@@ -42,28 +71,24 @@ def request_report(
     parameters: dict[str, Any] | None = None,
 ) -> Report:
     """Create a queued report and hand it to a worker once the transaction commits."""
-    require(actor, organisation, "report.request")
-    if kind not in ReportKind.values:
-        raise ValidationError({"kind": [f"Unknown report kind “{kind}”."]})
-    if kind not in render.BUILDERS:
-        raise ValidationError({"kind": [f"{ReportKind(kind).label} reports are not available yet."]})
+    membership = require(actor, organisation, Permission.REPORT_REQUEST)
+    spec = kind_spec(kind)
+    if spec.roles is not None and membership.role not in spec.roles:
+        raise PermissionDenied(
+            f"Your role ({membership.get_role_display()}) may not request {spec.label.lower()} reports."
+        )
     if parameters is not None and not isinstance(parameters, dict):
         raise ValidationError({"parameters": ["Parameters must be an object."]})
-    subject = None
-    subject_model = SUBJECT_MODELS.get(kind)
-    if subject_model is None:
-        if subject_id is not None:
-            raise ValidationError({"subject_id": ["This kind of report covers the whole organisation."]})
-    else:
-        if subject_id is None:
-            raise ValidationError({"subject_id": ["Choose what the report is about."]})
-        subject = subject_model.objects.filter(organisation=organisation, pk=subject_id).first()
-        if subject is None:
-            raise ValidationError(
-                {"subject_id": [f"No {subject_model._meta.verbose_name} #{subject_id} in {organisation}."]}
-            )
+    errors = subject_errors(spec, organisation, subject_id)
+    if errors:
+        raise ValidationError(errors)
+    subject = (
+        spec.subject_model.objects.get(organisation=organisation, pk=subject_id)
+        if spec.subject_model
+        else None
+    )
     parameters, described = render.clean_parameters(kind, parameters or {})
-    title = DEFAULT_TITLES[kind].format(subject=subject or described)[:255]
+    title = spec.title.format(subject=subject or described)[:255]
     with transaction.atomic():
         report = Report.objects.create(
             organisation=organisation,
@@ -76,21 +101,15 @@ def request_report(
         record_event(
             organisation=organisation,
             actor=actor,
-            action="report.requested",
+            action=GovernanceAction.REPORT_REQUESTED,
             obj=report,
             changes={
                 k: [None, v]
                 for k, v in snapshot(report, ["kind", "subject_id", "parameters", "title"]).items()
             },
         )
-        transaction.on_commit(lambda: _enqueue(report.pk))
+        enqueue_on_commit(RENDER_TASK, report_id=report.pk)
     return report
-
-
-def _enqueue(report_id: int) -> None:
-    from governance.tasks import render_report
-
-    render_report.delay(report_id)
 
 
 def _set_progress(report_id: int, value: int) -> None:
@@ -100,9 +119,7 @@ def _set_progress(report_id: int, value: int) -> None:
 def _email_if_scheduled(report_id: int) -> None:
     """A finished scheduled report is emailed (its failure to the schedule's creator) by another task, once."""
     if Report.objects.filter(pk=report_id, schedule__isnull=False, emailed_at__isnull=True).exists():
-        from governance.tasks import email_scheduled_report
-
-        transaction.on_commit(lambda: email_scheduled_report.delay(report_id))
+        enqueue_on_commit(EMAIL_TASK, report_id=report_id)
 
 
 def mark_failed(report_id: int, error: str) -> None:
@@ -178,5 +195,5 @@ def requeue_stalled_reports(stalled_after: timedelta = STALLED_AFTER) -> list[in
     )
     for report_id in stalled:
         logger.warning("Report %s stalled; enqueueing it again", report_id)
-        _enqueue(report_id)
+        enqueue(RENDER_TASK, report_id=report_id)
     return stalled

@@ -1,4 +1,6 @@
-"""The organisation overview on the home page, read in a fixed number of queries however large the inventory.
+"""Governance's part of the home page overview, read in a fixed number of queries however large the inventory.
+
+Other apps add panels of their own through ``governance.core.registry.home_panels``.
 
 Everything is counted, grouped or ranked in the database; only short, limited lists come back as rows.
 """
@@ -23,11 +25,9 @@ from governance.models import (
     RiskStatus,
     RiskTier,
 )
+from governance.rules.kpi_status import WARNING
 from governance.selectors import monitoring
 from governance.selectors.inventory import overdue_q, pending_approvals, with_kpi_severity
-from governance.services.monitoring import WARNING
-from maturity.models import Assessment, AssessmentStatus
-from maturity.selectors import previous_approved
 
 REVIEW_HORIZON_DAYS = 14
 BREACH_ROWS = 25  # breaching KPIs listed; the count and the inventory link cover the rest
@@ -85,17 +85,6 @@ class Overview:
     open_incident_count: int
     risks: list[Risk]
     open_risk_count: int
-    maturity: Assessment | None
-    previous_maturity: Assessment | None
-
-    @property
-    def maturity_change(self) -> float | None:
-        """Change of the overall maturity score since the previous approved assessment of the same scope."""
-        if self.maturity is None or self.previous_maturity is None:
-            return None
-        if self.maturity.overall_score is None or self.previous_maturity.overall_score is None:
-            return None
-        return self.maturity.overall_score - self.previous_maturity.overall_score
 
 
 def inventory_table(organisation: Organisation) -> StageTierTable:
@@ -190,19 +179,6 @@ def top_residual_risks(organisation: Organisation) -> tuple[list[Risk], int]:
     return rows, count
 
 
-def latest_maturity(organisation: Organisation) -> tuple[Assessment | None, Assessment | None]:
-    """The most recently approved assessment (any scope) and the approved one of that scope before it."""
-    latest = (
-        Assessment.objects.filter(
-            organisation=organisation, status=AssessmentStatus.APPROVED, approved_at__isnull=False
-        )
-        .select_related("business_unit")
-        .order_by("-approved_at", "-pk")
-        .first()
-    )
-    return latest, (previous_approved(latest) if latest else None)
-
-
 def overview(organisation: Organisation, today: date | None = None) -> Overview:
     """Everything the organisation overview shows, in a constant number of queries."""
     today = today or timezone.localdate()
@@ -212,7 +188,6 @@ def overview(organisation: Organisation, today: date | None = None) -> Overview:
     approvals = list(pending[:APPROVAL_ROWS])
     incidents, incident_counts, open_incident_count = open_incidents(organisation)
     risks, risk_count = top_residual_risks(organisation)
-    maturity, previous = latest_maturity(organisation)
     return Overview(
         today=today,
         horizon=today + timedelta(days=REVIEW_HORIZON_DAYS),
@@ -230,6 +205,4 @@ def overview(organisation: Organisation, today: date | None = None) -> Overview:
         open_incident_count=open_incident_count,
         risks=risks,
         open_risk_count=risk_count,
-        maturity=maturity,
-        previous_maturity=previous,
     )

@@ -22,9 +22,9 @@ from governance.models import (
     VersionStatus,
 )
 from governance.models.monitoring import KPIDefinition, KPIMeasurement
-from governance.selectors.monitoring import SEVERITY, worst_severity_of_model
+from governance.rules.kpi_status import CRITICAL, SEVERITY, WARNING, kpi_status
+from governance.selectors.monitoring import worst_severity_of_model
 from governance.services.inventory import CSV_COLUMNS
-from governance.services.monitoring import CRITICAL, WARNING, kpi_status
 
 
 def models_for(organisation: Organisation) -> QuerySet[AIModel]:

@@ -1,6 +1,6 @@
 """KPI status in the database: the latest value of each KPI judged against its thresholds, as SQL.
 
-``governance.services.monitoring.kpi_status`` is the rule in Python, for one KPI at a time; these expressions
+``governance.rules.kpi_status.kpi_status`` is the rule in Python, for one KPI at a time; these expressions
 apply the same rule inside a query so lists, filters and the dashboard can select and count breaches
 without loading every KPI (the tests check both agree).
 """
@@ -8,10 +8,9 @@ without loading every KPI (the tests check both agree).
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from governance.models import KPIDefinition, KPIDirection, KPIMeasurement
-from governance.services.monitoring import CRITICAL, OK, WARNING
+from governance.rules.kpi_status import CRITICAL, OK, SEVERITY, WARNING
 
-# Worse is larger, so "the model's worst KPI" is a plain descending order / maximum. No data is NULL.
-SEVERITY: dict[str, int] = {OK: 0, WARNING: 1, CRITICAL: 2}
+# Reads an annotated ``severity`` back as a status name; no data is NULL, so it has no entry.
 STATUS_OF_SEVERITY: dict[int, str] = {value: key for key, value in SEVERITY.items()}
 
 

@@ -3,11 +3,9 @@
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from governance.models import AIModel, Framework, Organisation, Report, ReportKind, ReportSchedule
-from governance.services.report_schedules import next_run_on
-from maturity.models import Assessment
-
-SUBJECT_MODELS = {ReportKind.MODEL_DOSSIER: AIModel, ReportKind.ASSESSMENT: Assessment}
+from governance.core.registry import report_kinds
+from governance.core.scheduling import next_run_on
+from governance.models import Organisation, Report, ReportSchedule
 
 
 def with_latest_report(queryset: QuerySet[ReportSchedule]) -> QuerySet[ReportSchedule]:
@@ -23,38 +21,33 @@ def with_latest_report(queryset: QuerySet[ReportSchedule]) -> QuerySet[ReportSch
 
 def schedules_for(organisation: Organisation) -> list[ReportSchedule]:
     """The organisation's schedules for the list page, each with ``subject_label``, ``next_run`` and its latest
-    report; a fixed number of queries however many schedules there are."""
+    report; a fixed number of queries (one per report kind at most) however many schedules there are."""
     schedules = list(
         with_latest_report(
             ReportSchedule.objects.filter(organisation=organisation).select_related("created_by")
         ).order_by("kind", "frequency", "pk")
     )
-    labels: dict[str, dict[int, str]] = {}
-    for kind, model in SUBJECT_MODELS.items():
-        ids = {s.subject_id for s in schedules if s.kind == kind and s.subject_id}
-        if ids:
-            labels[kind] = {
-                obj.pk: str(obj) for obj in model.objects.filter(organisation=organisation, pk__in=ids)
-            }
-    framework_keys = {
-        s.parameters.get("framework")
-        for s in schedules
-        if s.kind == ReportKind.COMPLIANCE and isinstance(s.parameters, dict)
-    } - {None}
-    frameworks = (
-        dict(Framework.objects.filter(is_current=True, key__in=framework_keys).values_list("key", "name"))
-        if framework_keys
-        else {}
-    )
     today = timezone.localdate()
     for schedule in schedules:
         schedule.subject_label = ""
-        if schedule.kind in SUBJECT_MODELS and schedule.subject_id:
-            schedule.subject_label = labels.get(schedule.kind, {}).get(
-                schedule.subject_id, f"#{schedule.subject_id} (deleted)"
-            )
-        elif schedule.kind == ReportKind.COMPLIANCE:
-            key = schedule.parameters.get("framework", "")
-            schedule.subject_label = frameworks.get(key, f"{key} (not loaded)")
         schedule.next_run = next_run_on(schedule.frequency, today) if schedule.active else None
+    for spec in report_kinds:
+        of_kind = [s for s in schedules if s.kind == spec.key]
+        if not of_kind:
+            continue
+        if spec.subject_model is not None:
+            ids = {s.subject_id for s in of_kind if s.subject_id}
+            labels = {
+                obj.pk: str(obj)
+                for obj in spec.subject_model.objects.filter(organisation=organisation, pk__in=ids)
+            }
+            for schedule in of_kind:
+                if schedule.subject_id:
+                    schedule.subject_label = labels.get(
+                        schedule.subject_id, f"#{schedule.subject_id} (deleted)"
+                    )
+        elif spec.describe_parameters is not None:
+            parameter_sets = [s.parameters if isinstance(s.parameters, dict) else {} for s in of_kind]
+            for schedule, label in zip(of_kind, spec.describe_parameters(parameter_sets), strict=True):
+                schedule.subject_label = label
     return schedules

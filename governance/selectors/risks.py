@@ -11,7 +11,13 @@ from django.utils import timezone
 from governance.core.csv_export import csv_text
 from governance.core.tenancy import organisation_ids_of
 from governance.models import AIModel, Organisation, Risk, RiskCategory, RiskStatus
-from governance.services.risks import ACTIVE_STATUSES, BAND_CHOICES, BAND_RANGES, heatmap_counts, score_band
+from governance.rules.risk_scoring import (
+    ACTIVE_STATUSES,
+    BAND_CHOICES,
+    BAND_RANGES,
+    heatmap_counts,
+    score_band,
+)
 
 LEVEL_CHOICES = [(level, str(level)) for level in range(1, 6)]
 # Filter fields a heat map cell sets; the page keeps them out of the visible filter form.

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from governance.core.audit import delete_audited, diff, record_event, snapshot
+from governance.core.roles import Permission
 from governance.core.tenancy import require
 from governance.models import (
     AIModel,
@@ -34,6 +35,7 @@ from governance.models import (
     LifecycleStage,
     Requirement,
 )
+from governance.models.actions import GovernanceAction
 from governance.selectors.compliance import applicable_requirements, applies_to_model, coverage
 
 __all__ = [
@@ -219,7 +221,7 @@ def update_record(
     ``evidence_file`` None keeps the stored file (``clear_evidence_file`` drops it); the actor becomes the
     reviewer and ``reviewed_at`` is now. Raises ValidationError per field; nothing is saved on error.
     """
-    require(actor, model.organisation_id, "compliance.edit")
+    require(actor, model.organisation_id, Permission.COMPLIANCE_EDIT)
     status = str(status or "")
     not_applicable_reason = (not_applicable_reason or "").strip()
     evidence_link = (evidence_link or "").strip()
@@ -290,7 +292,7 @@ def update_record(
             record_event(
                 organisation=model.organisation,
                 actor=actor,
-                action="compliance.create" if created else "compliance.update",
+                action=GovernanceAction.COMPLIANCE_CREATE if created else GovernanceAction.COMPLIANCE_UPDATE,
                 obj=record,
                 changes=diff(before, snapshot(record)),
                 object_repr=f"{model.name} — {requirement.framework.key} {requirement.ref}",
@@ -305,11 +307,11 @@ def update_record(
 
 def delete_record(*, actor, record: ComplianceRecord) -> None:
     """Delete a record (the requirement returns to "not assessed"); its evidence file is kept for the audit."""
-    require(actor, record.organisation_id, "compliance.edit")
+    require(actor, record.organisation_id, Permission.COMPLIANCE_EDIT)
     delete_audited(
         organisation=record.organisation,
         actor=actor,
-        action="compliance.delete",
+        action=GovernanceAction.COMPLIANCE_DELETE,
         obj=record,
         object_repr=f"{record.model.name} — {record.requirement.framework.key} {record.requirement.ref}",
     )
@@ -373,7 +375,7 @@ def _carry_over_note(old: Framework, new: Framework, changed: list[str], today: 
 
 
 def carry_over_records(
-    old: Framework, new: Framework, actor=None, today: date | None = None
+    *, actor=None, old: Framework, new: Framework, today: date | None = None
 ) -> CarryOverResult:
     """Copy every organisation's records on ``old`` to the requirement with the same ref in ``new``.
 
@@ -452,7 +454,7 @@ def carry_over_records(
             record_event(
                 organisation=old_record.organisation,
                 actor=actor,
-                action="compliance.carry_over",
+                action=GovernanceAction.COMPLIANCE_CARRY_OVER,
                 obj=carried,
                 changes=changes,
                 object_repr=f"{model.name} — {new.key} {requirement.ref}",

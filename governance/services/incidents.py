@@ -19,9 +19,11 @@ from governance.core.audit import (
     save_audited_new,
     snapshot,
 )
+from governance.core.roles import Permission
 from governance.core.tenancy import require
 from governance.core.validation import refuse_unknown_fields
 from governance.models import AIModel, Incident, IncidentStatus, Organisation
+from governance.models.actions import GovernanceAction
 
 EDITABLE_FIELDS: tuple[str, ...] = (
     "title",
@@ -113,9 +115,9 @@ def _close_or_reopen(incident: Incident, data: dict[str, Any]) -> None:
         incident.closed_at = None
 
 
-def create_incident(actor, organisation: Organisation, model: AIModel, **data: Any) -> Incident:
+def create_incident(*, actor, organisation: Organisation, model: AIModel, **data: Any) -> Incident:
     """Record an incident of ``model``; the actor is kept as the reporter."""
-    require(actor, organisation, "incident.edit")
+    require(actor, organisation, Permission.INCIDENT_EDIT)
     refuse_unknown_fields(data, EDITABLE_FIELDS)
     data = _clean(data)
     reporter = actor if getattr(actor, "is_authenticated", False) else None
@@ -123,13 +125,15 @@ def create_incident(actor, organisation: Organisation, model: AIModel, **data: A
     _close_or_reopen(incident, data)
     with transaction.atomic():
         _validate(incident)
-        save_audited_new(organisation=organisation, actor=actor, action="incident.create", obj=incident)
+        save_audited_new(
+            organisation=organisation, actor=actor, action=GovernanceAction.INCIDENT_CREATE, obj=incident
+        )
     return incident
 
 
-def update_incident(actor, incident: Incident, **data: Any) -> Incident:
+def update_incident(*, actor, incident: Incident, **data: Any) -> Incident:
     """Change an incident (e.g. add the root cause, close it); the audit event lists each changed field."""
-    require(actor, incident.organisation_id, "incident.edit")
+    require(actor, incident.organisation_id, Permission.INCIDENT_EDIT)
     refuse_unknown_fields(data, (*EDITABLE_FIELDS, "model"))
     data = _clean(data)
     with transaction.atomic():
@@ -140,14 +144,20 @@ def update_incident(actor, incident: Incident, **data: Any) -> Incident:
         _close_or_reopen(locked, data)
         _validate(locked)
         save_audited_changes(
-            organisation=locked.organisation, actor=actor, action="incident.update", obj=locked, before=before
+            organisation=locked.organisation,
+            actor=actor,
+            action=GovernanceAction.INCIDENT_UPDATE,
+            obj=locked,
+            before=before,
         )
     return locked
 
 
-def delete_incident(actor, incident: Incident) -> None:
+def delete_incident(*, actor, incident: Incident) -> None:
     """Remove an incident recorded by mistake; the audit event keeps everything it said."""
-    require(actor, incident.organisation_id, "incident.edit")
+    require(actor, incident.organisation_id, Permission.INCIDENT_EDIT)
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=incident.pk)
-        delete_audited(organisation=locked.organisation, actor=actor, action="incident.delete", obj=locked)
+        delete_audited(
+            organisation=locked.organisation, actor=actor, action=GovernanceAction.INCIDENT_DELETE, obj=locked
+        )

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from governance.core.audit import delete_audited, diff, record_event, snapshot
 from governance.core.errors import ConflictError
+from governance.core.roles import Permission
 from governance.core.tenancy import require
 from governance.core.validation import refuse_unknown_fields
 from governance.models import (
@@ -33,6 +34,7 @@ from governance.models import (
     Organisation,
     VersionStatus,
 )
+from governance.models.actions import GovernanceAction
 from governance.rules.tiering import effective_risk_tier
 
 # Fields a user edits directly; the stage moves only through request_stage_change / decide_approval and the
@@ -112,9 +114,9 @@ def _validate(model: AIModel) -> None:
         raise ValidationError(errors)
 
 
-def create_model(actor, organisation: Organisation, **data: Any) -> AIModel:
+def create_model(*, actor, organisation: Organisation, **data: Any) -> AIModel:
     """Add a model to the inventory (in the proposed or development stage)."""
-    require(actor, organisation, "model.edit")
+    require(actor, organisation, Permission.MODEL_EDIT)
     developers = data.pop("developers", None)
     stage = data.pop("lifecycle_stage", LifecycleStage.PROPOSED) or LifecycleStage.PROPOSED
     refuse_unknown_fields(data, EDITABLE_FIELDS)
@@ -139,16 +141,16 @@ def create_model(actor, organisation: Organisation, **data: Any) -> AIModel:
         record_event(
             organisation=organisation,
             actor=actor,
-            action="model.create",
+            action=GovernanceAction.MODEL_CREATE,
             obj=model,
             changes=diff(None, snapshot(model)),
         )
     return model
 
 
-def update_model(actor, model: AIModel, **data: Any) -> AIModel:
+def update_model(*, actor, model: AIModel, **data: Any) -> AIModel:
     """Change a model's inventory card; the audit event lists each changed field as [before, after]."""
-    require(actor, model.organisation_id, "model.edit")
+    require(actor, model.organisation_id, Permission.MODEL_EDIT)
     developers = data.pop("developers", None)
     if "lifecycle_stage" in data and data["lifecycle_stage"] != model.lifecycle_stage:
         raise ValidationError({"lifecycle_stage": ["Change the stage with a stage change request."]})
@@ -175,27 +177,29 @@ def update_model(actor, model: AIModel, **data: Any) -> AIModel:
             record_event(
                 organisation=locked.organisation,
                 actor=actor,
-                action="model.update",
+                action=GovernanceAction.MODEL_UPDATE,
                 obj=locked,
                 changes=changes,
             )
     return locked
 
 
-def delete_model(actor, model: AIModel) -> None:
+def delete_model(*, actor, model: AIModel) -> None:
     """Remove a model entered by mistake: only while proposed and without versions; later, retire it."""
-    require(actor, model.organisation_id, "model.edit")
+    require(actor, model.organisation_id, Permission.MODEL_EDIT)
     with transaction.atomic():
         locked = AIModel.objects.select_for_update().get(pk=model.pk)
         if locked.lifecycle_stage != LifecycleStage.PROPOSED or locked.versions.exists():
             raise ConflictError("Only a proposed model without versions can be deleted; retire it instead.")
-        delete_audited(organisation=locked.organisation, actor=actor, action="model.delete", obj=locked)
+        delete_audited(
+            organisation=locked.organisation, actor=actor, action=GovernanceAction.MODEL_DELETE, obj=locked
+        )
 
 
 def register_version(
+    *,
     actor,
     model: AIModel,
-    *,
     version: str,
     artifact_uri: str = "",
     training_data_ref: str = "",
@@ -204,7 +208,7 @@ def register_version(
     notes: str = "",
 ) -> ModelVersion:
     """Record a new version as a candidate, in one call (what a training pipeline does after a run)."""
-    require(actor, model.organisation_id, "version.register")
+    require(actor, model.organisation_id, Permission.VERSION_REGISTER)
     version = (version or "").strip() if isinstance(version, str) else version
     errors: dict[str, list[str]] = {}
     if not version or not isinstance(version, str):
@@ -242,7 +246,7 @@ def register_version(
         record_event(
             organisation=model.organisation,
             actor=actor,
-            action="version.register",
+            action=GovernanceAction.VERSION_REGISTER,
             obj=created,
             changes=diff(None, snapshot(created)),
         )
@@ -254,14 +258,14 @@ def _pending(model: AIModel, **lookup: Any) -> bool:
 
 
 def request_stage_change(
-    actor, model: AIModel, stage: str, justification: str = ""
+    *, actor, model: AIModel, stage: str, justification: str = ""
 ) -> ApprovalRequest | None:
     """Move the model to ``stage``.
 
     Validation and production need an approval: a pending request is created and returned. Other stages
     move at once (None is returned).
     """
-    require(actor, model.organisation_id, "model.edit")
+    require(actor, model.organisation_id, Permission.MODEL_EDIT)
     if stage not in LifecycleStage.values:
         raise ValidationError({"requested_stage": ["Choose a valid stage."]})
     if stage == model.lifecycle_stage:
@@ -282,7 +286,7 @@ def request_stage_change(
         record_event(
             organisation=locked.organisation,
             actor=actor,
-            action="model.stage_change",
+            action=GovernanceAction.MODEL_STAGE_CHANGE,
             obj=locked,
             changes={"lifecycle_stage": [before, stage]},
         )
@@ -303,17 +307,17 @@ def _open_request(actor, model: AIModel, kind: str, justification: str, **target
     record_event(
         organisation=model.organisation,
         actor=actor,
-        action="approval.request",
+        action=GovernanceAction.APPROVAL_REQUEST,
         obj=request,
         changes=diff(None, snapshot(request)),
     )
     return request
 
 
-def request_promotion(actor, version: ModelVersion, justification: str = "") -> ApprovalRequest:
+def request_promotion(*, actor, version: ModelVersion, justification: str = "") -> ApprovalRequest:
     """Ask for ``version`` to become the model's champion; someone else decides."""
     model = version.model
-    require(actor, model.organisation_id, "model.edit")
+    require(actor, model.organisation_id, Permission.MODEL_EDIT)
     if version.status == VersionStatus.CHAMPION:
         raise ConflictError(f"Version {version.version} is already the champion.")
     if version.status == VersionStatus.RETIRED:
@@ -336,7 +340,7 @@ def _apply(actor, request: ApprovalRequest) -> None:
         record_event(
             organisation=model.organisation,
             actor=actor,
-            action="model.stage_change",
+            action=GovernanceAction.MODEL_STAGE_CHANGE,
             obj=model,
             changes={"lifecycle_stage": [before, model.lifecycle_stage]},
         )
@@ -352,7 +356,7 @@ def _apply(actor, request: ApprovalRequest) -> None:
         record_event(
             organisation=model.organisation,
             actor=actor,
-            action="version.retire",
+            action=GovernanceAction.VERSION_RETIRE,
             obj=previous,
             changes={"status": [VersionStatus.CHAMPION, VersionStatus.RETIRED]},
         )
@@ -362,19 +366,19 @@ def _apply(actor, request: ApprovalRequest) -> None:
     record_event(
         organisation=model.organisation,
         actor=actor,
-        action="version.promote",
+        action=GovernanceAction.VERSION_PROMOTE,
         obj=version,
         changes={"status": [before, VersionStatus.CHAMPION]},
     )
 
 
-def decide_approval(actor, request: ApprovalRequest, approve: bool, comment: str = "") -> ApprovalRequest:
+def decide_approval(*, actor, request: ApprovalRequest, approve: bool, comment: str = "") -> ApprovalRequest:
     """Approve (and apply) or reject a pending request.
 
     Separation of duties: the decider needs ``model.approve`` and may be neither the requester nor the
     model's owner.
     """
-    require(actor, request.organisation_id, "model.approve")
+    require(actor, request.organisation_id, Permission.MODEL_APPROVE)
     if actor.pk == request.requested_by_id:
         raise PermissionDenied("Separation of duties: you cannot decide a request you made yourself.")
     if actor.pk == request.model.owner_id:
@@ -395,7 +399,7 @@ def decide_approval(actor, request: ApprovalRequest, approve: bool, comment: str
         record_event(
             organisation=locked.organisation,
             actor=actor,
-            action="approval.approve" if approve else "approval.reject",
+            action=GovernanceAction.APPROVAL_APPROVE if approve else GovernanceAction.APPROVAL_REJECT,
             obj=locked,
             changes=diff(before, snapshot(locked)),
         )
@@ -508,9 +512,9 @@ def _parse_row(
     return data, errors
 
 
-def import_models_csv(actor, organisation: Organisation, content: str | bytes) -> list[AIModel]:
+def import_models_csv(*, actor, organisation: Organisation, content: str | bytes) -> list[AIModel]:
     """Create every model in the CSV, or none: any bad row raises ``CSVImportError`` listing all problems."""
-    require(actor, organisation, "model.edit")
+    require(actor, organisation, Permission.MODEL_EDIT)
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
@@ -556,7 +560,7 @@ def import_models_csv(actor, organisation: Organisation, content: str | bytes) -
     with transaction.atomic():
         for number, data in enumerate(parsed, start=1):
             try:
-                created.append(create_model(actor, organisation, **data))
+                created.append(create_model(actor=actor, organisation=organisation, **data))
             except ValidationError as exc:
                 errors = [
                     RowError(number, field, message)

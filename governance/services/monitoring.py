@@ -1,4 +1,7 @@
-"""KPI definitions and measurements: audited writes, bulk ingest, status derivation and breach alerts."""
+"""KPI definitions and measurements: audited writes, bulk ingest and breach alerts.
+
+The status rule itself (ok / warning / critical / no data) is ``governance.rules.kpi_status``.
+"""
 
 import math
 from datetime import UTC, datetime, timedelta
@@ -16,12 +19,13 @@ from governance.core.audit import (
     save_audited_new,
     snapshot,
 )
+from governance.core.roles import Permission
 from governance.core.tenancy import require
 from governance.core.validation import refuse_unknown_fields
-from governance.models import AIModel, KPIDefinition, KPIDirection, KPIMeasurement, MeasurementSource
+from governance.models import AIModel, KPIDefinition, KPIMeasurement, MeasurementSource
+from governance.models.actions import GovernanceAction
+from governance.rules.kpi_status import BREACHES, kpi_status
 
-OK, WARNING, CRITICAL, NO_DATA = "ok", "warning", "critical", "no data"
-BREACHES = (WARNING, CRITICAL)
 EDITABLE_FIELDS = (
     "name",
     "kind",
@@ -50,40 +54,24 @@ class BatchValidationError(ValidationError):
         super().__init__({"points": messages})
 
 
-def kpi_status(kpi: KPIDefinition, latest_value: float | None) -> str:
-    """ok / warning / critical / no data for a value, judged against the KPI's thresholds and direction."""
-    if latest_value is None:
-        return NO_DATA
-    higher = kpi.direction == KPIDirection.HIGHER
-
-    def breached(threshold: float | None) -> bool:
-        if threshold is None:
-            return False
-        return latest_value <= threshold if higher else latest_value >= threshold
-
-    if breached(kpi.critical_threshold):
-        return CRITICAL
-    if breached(kpi.warning_threshold):
-        return WARNING
-    return OK
-
-
 def _validate(kpi: KPIDefinition) -> None:
     kpi.full_clean()
 
 
 def create_kpi(*, actor, model: AIModel, **data: Any) -> KPIDefinition:
-    require(actor, model.organisation_id, "kpi.edit")
+    require(actor, model.organisation_id, Permission.KPI_EDIT)
     refuse_unknown_fields(data, EDITABLE_FIELDS)
     kpi = KPIDefinition(model=model, **data)
     with transaction.atomic():
         _validate(kpi)
-        save_audited_new(organisation=model.organisation, actor=actor, action="kpi.create", obj=kpi)
+        save_audited_new(
+            organisation=model.organisation, actor=actor, action=GovernanceAction.KPI_CREATE, obj=kpi
+        )
     return kpi
 
 
 def update_kpi(*, actor, kpi: KPIDefinition, **data: Any) -> KPIDefinition:
-    require(actor, kpi.model.organisation_id, "kpi.edit")
+    require(actor, kpi.model.organisation_id, Permission.KPI_EDIT)
     refuse_unknown_fields(data, EDITABLE_FIELDS)
     before = snapshot(kpi)
     for field, value in data.items():
@@ -91,14 +79,20 @@ def update_kpi(*, actor, kpi: KPIDefinition, **data: Any) -> KPIDefinition:
     with transaction.atomic():
         _validate(kpi)
         save_audited_changes(
-            organisation=kpi.model.organisation, actor=actor, action="kpi.update", obj=kpi, before=before
+            organisation=kpi.model.organisation,
+            actor=actor,
+            action=GovernanceAction.KPI_UPDATE,
+            obj=kpi,
+            before=before,
         )
     return kpi
 
 
 def delete_kpi(*, actor, kpi: KPIDefinition) -> None:
-    require(actor, kpi.model.organisation_id, "kpi.edit")
-    delete_audited(organisation=kpi.model.organisation, actor=actor, action="kpi.delete", obj=kpi)
+    require(actor, kpi.model.organisation_id, Permission.KPI_EDIT)
+    delete_audited(
+        organisation=kpi.model.organisation, actor=actor, action=GovernanceAction.KPI_DELETE, obj=kpi
+    )
 
 
 def _clean_point(index: int, point: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -164,7 +158,7 @@ def record_measurements(*, actor, kpi: KPIDefinition, points: list[dict]) -> lis
 
     When the newest value moves the KPI into a (new) breach status, the model owner is emailed once.
     """
-    require(actor, kpi.model.organisation_id, "kpi.measure")
+    require(actor, kpi.model.organisation_id, Permission.KPI_MEASURE)
     if not isinstance(points, list) or not points:
         raise BatchValidationError(
             [{"index": None, "field": "points", "message": "Give at least one point."}]

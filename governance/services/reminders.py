@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.core.roles import PERMISSIONS
+from governance.core.roles import PERMISSIONS, Permission
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -45,7 +45,7 @@ from governance.models import (
     Risk,
     RiskStatus,
 )
-from governance.services.monitoring import BREACHES, CRITICAL, kpi_status
+from governance.rules.kpi_status import BREACHES, CRITICAL, kpi_status
 
 logger = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ def _approvals(today: date, add) -> None:
     for organisation_id, user_id in (
         Membership.objects.filter(
             organisation_id__in={request.organisation_id for request in pending},
-            role__in=PERMISSIONS["model.approve"],
+            role__in=PERMISSIONS[Permission.MODEL_APPROVE],
         )
         .order_by()
         .values_list("organisation_id", "user_id")

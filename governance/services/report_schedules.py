@@ -6,7 +6,6 @@ worker has rendered it, ``email_scheduled_report`` sends it to the recipients (o
 failed) exactly once, guarded by the report row's lock and ``emailed_at``.
 """
 
-import json
 import logging
 from datetime import date, timedelta
 from typing import Any
@@ -20,19 +19,20 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.core import scheduling
 from governance.core.audit import delete_audited, diff, record_event, snapshot
-from governance.core.errors import ConflictError
-from governance.core.roles import PERMISSIONS
+from governance.core.registry import report_kinds
+from governance.core.roles import PERMISSIONS, Permission
 from governance.core.tenancy import can, require
 from governance.models import (
     Membership,
     Organisation,
     Report,
-    ReportKind,
     ReportSchedule,
     ReportStatus,
     ScheduleFrequency,
 )
+from governance.models.actions import GovernanceAction
 from governance.reports import render
 from governance.reports import services as report_services
 
@@ -40,15 +40,7 @@ logger = logging.getLogger(__name__)
 
 RUN_TASK = "governance.tasks.run_report_schedule"
 MAX_RECIPIENTS = 50
-# Beat fires schedules at this time (TIME_ZONE): before the working day, after the nightly pipelines.
-RUN_HOUR = 6
-CRONTABS = {
-    ScheduleFrequency.WEEKLY: {"day_of_week": "1", "day_of_month": "*", "month_of_year": "*"},
-    ScheduleFrequency.MONTHLY: {"day_of_week": "*", "day_of_month": "1", "month_of_year": "*"},
-    ScheduleFrequency.QUARTERLY: {"day_of_week": "*", "day_of_month": "1", "month_of_year": "1,4,7,10"},
-    ScheduleFrequency.YEARLY: {"day_of_week": "*", "day_of_month": "1", "month_of_year": "1"},
-}
-PERIOD_PARAMETERS = ("period_start", "period_end")
+PERIOD_PARAMETERS = render.PERIOD_PARAMETERS
 # Pinned by each run to the version current then, so it is never stored on the schedule.
 RUN_PINNED_PARAMETERS = ("framework_version", *PERIOD_PARAMETERS)
 AUDITED_FIELDS = [
@@ -62,42 +54,6 @@ AUDITED_FIELDS = [
     "last_run_period",
     "created_by",
 ]
-
-
-def period_key(frequency: str, day: date) -> str:
-    """The period ``day`` falls in: "2026-W48" (ISO week), "2026-11", "2026-Q4" or "2026"."""
-    if frequency == ScheduleFrequency.WEEKLY:
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if frequency == ScheduleFrequency.MONTHLY:
-        return f"{day.year}-{day.month:02d}"
-    if frequency == ScheduleFrequency.QUARTERLY:
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    return str(day.year)
-
-
-def next_run_on(frequency: str, day: date) -> date:
-    """The first date after ``day`` on which beat fires a schedule of this frequency."""
-    if frequency == ScheduleFrequency.WEEKLY:
-        return day + timedelta(days=7 - day.weekday())
-    step = {ScheduleFrequency.MONTHLY: 1, ScheduleFrequency.QUARTERLY: 3}.get(frequency, 12)
-    # Months counted from January: the next month (after this one) that starts a period.
-    month_index = day.year * 12 + day.month - 1 + 1
-    while (month_index % 12) % step:
-        month_index += 1
-    return date(month_index // 12, month_index % 12 + 1, 1)
-
-
-def previous_period(frequency: str, day: date) -> tuple[date, date]:
-    """First and last day of the whole period before the one ``day`` is in: what a run on ``day`` reports on."""
-    if frequency == ScheduleFrequency.WEEKLY:
-        monday = day - timedelta(days=day.weekday())
-        return monday - timedelta(days=7), monday - timedelta(days=1)
-    months = {ScheduleFrequency.MONTHLY: 1, ScheduleFrequency.QUARTERLY: 3}.get(frequency, 12)
-    first_month = (day.month - 1) // months * months + 1
-    end = date(day.year, first_month, 1) - timedelta(days=1)
-    start_month = end.month - months + 1
-    return date(end.year, start_month, 1), end
 
 
 def clean_recipients(recipients: Any) -> list[str]:
@@ -134,28 +90,20 @@ def _validate(
 ) -> dict[str, list[str]]:
     """Field errors in what a schedule would request; the same rules as a one-off report request."""
     errors: dict[str, list[str]] = {}
-    if kind not in ReportKind.values:
-        errors["kind"] = [f"Unknown report kind “{kind}”."]
-    elif kind not in render.BUILDERS:
-        errors["kind"] = [f"{ReportKind(kind).label} reports are not available yet."]
+    spec = None
+    try:
+        spec = report_services.kind_spec(kind)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if frequency not in ScheduleFrequency.values:
         errors["frequency"] = [f"Choose one of: {', '.join(ScheduleFrequency.values)}."]
     if parameters is not None and not isinstance(parameters, dict):
         errors["parameters"] = ["Parameters must be an object."]
-    if "kind" not in errors:
-        subject_model = report_services.SUBJECT_MODELS.get(kind)
-        if subject_model is None:
-            if subject_id is not None:
-                errors["subject_id"] = ["This kind of report covers the whole organisation."]
-        elif subject_id is None:
-            errors["subject_id"] = ["Choose what the report is about."]
-        elif isinstance(subject_id, bool) or not isinstance(subject_id, int):
-            errors["subject_id"] = ["A record id (a whole number) is required."]
-        elif not subject_model.objects.filter(organisation=organisation, pk=subject_id).exists():
-            errors["subject_id"] = [f"No {subject_model._meta.verbose_name} #{subject_id} in {organisation}."]
+    if spec is not None:
+        errors.update(report_services.subject_errors(spec, organisation, subject_id))
     if parameters is None:
         parameters = {}
-    if "kind" not in errors and isinstance(parameters, dict):
+    if spec is not None and isinstance(parameters, dict):
         if any(parameters.get(name) for name in PERIOD_PARAMETERS):
             errors["parameters"] = [
                 "A scheduled report covers the period just ended on each run: leave period_start and "
@@ -170,30 +118,16 @@ def _validate(
 
 
 def _sync_periodic_task(schedule: ReportSchedule) -> None:
-    """Create or update the beat entry that fires this schedule."""
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="0",
-        hour=str(RUN_HOUR),
-        timezone=str(timezone.get_default_timezone()),
-        **CRONTABS[schedule.frequency],
+    scheduling.sync_beat_entry(
+        schedule,
+        name=f"governance-report-schedule-{schedule.pk}",
+        task=RUN_TASK,
+        description=f"{schedule} for {schedule.organisation}",
     )
-    name = f"governance-report-schedule-{schedule.pk}"
-    task = schedule.periodic_task or PeriodicTask.objects.filter(name=name).first() or PeriodicTask(name=name)
-    task.task = RUN_TASK
-    task.crontab = crontab
-    task.interval = None
-    task.kwargs = json.dumps({"schedule_id": schedule.pk})
-    task.enabled = schedule.active
-    task.description = f"{schedule} for {schedule.organisation}"[:200]
-    task.save()
-    if schedule.periodic_task_id != task.pk:
-        schedule.periodic_task = task
-        schedule.save(update_fields=["periodic_task"])
 
 
 def save_report_schedule(
+    *,
     actor,
     organisation: Organisation,
     kind: str,
@@ -203,11 +137,10 @@ def save_report_schedule(
     active: bool,
     subject_id: int | None = None,
     parameters: dict[str, Any] | None = None,
-    *,
     schedule: ReportSchedule | None = None,
 ) -> ReportSchedule:
     """Create a report schedule (or update ``schedule``) and the beat task that fires it."""
-    require(actor, organisation, "report.schedule")
+    require(actor, organisation, Permission.REPORT_SCHEDULE)
     if schedule is not None and schedule.organisation_id != organisation.pk:
         raise ValidationError({"organisation": ["This schedule belongs to another organisation."]})
     errors = _validate(organisation, kind, frequency, subject_id, parameters)
@@ -225,7 +158,7 @@ def save_report_schedule(
             schedule = ReportSchedule.objects.select_for_update(of=("self",)).get(pk=schedule.pk)
             before = snapshot(schedule, AUDITED_FIELDS)
             # Reports are requested in the creator's name: someone who left cannot, so whoever saves takes over.
-            if not can(schedule.created_by, organisation, "report.request"):
+            if not can(schedule.created_by, organisation, Permission.REPORT_REQUEST):
                 schedule.created_by = actor
         schedule.kind = kind
         schedule.subject_id = subject_id
@@ -243,21 +176,23 @@ def save_report_schedule(
             record_event(
                 organisation=organisation,
                 actor=actor,
-                action="report_schedule.create" if before is None else "report_schedule.update",
+                action=GovernanceAction.REPORT_SCHEDULE_CREATE
+                if before is None
+                else GovernanceAction.REPORT_SCHEDULE_UPDATE,
                 obj=schedule,
                 changes=changes,
             )
     return schedule
 
 
-def delete_report_schedule(actor, schedule: ReportSchedule) -> None:
+def delete_report_schedule(*, actor, schedule: ReportSchedule) -> None:
     """Delete a schedule and its beat task; the reports it produced stay."""
-    require(actor, schedule.organisation_id, "report.schedule")
-    # The beat entry goes with it (governance.signals.delete_beat_entry).
+    require(actor, schedule.organisation_id, Permission.REPORT_SCHEDULE)
+    # The beat entry goes with it (governance.core.scheduling.delete_beat_entry).
     delete_audited(
         organisation=schedule.organisation,
         actor=actor,
-        action="report_schedule.delete",
+        action=GovernanceAction.REPORT_SCHEDULE_DELETE,
         obj=schedule,
         fields=AUDITED_FIELDS,
     )
@@ -279,7 +214,7 @@ def run_report_schedule(schedule: ReportSchedule, today: date | None = None) -> 
         )
         if locked is None:
             return None
-        period = period_key(locked.frequency, today)
+        period = scheduling.period_key(locked.frequency, today)
         if not locked.active or locked.last_run_period == period:
             return None
         before = snapshot(locked, AUDITED_FIELDS)
@@ -288,21 +223,26 @@ def run_report_schedule(schedule: ReportSchedule, today: date | None = None) -> 
         creator = locked.created_by
         report = None
         error = ""
-        if creator is None or not can(creator, locked.organisation, "report.request"):
+        if creator is None or not can(creator, locked.organisation, Permission.REPORT_REQUEST):
             error = (
                 "its creator is no longer a member of the organisation; an administrator must save it again"
             )
         else:
             parameters = dict(locked.parameters or {})
             label = period
-            if locked.kind in render.PERIOD_KINDS:
+            spec = report_kinds.get(locked.kind)
+            if spec is not None and spec.covers_period:
                 # A report about a period covers the one just ended (October's, when run on 1 November).
-                start, end = previous_period(locked.frequency, today)
+                start, end = scheduling.previous_period(locked.frequency, today)
                 parameters.update(period_start=start.isoformat(), period_end=end.isoformat())
-                label = period_key(locked.frequency, end)
+                label = scheduling.period_key(locked.frequency, end)
             try:
                 report = report_services.request_report(
-                    creator, locked.organisation, locked.kind, locked.subject_id, parameters or None
+                    actor=creator,
+                    organisation=locked.organisation,
+                    kind=locked.kind,
+                    subject_id=locked.subject_id,
+                    parameters=parameters or None,
                 )
             except ValidationError as exc:
                 # E.g. the model a dossier is about was deleted since the schedule was saved.
@@ -315,7 +255,9 @@ def run_report_schedule(schedule: ReportSchedule, today: date | None = None) -> 
         record_event(
             organisation=locked.organisation,
             actor=None,
-            action="report_schedule.run" if report else "report_schedule.skipped",
+            action=GovernanceAction.REPORT_SCHEDULE_RUN
+            if report
+            else GovernanceAction.REPORT_SCHEDULE_SKIPPED,
             obj=locked,
             changes={
                 **diff(before, snapshot(locked, AUDITED_FIELDS)),
@@ -329,42 +271,19 @@ def run_report_schedule(schedule: ReportSchedule, today: date | None = None) -> 
     return report
 
 
-def _enqueue_run(schedule_id: int) -> None:
-    from governance.tasks import run_report_schedule as run_task
-
-    run_task.delay(schedule_id=schedule_id)
-
-
-def request_schedule_run(actor, schedule: ReportSchedule) -> str:
-    """Queue this period's run now instead of waiting for beat; returns the period key.
-
-    It goes through the same idempotent task beat fires, so it requests this period's report only if none was.
-    """
-    require(actor, schedule.organisation_id, "report.schedule")
-    with transaction.atomic():
-        locked = (
-            ReportSchedule.objects.select_for_update(of=("self",))
-            .select_related("organisation")
-            .get(pk=schedule.pk)
-        )
-        if not locked.active:
-            raise ConflictError("This schedule is paused: activate it before running it.")
-        period = period_key(locked.frequency, timezone.localdate())
-        if locked.last_run_period == period:
-            raise ConflictError(
-                f"This period ({period}) has already run; the next run is on "
-                f"{next_run_on(locked.frequency, timezone.localdate()):%Y-%m-%d}."
-            )
-        record_event(
-            organisation=locked.organisation,
-            actor=actor,
-            action="report_schedule.run_request",
-            obj=locked,
-            changes={"period": [None, period]},
-        )
-        schedule_id = locked.pk
-        transaction.on_commit(lambda: _enqueue_run(schedule_id))
-    return period
+def request_schedule_run(*, actor, schedule: ReportSchedule) -> str:
+    """Queue this period's run now instead of waiting for beat; returns the period key (see scheduling)."""
+    return scheduling.request_run_now(
+        actor=actor,
+        schedule=schedule,
+        permission=Permission.REPORT_SCHEDULE,
+        task=RUN_TASK,
+        action=GovernanceAction.REPORT_SCHEDULE_RUN_REQUEST,
+        already_ran=lambda locked, period: (
+            f"This period ({period}) has already run; the next run is on "
+            f"{scheduling.next_run_on(locked.frequency, timezone.localdate()):%Y-%m-%d}."
+        ),
+    )
 
 
 def _schedules_url() -> str:
@@ -374,7 +293,9 @@ def _schedules_url() -> str:
 def _notify_skipped(schedule: ReportSchedule, period: str, error: str) -> None:
     """Tell the organisation's schedule managers (not a creator who may have left) that a run produced nothing."""
     managers = list(
-        Membership.objects.filter(organisation=schedule.organisation, role__in=PERMISSIONS["report.schedule"])
+        Membership.objects.filter(
+            organisation=schedule.organisation, role__in=PERMISSIONS[Permission.REPORT_SCHEDULE]
+        )
         .exclude(user__email="")
         .values_list("user__email", flat=True)
     )
@@ -410,10 +331,12 @@ def _success_message(report: Report, schedule: ReportSchedule) -> EmailMultiAlte
     }
     message = EmailMultiAlternatives(
         subject=f"[Plumbline] {report.title} — {report.organisation}",
-        body=render_to_string("reports/email/scheduled_report.txt", context),
+        body=render_to_string("governance/reports/email/scheduled_report.txt", context),
         to=list(schedule.recipients),
     )
-    message.attach_alternative(render_to_string("reports/email/scheduled_report.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string("governance/reports/email/scheduled_report.html", context), "text/html"
+    )
     if attach:
         with report.file.open("rb") as handle:
             message.attach(f"plumbline-report-{report.pk}.pdf", handle.read(), "application/pdf")

@@ -4,20 +4,14 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from governance.core import tenancy
 from governance.core.csv_export import csv_lines
+from governance.core.roles import Permission
 from governance.selectors import audit as selectors
-
-
-def _organisation(request: HttpRequest):
-    if request.organisation is None:
-        raise Http404("You are not a member of any organisation.")
-    tenancy.require(request.user, request.organisation, "audit.view")
-    return request.organisation
 
 
 def _change_row(field: str, values) -> tuple[str, object, object]:
@@ -29,7 +23,7 @@ def _change_row(field: str, values) -> tuple[str, object, object]:
 @login_required
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
-    organisation = _organisation(request)
+    organisation = tenancy.current_organisation(request, permission=Permission.AUDIT_VIEW)
     filterset = selectors.filtered_events(request.GET, organisation)
     events = filterset.qs if filterset.is_valid() else selectors.events_for(organisation).none()
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -53,7 +47,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def audit_export(request: HttpRequest) -> HttpResponse:
-    organisation = _organisation(request)
+    organisation = tenancy.current_organisation(request, permission=Permission.AUDIT_VIEW)
     filterset = selectors.filtered_events(request.GET, organisation)
     if not filterset.is_valid():
         return HttpResponse(

@@ -3,7 +3,6 @@ evidence downloads (served through tenancy checks, never from a public media URL
 
 from pathlib import PurePath
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from governance.core.tenancy import can, get_for_user, require
+from governance.core.roles import Permission
+from governance.core.tenancy import can, current_organisation, get_for_user, require
+from governance.forms.compliance import ComplianceRecordForm
 from governance.models import (
     AIModel,
     ComplianceRecord,
@@ -27,62 +28,6 @@ from governance.selectors import compliance as selectors
 from governance.services import compliance as services
 
 MATRIX_ROWS_PER_PAGE = 50
-STATUS_CHOICES = [c for c in ComplianceStatus.choices if c[0] != ComplianceStatus.NOT_ASSESSED]
-
-
-class ComplianceRecordForm(forms.Form):
-    """A review of one model against one requirement."""
-
-    status = forms.ChoiceField(choices=STATUS_CHOICES, label="Status")
-    not_applicable_reason = forms.CharField(
-        label="Why it does not apply",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        help_text="Required when the status is not applicable.",
-    )
-    evidence_file = forms.FileField(label="Evidence file", required=False)
-    clear_evidence_file = forms.BooleanField(label="Remove the stored evidence file", required=False)
-    evidence_link = forms.URLField(
-        label="Evidence link",
-        required=False,
-        max_length=500,
-        assume_scheme="https",
-        help_text="e.g. the validation report in your document system.",
-    )
-    notes = forms.CharField(
-        label="Notes",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text="Required for partial and non-compliant: what is missing and what is planned.",
-    )
-    next_review_due = forms.DateField(
-        label="Next review due",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def __init__(self, *args, has_file: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        allowed = ", ".join(f".{ext}" for ext in sorted(services.ALLOWED_EVIDENCE))
-        limit_mib = services.evidence_max_bytes() / (1024 * 1024)
-        self.fields["evidence_file"].help_text = f"{allowed}; at most {limit_mib:g} MiB."
-        self.fields["evidence_file"].widget.attrs["accept"] = ",".join(
-            f".{ext}" for ext in sorted(services.ALLOWED_EVIDENCE)
-        )
-        if not has_file:
-            del self.fields["clear_evidence_file"]
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show the service's field errors next to the fields (others above the form)."""
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-        for field, field_messages in errors.items():
-            self.add_error(field if field in self.fields else None, field_messages)
-
-
-def _organisation(request: HttpRequest):
-    if request.organisation is None:
-        raise Http404("You are not a member of any organisation.")
-    return request.organisation
 
 
 def _framework(key: str) -> Framework:
@@ -100,7 +45,7 @@ def _model(request: HttpRequest, pk: int) -> AIModel:
 @require_GET
 def compliance_overview(request: HttpRequest) -> HttpResponse:
     """Every current framework with the organisation's coverage, scope, failures and reviews due."""
-    organisation = _organisation(request)
+    organisation = current_organisation(request)
     return render(
         request,
         "governance/compliance_overview.html",
@@ -119,7 +64,7 @@ def compliance_framework(request: HttpRequest, framework_key: str) -> HttpRespon
     The figures cover every model in scope; the matrix shows MATRIX_ROWS_PER_PAGE models a page, so the page
     stays readable (and small) for an inventory of hundreds.
     """
-    organisation = _organisation(request)
+    organisation = current_organisation(request)
     framework = _framework(framework_key)
     matrix = selectors.framework_matrix(organisation, framework)
     return render(
@@ -147,7 +92,7 @@ def compliance_model(request: HttpRequest, pk: int, framework_key: str) -> HttpR
         {
             "matrix": selectors.model_matrix(model, framework),
             "summaries": selectors.model_summary(model),
-            "can_edit": can(request.user, model.organisation_id, "compliance.edit") and not retired,
+            "can_edit": can(request.user, model.organisation_id, Permission.COMPLIANCE_EDIT) and not retired,
             "retired": retired,
             "due_soon_days": selectors.REVIEW_DUE_SOON_DAYS,
         },
@@ -159,7 +104,7 @@ def compliance_model(request: HttpRequest, pk: int, framework_key: str) -> HttpR
 def compliance_record_edit(request: HttpRequest, pk: int, requirement_pk: int) -> HttpResponse:
     """Record a review of a model against a requirement (status, evidence, notes, next review)."""
     model = _model(request, pk)
-    require(request.user, model.organisation_id, "compliance.edit")
+    require(request.user, model.organisation_id, Permission.COMPLIANCE_EDIT)
     requirement = (
         Requirement.objects.select_related("framework")
         .filter(pk=requirement_pk, framework__is_current=True)

@@ -1,5 +1,7 @@
 """Health probes, the home page and the organisation switcher."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
 from governance.core.middleware import SESSION_KEY
+from governance.core.registry import home_panels
 from governance.core.tenancy import membership_in
 from governance.selectors import dashboard
 
@@ -63,6 +66,26 @@ def _optional_url(name: str, *args) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class PanelView:
+    """A registered home panel with its context, ready for the template."""
+
+    key: str
+    template: str
+    stat_template: str
+    context: dict
+
+
+def panels_for(organisation, today) -> list[PanelView]:
+    """The panels other apps registered (``home_panels``), each built for the organisation; None leaves one out."""
+    views = []
+    for panel in home_panels:
+        context = panel.build(organisation, today)
+        if context is not None:
+            views.append(PanelView(panel.key, panel.template, panel.stat_template, context))
+    return views
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The organisation overview (inventory, KPI breaches, reviews, approvals, incidents, risks, maturity)."""
@@ -81,9 +104,12 @@ def home(request: HttpRequest) -> HttpResponse:
     links = {
         "incidents": _optional_url("governance:incident-list"),
         "risks": _optional_url("governance:risk-heatmap"),
-        "maturity": _optional_url("maturity:dashboard"),
     }
-    return render(request, "governance/home.html", {"overview": overview, "links": links})
+    return render(
+        request,
+        "governance/home.html",
+        {"overview": overview, "links": links, "panels": panels_for(organisation, overview.today)},
+    )
 
 
 @login_required

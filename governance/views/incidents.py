@@ -1,76 +1,23 @@
 """Incident pages: the organisation's incident list with losses, one incident, and recording, editing and
 deleting incidents of a model."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from governance.core.tenancy import can, get_for_user, require
-from governance.models import AIModel, Incident, Organisation
+from governance.core.roles import Permission
+from governance.core.tenancy import can, current_organisation, get_for_user, require
+from governance.forms.incidents import IncidentForm
+from governance.models import AIModel, Incident
 from governance.selectors import incidents as selectors
 from governance.services import incidents as services
 
 PAGE_SIZE = 25
-DATETIME_WIDGET = {"attrs": {"type": "datetime-local"}, "format": "%Y-%m-%dT%H:%M"}
-
-
-class IncidentForm(forms.ModelForm):
-    """Shapes the input; the service does the real validation (time line, closing rules, loss)."""
-
-    class Meta:
-        model = Incident
-        fields = list(services.EDITABLE_FIELDS)
-        widgets = {
-            "occurred_at": forms.DateTimeInput(**DATETIME_WIDGET),
-            "detected_at": forms.DateTimeInput(**DATETIME_WIDGET),
-            "closed_at": forms.DateTimeInput(**DATETIME_WIDGET),
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "impact": forms.Textarea(attrs={"rows": 3}),
-            "root_cause": forms.Textarea(attrs={"rows": 3}),
-            "actions_taken": forms.Textarea(attrs={"rows": 3}),
-            "financial_loss": forms.NumberInput(attrs={"min": 0, "step": "0.01"}),
-        }
-        labels = {"financial_loss": "Financial loss", "actions_taken": "Actions taken"}
-        help_texts = {
-            "occurred_at": "When it started (best estimate).",
-            "detected_at": "When it was noticed; not before it occurred.",
-            "financial_loss": "Direct loss so far; leave empty if none is known.",
-            "currency": "Three-letter ISO 4217 code, e.g. EUR.",
-            "root_cause": "Required to close the incident.",
-            "actions_taken": "Containment, fixes and follow-ups; required to close the incident.",
-            "closed_at": "Only for a closed incident; left empty, closing stamps the current time.",
-        }
-
-    def _post_clean(self):
-        # Model-level validation happens in the service, which knows the organisation and the clock.
-        pass
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        # The inputs show minutes; an untouched time must not lose its stored seconds (a spurious audited change).
-        for name in ("occurred_at", "detected_at", "closed_at"):
-            stored, given = getattr(self.instance, name, None), cleaned.get(name)
-            if stored and given and given == stored.replace(second=0, microsecond=0):
-                cleaned[name] = stored
-        return cleaned
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show a service's ValidationError next to the fields it names."""
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-        for field, field_messages in errors.items():
-            self.add_error(field if field in self.fields else None, field_messages)
-
-
-def _organisation(request: HttpRequest) -> Organisation:
-    if request.organisation is None:
-        raise Http404("You are not a member of any organisation.")
-    return request.organisation
 
 
 def _get_incident(request: HttpRequest, pk: int) -> Incident:
@@ -80,7 +27,7 @@ def _get_incident(request: HttpRequest, pk: int) -> Incident:
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     """The organisation's incidents (filtered, paginated) with the total loss per currency."""
-    organisation = _organisation(request)
+    organisation = current_organisation(request)
     filterset = selectors.IncidentFilter(
         request.GET or None, queryset=selectors.incidents_for(organisation), organisation=organisation
     )
@@ -95,7 +42,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "losses": selectors.losses_by_currency(filterset.qs),
-            "can_edit": can(request.user, organisation, "incident.edit"),
+            "can_edit": can(request.user, organisation, Permission.INCIDENT_EDIT),
         },
     )
 
@@ -103,7 +50,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def incident_export(request: HttpRequest) -> HttpResponse:
     """The filtered incidents as CSV (every page, not just the one shown)."""
-    organisation = _organisation(request)
+    organisation = current_organisation(request)
     filterset = selectors.IncidentFilter(
         request.GET or None, queryset=selectors.incidents_for(organisation), organisation=organisation
     )
@@ -121,7 +68,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "governance/incident_detail.html",
         {
             "incident": incident,
-            "can_edit": can(request.user, incident.organisation_id, "incident.edit"),
+            "can_edit": can(request.user, incident.organisation_id, Permission.INCIDENT_EDIT),
         },
     )
 
@@ -131,11 +78,13 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Record an incident of a model (``pk`` is the model's)."""
     model = get_for_user(AIModel.objects.select_related("organisation"), request.user, pk=pk)
-    require(request.user, model.organisation_id, "incident.edit")
+    require(request.user, model.organisation_id, Permission.INCIDENT_EDIT)
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            incident = services.create_incident(request.user, model.organisation, model, **form.cleaned_data)
+            incident = services.create_incident(
+                actor=request.user, organisation=model.organisation, model=model, **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -154,11 +103,11 @@ def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
 def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change an incident: add what was learned, record actions, close it."""
     incident = _get_incident(request, pk)
-    require(request.user, incident.organisation_id, "incident.edit")
+    require(request.user, incident.organisation_id, Permission.INCIDENT_EDIT)
     form = IncidentForm(request.POST or None, instance=incident)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_incident(request.user, incident, **form.cleaned_data)
+            services.update_incident(actor=request.user, incident=incident, **form.cleaned_data)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -177,9 +126,9 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def incident_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes the incident (the audit trail keeps what it said)."""
     incident = _get_incident(request, pk)
-    require(request.user, incident.organisation_id, "incident.edit")
+    require(request.user, incident.organisation_id, Permission.INCIDENT_EDIT)
     if request.method == "POST":
-        services.delete_incident(request.user, incident)
+        services.delete_incident(actor=request.user, incident=incident)
         messages.success(request, f"Incident “{incident.title}” was deleted.")
         return HttpResponseRedirect(reverse("governance:incident-list"))
     return render(
@@ -199,5 +148,5 @@ def model_section(request: HttpRequest, model: AIModel) -> dict:
     """Context of the model page's incident section (``_model_incidents.html``): one query."""
     return {
         "model_incidents": selectors.incidents_of(model),
-        "can_edit_incidents": can(request.user, model.organisation_id, "incident.edit"),
+        "can_edit_incidents": can(request.user, model.organisation_id, Permission.INCIDENT_EDIT),
     }

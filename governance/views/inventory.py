@@ -4,39 +4,34 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance.core.errors import ConflictError
-from governance.core.tenancy import can, get_for_user, require
-from governance.models import AIModel, ApprovalRequest
-from governance.selectors import inventory as selectors
-from governance.services import inventory as services
-from governance.views import incidents as incident_views
-from governance.views import risks as risk_views
-from governance.views.inventory_forms import (
+from governance.core.roles import Permission
+from governance.core.tenancy import can, current_organisation, get_for_user, require
+from governance.forms.inventory import (
     AIModelForm,
     DecisionForm,
     ImportForm,
     PromotionForm,
     StageChangeForm,
 )
+from governance.models import AIModel, ApprovalRequest
+from governance.selectors import inventory as selectors
+from governance.services import inventory as services
+from governance.views import incidents as incident_views
+from governance.views import risks as risk_views
 
 PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 20  # rows per page of a model's version and approval tables
 
 
-def _organisation(request: HttpRequest):
-    if request.organisation is None:
-        raise Http404("You are not a member of any organisation.")
-    return request.organisation
-
-
 def _filtered(request: HttpRequest):
-    organisation = _organisation(request)
+    organisation = current_organisation(request)
     return selectors.AIModelFilter(
         request.GET or None, queryset=selectors.models_for(organisation), organisation=organisation
     )
@@ -44,7 +39,7 @@ def _filtered(request: HttpRequest):
 
 @login_required
 def model_list(request: HttpRequest) -> HttpResponse:
-    organisation = _organisation(request)
+    organisation = current_organisation(request)
     filterset = _filtered(request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -57,14 +52,14 @@ def model_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),
-            "can_edit": can(request.user, organisation, "model.edit"),
+            "can_edit": can(request.user, organisation, Permission.MODEL_EDIT),
         },
     )
 
 
 @login_required
 def model_export(request: HttpRequest) -> HttpResponse:
-    organisation = _organisation(request)
+    organisation = current_organisation(request)
     response = HttpResponse(
         selectors.models_csv(_filtered(request).qs), content_type="text/csv; charset=utf-8"
     )
@@ -74,13 +69,15 @@ def model_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def model_import(request: HttpRequest) -> HttpResponse:
-    organisation = _organisation(request)
-    require(request.user, organisation, "model.edit")
+    organisation = current_organisation(request)
+    require(request.user, organisation, Permission.MODEL_EDIT)
     row_errors = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.import_models_csv(request.user, organisation, form.cleaned_data["file"].read())
+            created = services.import_models_csv(
+                actor=request.user, organisation=organisation, content=form.cleaned_data["file"].read()
+            )
         except services.CSVImportError as exc:
             row_errors = exc.row_errors
         else:
@@ -135,8 +132,8 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
             "stage_form": stage_form or StageChangeForm(),
             "promotion_form": promotion_form or PromotionForm(model=model),
             "has_promotable": model.has_promotable,
-            "can_edit": can(request.user, model.organisation_id, "model.edit"),
-            "can_edit_kpis": can(request.user, model.organisation_id, "kpi.edit"),
+            "can_edit": can(request.user, model.organisation_id, Permission.MODEL_EDIT),
+            "can_edit_kpis": can(request.user, model.organisation_id, Permission.KPI_EDIT),
             **risk_views.model_section(request, model),
             **incident_views.model_section(request, model),
             "today": timezone.localdate(),
@@ -152,12 +149,14 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def model_create(request: HttpRequest) -> HttpResponse:
-    organisation = _organisation(request)
-    require(request.user, organisation, "model.edit")
+    organisation = current_organisation(request)
+    require(request.user, organisation, Permission.MODEL_EDIT)
     form = AIModelForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            model = services.create_model(request.user, organisation, **form.service_data())
+            model = services.create_model(
+                actor=request.user, organisation=organisation, **form.service_data()
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -170,11 +169,11 @@ def model_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def model_edit(request: HttpRequest, pk: int) -> HttpResponse:
     model = _get_model(request, pk)
-    require(request.user, model.organisation_id, "model.edit")
+    require(request.user, model.organisation_id, Permission.MODEL_EDIT)
     form = AIModelForm(request.POST or None, instance=model, organisation=model.organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_model(request.user, model, **form.service_data())
+            services.update_model(actor=request.user, model=model, **form.service_data())
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -184,25 +183,22 @@ def model_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "governance/model_form.html", {"form": form, "model": model}, status=status)
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, field_messages in errors.items():
-        form.add_error(field if field in form.fields else None, field_messages)
-
-
 @login_required
 @require_POST
 def model_stage_change(request: HttpRequest, pk: int) -> HttpResponse:
     model = _get_model_for_detail(request, pk)
-    require(request.user, model.organisation_id, "model.edit")
+    require(request.user, model.organisation_id, Permission.MODEL_EDIT)
     form = StageChangeForm(request.POST)
     if form.is_valid():
         try:
             approval = services.request_stage_change(
-                request.user, model, form.cleaned_data["requested_stage"], form.cleaned_data["justification"]
+                actor=request.user,
+                model=model,
+                stage=form.cleaned_data["requested_stage"],
+                justification=form.cleaned_data["justification"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form.add_service_errors(exc)
         except ConflictError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]))
@@ -219,15 +215,17 @@ def model_stage_change(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def model_promote(request: HttpRequest, pk: int) -> HttpResponse:
     model = _get_model_for_detail(request, pk)
-    require(request.user, model.organisation_id, "model.edit")
+    require(request.user, model.organisation_id, Permission.MODEL_EDIT)
     form = PromotionForm(request.POST, model=model)
     if form.is_valid():
         try:
             services.request_promotion(
-                request.user, form.cleaned_data["version"], form.cleaned_data["justification"]
+                actor=request.user,
+                version=form.cleaned_data["version"],
+                justification=form.cleaned_data["justification"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form.add_service_errors(exc)
         except ConflictError as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]))
@@ -239,9 +237,9 @@ def model_promote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def approval_list(request: HttpRequest) -> HttpResponse:
-    organisation = _organisation(request)
+    organisation = current_organisation(request)
     pending = list(selectors.pending_approvals(organisation))
-    can_decide = can(request.user, organisation, "model.approve")
+    can_decide = can(request.user, organisation, Permission.MODEL_APPROVE)
     for approval in pending:
         approval.may_decide = can_decide and request.user.pk not in (
             approval.requested_by_id,
@@ -264,15 +262,18 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("governance:approval-list"))
     try:
         services.decide_approval(
-            request.user, approval, form.cleaned_data["decision"] == "approve", form.cleaned_data["comment"]
+            actor=request.user,
+            request=approval,
+            approve=form.cleaned_data["decision"] == "approve",
+            comment=form.cleaned_data["comment"],
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        messages.error(request, " ".join(exc.messages))
     except ConflictError as exc:
         messages.error(request, str(exc))
     except PermissionDenied as exc:
         # Separation-of-duties refusals are explained on the page; a role that may never decide gets 403.
-        if not can(request.user, approval.organisation_id, "model.approve"):
+        if not can(request.user, approval.organisation_id, Permission.MODEL_APPROVE):
             raise
         messages.error(request, str(exc))
     else:

@@ -4,7 +4,6 @@ a manual measurement form."""
 import json
 
 import plotly.graph_objects as go
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,71 +12,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from governance.core import tenancy
+from governance.core.roles import Permission
+from governance.forms.monitoring import KPIForm, MeasurementForm
 from governance.models import AIModel, KPIDefinition, MeasurementSource
+from governance.rules.kpi_status import kpi_status
 from governance.services import monitoring as services
 
 CHART_POINTS = 500
-
-
-class MeasurementForm(forms.Form):
-    """One manual measurement of a KPI."""
-
-    measured_at = forms.DateTimeField(
-        label="Measured at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    value = forms.FloatField(label="Value")
-
-
-class KPIForm(forms.ModelForm):
-    """A KPI definition; the ordering of target and thresholds is checked by the service (model ``clean``)."""
-
-    class Meta:
-        model = KPIDefinition
-        fields = list(services.EDITABLE_FIELDS)
-        labels = {
-            "kind": "Business or technical",
-            "warning_threshold": "Warning at",
-            "critical_threshold": "Critical at",
-        }
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "target": forms.NumberInput(attrs={"step": "any"}),
-            "warning_threshold": forms.NumberInput(attrs={"step": "any"}),
-            "critical_threshold": forms.NumberInput(attrs={"step": "any"}),
-        }
-        help_texts = {
-            "unit": "E.g. %, ms, EUR; leave empty for a ratio.",
-            "direction": "Whether larger values are good (accuracy) or bad (latency, drift).",
-            "warning_threshold": "A latest value at or past this raises a warning.",
-            "critical_threshold": "A latest value at or past this is critical and notifies the model owner.",
-        }
-
-    def __init__(self, *args, model: AIModel, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.ai_model = model
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        others = KPIDefinition.objects.filter(model=self.ai_model, name__iexact=name)
-        if self.instance.pk:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise ValidationError("This model already has a KPI with this name.")
-        return name
-
-    def _post_clean(self):
-        # The service validates and saves; building the instance here would change it before the audit snapshot.
-        pass
-
-    def service_data(self) -> dict:
-        """The cleaned fields, as keyword arguments for create_kpi / update_kpi."""
-        return {field: self.cleaned_data[field] for field in services.EDITABLE_FIELDS}
-
-
-def _apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, field_messages in errors.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 def _get_kpi(request: HttpRequest, pk: int) -> KPIDefinition:
@@ -130,20 +71,20 @@ def _render_detail(request: HttpRequest, kpi: KPIDefinition, form: MeasurementFo
         "governance/kpi_detail.html",
         {
             "kpi": kpi,
-            "status": services.kpi_status(kpi, latest),
+            "status": kpi_status(kpi, latest),
             "latest": recent[0] if recent else None,
             "recent": recent[:20],
             "fig_json": json.loads(kpi_figure(kpi, points).to_json()) if points else None,
             "form": form,
-            "can_measure": tenancy.can(request.user, organisation_id, "kpi.measure"),
-            "can_edit": tenancy.can(request.user, organisation_id, "kpi.edit"),
+            "can_measure": tenancy.can(request.user, organisation_id, Permission.KPI_MEASURE),
+            "can_edit": tenancy.can(request.user, organisation_id, Permission.KPI_EDIT),
         },
         status=status,
     )
 
 
 def _record_measurement(request: HttpRequest, kpi: KPIDefinition) -> HttpResponse:
-    if not tenancy.can(request.user, kpi.model.organisation_id, "kpi.measure"):
+    if not tenancy.can(request.user, kpi.model.organisation_id, Permission.KPI_MEASURE):
         raise PermissionDenied("Your role may not record measurements.")
     form = MeasurementForm(request.POST)
     if form.is_valid():
@@ -151,9 +92,7 @@ def _record_measurement(request: HttpRequest, kpi: KPIDefinition) -> HttpRespons
         try:
             services.record_measurements(actor=request.user, kpi=kpi, points=[point])
         except services.BatchValidationError as exc:
-            for error in exc.point_errors:
-                field = error["field"] if error["field"] in form.fields else None
-                form.add_error(field, error["message"])
+            form.add_service_errors(exc)
         else:
             messages.success(request, "Measurement recorded.")
             return redirect("governance:kpi-detail", pk=kpi.pk)
@@ -182,14 +121,14 @@ def kpi_measure(request: HttpRequest, pk: int) -> HttpResponse:
 def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Define a new KPI on the model ``pk``."""
     model = tenancy.get_for_user(AIModel.objects.select_related("organisation"), request.user, pk=pk)
-    tenancy.require(request.user, model.organisation_id, "kpi.edit")
+    tenancy.require(request.user, model.organisation_id, Permission.KPI_EDIT)
     form = KPIForm(request.POST or None, model=model)
     if request.method == "POST":
         if form.is_valid():
             try:
                 kpi = services.create_kpi(actor=request.user, model=model, **form.service_data())
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form.add_service_errors(exc)
             else:
                 messages.success(request, f"KPI {kpi.name} was added to {model.name}.")
                 return redirect("governance:kpi-detail", pk=kpi.pk)
@@ -202,7 +141,7 @@ def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
 def kpi_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a KPI's definition, target or thresholds (audited with before and after)."""
     kpi = _get_kpi(request, pk)
-    tenancy.require(request.user, kpi.model.organisation_id, "kpi.edit")
+    tenancy.require(request.user, kpi.model.organisation_id, Permission.KPI_EDIT)
     context = {"model": kpi.model, "kpi": kpi, "kpi_name": kpi.name}
     form = KPIForm(request.POST or None, instance=kpi, model=kpi.model)
     if request.method == "POST":
@@ -210,7 +149,7 @@ def kpi_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.update_kpi(actor=request.user, kpi=kpi, **form.service_data())
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form.add_service_errors(exc)
             else:
                 messages.success(request, f"KPI {kpi.name} was updated.")
                 return redirect("governance:kpi-detail", pk=kpi.pk)
@@ -223,7 +162,7 @@ def kpi_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def kpi_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for confirmation (GET), then delete the KPI and its measurements (POST; audited)."""
     kpi = _get_kpi(request, pk)
-    tenancy.require(request.user, kpi.model.organisation_id, "kpi.edit")
+    tenancy.require(request.user, kpi.model.organisation_id, Permission.KPI_EDIT)
     if request.method == "POST":
         model_pk, name = kpi.model_id, kpi.name
         services.delete_kpi(actor=request.user, kpi=kpi)

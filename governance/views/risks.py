@@ -3,88 +3,28 @@ creating, editing and deleting risks of a model."""
 
 import json
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from governance import risk_charts
-from governance.core.tenancy import can, get_for_user, require
-from governance.models import AIModel, Organisation, Risk
+from governance.core.roles import Permission
+from governance.core.tenancy import can, current_organisation, get_for_user, require
+from governance.forms.risks import RiskForm
+from governance.models import AIModel, Risk
+from governance.rules.risk_scoring import ACTIVE_STATUSES, score_band
 from governance.selectors import risks as selectors
 from governance.services import risks as services
 
 PAGE_SIZE = 25
 # Query parameters that pick one heat map cell; a cell link replaces them and keeps the other filters.
 CELL_PARAMS = ("likelihood", "impact", "residual_likelihood", "residual_impact", "page")
-
-
-class RiskForm(forms.ModelForm):
-    """Shapes the input; the service does the real validation (ranges, residual pair, owner, closing)."""
-
-    class Meta:
-        model = Risk
-        fields = list(services.EDITABLE_FIELDS)
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "mitigation": forms.Textarea(attrs={"rows": 3}),
-            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        }
-        help_texts = {
-            "likelihood": "How likely it is to happen, before mitigation.",
-            "impact": "How bad it would be, before mitigation.",
-            "mitigation": "Controls in place or planned; for an accepted risk, why it is accepted and by whom.",
-            "residual_likelihood": "After mitigation (give both residual levels, or neither).",
-            "residual_impact": "After mitigation; the residual score may not exceed the inherent score.",
-            "due_date": "When the mitigation is due.",
-        }
-
-    def __init__(self, *args, organisation: Organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Named levels instead of bare numbers: assessors score more consistently against words.
-        for name, labels in (
-            ("likelihood", risk_charts.LIKELIHOOD_LABELS),
-            ("impact", risk_charts.IMPACT_LABELS),
-            ("residual_likelihood", risk_charts.LIKELIHOOD_LABELS),
-            ("residual_impact", risk_charts.IMPACT_LABELS),
-        ):
-            old = self.fields[name]
-            required = not name.startswith("residual_")
-            blank = [("", "Choose…" if required else "— not assessed —")]
-            self.fields[name] = forms.TypedChoiceField(
-                choices=blank + [(level, label) for level, label in enumerate(labels, start=1)],
-                coerce=int,
-                empty_value=None,
-                required=required,
-                label=old.label,
-                help_text=old.help_text,
-            )
-        self.fields["owner"].queryset = (
-            get_user_model().objects.filter(memberships__organisation=organisation).order_by("username")
-        )
-
-    def _post_clean(self):
-        # Model-level validation happens in the service, which knows the organisation.
-        pass
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show a service's ValidationError next to the fields it names."""
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-        for field, field_messages in errors.items():
-            self.add_error(field if field in self.fields else None, field_messages)
-
-
-def _organisation(request: HttpRequest) -> Organisation:
-    if request.organisation is None:
-        raise Http404("You are not a member of any organisation.")
-    return request.organisation
 
 
 def _get_risk(request: HttpRequest, pk: int) -> Risk:
@@ -99,7 +39,7 @@ def _cell_grid(grid: list[list[int]], url) -> list[dict]:
             {
                 "likelihood": likelihood,
                 "count": grid[impact - 1][likelihood - 1],
-                "band": services.score_band(likelihood * impact),
+                "band": score_band(likelihood * impact),
                 "url": url(likelihood, impact),
             }
             for likelihood in range(1, 6)
@@ -111,7 +51,7 @@ def _cell_grid(grid: list[list[int]], url) -> list[dict]:
 @login_required
 def risk_heatmap(request: HttpRequest) -> HttpResponse:
     """The organisation's risk register (filtered, paginated) with inherent and residual heat maps."""
-    organisation = _organisation(request)
+    organisation = current_organisation(request)
     filterset = selectors.RiskFilter(
         request.GET or None, queryset=selectors.risks_for(organisation), organisation=organisation
     )
@@ -153,7 +93,7 @@ def risk_heatmap(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),
-            "can_edit": can(request.user, organisation, "risk.edit"),
+            "can_edit": can(request.user, organisation, Permission.RISK_EDIT),
             "inherent_json": json.loads(
                 risk_charts.heatmap_figure(inherent, cell_url=cell_url("")).to_json()
             ),
@@ -177,7 +117,7 @@ def risk_heatmap(request: HttpRequest) -> HttpResponse:
 @login_required
 def risk_export(request: HttpRequest) -> HttpResponse:
     """The filtered register as CSV (every page, not just the one shown)."""
-    organisation = _organisation(request)
+    organisation = current_organisation(request)
     filterset = selectors.RiskFilter(
         request.GET or None, queryset=selectors.risks_for(organisation), organisation=organisation
     )
@@ -193,7 +133,7 @@ def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "governance/risk_detail.html",
-        {"risk": risk, "can_edit": can(request.user, risk.organisation_id, "risk.edit")},
+        {"risk": risk, "can_edit": can(request.user, risk.organisation_id, Permission.RISK_EDIT)},
     )
 
 
@@ -202,11 +142,13 @@ def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a risk to a model (``pk`` is the model's)."""
     model = get_for_user(AIModel.objects.select_related("organisation"), request.user, pk=pk)
-    require(request.user, model.organisation_id, "risk.edit")
+    require(request.user, model.organisation_id, Permission.RISK_EDIT)
     form = RiskForm(request.POST or None, organisation=model.organisation, initial={"owner": model.owner_id})
     if request.method == "POST" and form.is_valid():
         try:
-            risk = services.create_risk(request.user, model.organisation, model, **form.cleaned_data)
+            risk = services.create_risk(
+                actor=request.user, organisation=model.organisation, model=model, **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -225,11 +167,11 @@ def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
 def risk_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a risk: reassess it, record its mitigation and residual levels, close it."""
     risk = _get_risk(request, pk)
-    require(request.user, risk.organisation_id, "risk.edit")
+    require(request.user, risk.organisation_id, Permission.RISK_EDIT)
     form = RiskForm(request.POST or None, instance=risk, organisation=risk.model.organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_risk(request.user, risk, **form.cleaned_data)
+            services.update_risk(actor=request.user, risk=risk, **form.cleaned_data)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -248,10 +190,10 @@ def risk_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def risk_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes the risk (the audit trail keeps what it said)."""
     risk = _get_risk(request, pk)
-    require(request.user, risk.organisation_id, "risk.edit")
+    require(request.user, risk.organisation_id, Permission.RISK_EDIT)
     if request.method == "POST":
         model_pk = risk.model_id
-        services.delete_risk(request.user, risk)
+        services.delete_risk(actor=request.user, risk=risk)
         messages.success(request, f"Risk “{risk.title}” was deleted.")
         return HttpResponseRedirect(reverse("governance:model-detail", args=[model_pk]) + "#risks-h")
     return render(request, "governance/record_confirm_delete.html", _delete_context(risk))
@@ -270,10 +212,10 @@ def _decorate(risks, today) -> list[Risk]:
     """Attach what rows show but the model does not store: the bands and whether the risk is overdue."""
     risks = list(risks)
     for risk in risks:
-        risk.inherent_band = services.score_band(risk.inherent_score)
-        risk.residual_band = services.score_band(risk.residual_score)
+        risk.inherent_band = score_band(risk.inherent_score)
+        risk.residual_band = score_band(risk.residual_score)
         risk.is_overdue = (
-            risk.due_date is not None and risk.due_date < today and risk.status in services.ACTIVE_STATUSES
+            risk.due_date is not None and risk.due_date < today and risk.status in ACTIVE_STATUSES
         )
     return risks
 
@@ -282,5 +224,5 @@ def model_section(request: HttpRequest, model: AIModel) -> dict:
     """Context of the model page's risk section (``_model_risks.html``): one query."""
     return {
         "model_risks": _decorate(selectors.risks_of(model), timezone.localdate()),
-        "can_edit_risks": can(request.user, model.organisation_id, "risk.edit"),
+        "can_edit_risks": can(request.user, model.organisation_id, Permission.RISK_EDIT),
     }

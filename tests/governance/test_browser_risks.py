@@ -14,9 +14,9 @@ def test_clicking_a_heat_map_cell_lists_its_risks(
     model = AIModelFactory(organisation=organisation, owner=risk_officer, name="Credit scorecard")
     for title, likelihood, impact in (("Drift", 3, 3), ("Bias", 3, 3), ("Outage", 1, 5)):
         services.create_risk(
-            risk_officer,
-            organisation,
-            model,
+            actor=risk_officer,
+            organisation=organisation,
+            model=model,
             title=title,
             category="operational",
             likelihood=likelihood,

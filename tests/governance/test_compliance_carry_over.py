@@ -228,7 +228,7 @@ def test_carry_over_by_hand_is_idempotent(
     # Loaded without carrying over, then carried over by hand, by a named person.
     _load(catalogue_files[1], no_carry_over=True)
     v1, v2 = version_one_work["v1"], Framework.objects.get(key="test-act", version="2")
-    first = services.carry_over_records(v1, v2, actor=admin_user_member)
+    first = services.carry_over_records(old=v1, new=v2, actor=admin_user_member)
     assert first.copied == 3
     assert first.copied_by_organisation == {organisation.pk: 2, other_organisation.pk: 1}
     carry_events = AuditEvent.objects.filter(action="compliance.carry_over")
@@ -237,7 +237,7 @@ def test_carry_over_by_hand_is_idempotent(
     records, events = ComplianceRecord.objects.count(), AuditEvent.objects.count()
     # Lock, new requirements, records present, old records (+ the savepoint pair): nothing per record.
     with django_assert_max_num_queries(6):
-        again = services.carry_over_records(v1, v2)
+        again = services.carry_over_records(old=v1, new=v2)
     assert (again.copied, again.already_present, again.not_applicable_anymore) == (0, 3, 1)
     assert again.removed_refs == {"R3": 1}
     assert "0 copied" in again.summary()
@@ -291,4 +291,4 @@ def test_no_carry_over_flag_leaves_the_new_version_unassessed(catalogue_files, v
 def test_carry_over_needs_two_versions_of_one_framework(catalogue_files, version_one_work):
     v1 = version_one_work["v1"]
     with pytest.raises(ValueError):
-        services.carry_over_records(v1, v1)
+        services.carry_over_records(old=v1, new=v1)

@@ -36,7 +36,7 @@ def _incident(actor, model, **extra) -> Incident:
         "description": "Arrears tripled on loans booked after the rate rise.",
         **extra,
     }
-    return services.create_incident(actor, model.organisation, model, **data)
+    return services.create_incident(actor=actor, organisation=model.organisation, model=model, **data)
 
 
 def _bulk(organisation, model, count: int) -> None:
@@ -109,9 +109,9 @@ def test_create_refuses_bad_input_and_saves_nothing(ai_model, model_owner, extra
 def test_model_must_belong_to_the_organisation(organisation, foreign_model, risk_officer):
     with pytest.raises(ValidationError) as excinfo:
         services.create_incident(
-            risk_officer,
-            organisation,
-            foreign_model,
+            actor=risk_officer,
+            organisation=organisation,
+            model=foreign_model,
             title="x",
             severity="low",
             occurred_at=_ago(days=2),
@@ -126,23 +126,29 @@ def test_closing_stamps_closed_at_and_reopening_clears_it(ai_model, risk_officer
     incident = _incident(risk_officer, ai_model)
     before = timezone.now()
     closed = services.update_incident(
-        risk_officer, incident, status="closed", root_cause="Drift.", actions_taken="Recalibrated."
+        actor=risk_officer,
+        incident=incident,
+        status="closed",
+        root_cause="Drift.",
+        actions_taken="Recalibrated.",
     )
     assert closed.closed_at is not None and closed.closed_at >= before
     event = AuditEvent.objects.get(action="incident.update")
     assert event.changes["status"] == ["open", "closed"]
     assert event.changes["closed_at"][0] is None
-    reopened = services.update_incident(risk_officer, closed, status=IncidentStatus.INVESTIGATING)
+    reopened = services.update_incident(
+        actor=risk_officer, incident=closed, status=IncidentStatus.INVESTIGATING
+    )
     assert reopened.closed_at is None
     # An explicit closing time is kept when given.
     when = _ago(days=2)
-    closed = services.update_incident(risk_officer, reopened, status="closed", closed_at=when)
+    closed = services.update_incident(actor=risk_officer, incident=reopened, status="closed", closed_at=when)
     assert closed.closed_at == when
 
 
 def test_update_without_changes_records_nothing(ai_model, risk_officer):
     incident = _incident(risk_officer, ai_model)
-    services.update_incident(risk_officer, incident, title="Approvals after drift")
+    services.update_incident(actor=risk_officer, incident=incident, title="Approvals after drift")
     assert not AuditEvent.objects.filter(action="incident.update").exists()
 
 
@@ -153,24 +159,24 @@ def test_roles_without_incident_edit_may_not_write(make_member, ai_model, risk_o
     with pytest.raises(PermissionDenied):
         _incident(user, ai_model)
     with pytest.raises(PermissionDenied):
-        services.update_incident(user, incident, severity="low")
+        services.update_incident(actor=user, incident=incident, severity="low")
     with pytest.raises(PermissionDenied):
-        services.delete_incident(user, incident)
+        services.delete_incident(actor=user, incident=incident)
     assert Incident.objects.get().severity == "high"
 
 
 def test_outsiders_get_not_found(ai_model, risk_officer, outsider):
     incident = _incident(risk_officer, ai_model)
     with pytest.raises(Http404):
-        services.update_incident(outsider, incident, severity="low")
+        services.update_incident(actor=outsider, incident=incident, severity="low")
     with pytest.raises(Http404):
-        services.delete_incident(outsider, incident)
+        services.delete_incident(actor=outsider, incident=incident)
 
 
 def test_delete_is_audited(ai_model, risk_officer):
     incident = _incident(risk_officer, ai_model)
     pk = incident.pk
-    services.delete_incident(risk_officer, incident)
+    services.delete_incident(actor=risk_officer, incident=incident)
     assert not Incident.objects.exists()
     event = AuditEvent.objects.get(action="incident.delete")
     assert event.object_id == str(pk)

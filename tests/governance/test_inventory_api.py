@@ -18,7 +18,11 @@ APPROVALS = "/api/v1/approval-requests/"
 @pytest.fixture
 def ai_model(organisation, model_owner):
     return services.create_model(
-        model_owner, organisation, name="Fraud detector", purpose="Flags card fraud.", owner=model_owner
+        actor=model_owner,
+        organisation=organisation,
+        name="Fraud detector",
+        purpose="Flags card fraud.",
+        owner=model_owner,
     )
 
 
@@ -160,7 +164,9 @@ def test_approval_request_lifecycle(api_client, model_owner, executive, risk_off
 
 
 def test_requester_cannot_approve_own_request(api_client, risk_officer, ai_model):
-    approval = services.request_stage_change(risk_officer, ai_model, LifecycleStage.VALIDATION, "Ready.")
+    approval = services.request_stage_change(
+        actor=risk_officer, model=ai_model, stage=LifecycleStage.VALIDATION, justification="Ready."
+    )
     response = api_client(risk_officer).post(f"{APPROVALS}{approval.pk}/approve/", {}, format="json")
     assert response.status_code == 403
     assert "Separation of duties" in response.data["detail"]
@@ -169,7 +175,7 @@ def test_requester_cannot_approve_own_request(api_client, risk_officer, ai_model
 
 
 def test_promotion_via_api(api_client, model_owner, executive, ai_model):
-    version = services.register_version(model_owner, ai_model, version="1.0")
+    version = services.register_version(actor=model_owner, model=ai_model, version="1.0")
     response = api_client(model_owner).post(
         APPROVALS,
         {"model": ai_model.pk, "kind": "promote_version", "version": version.pk, "justification": "Best."},

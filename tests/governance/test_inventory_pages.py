@@ -40,8 +40,8 @@ def _bulk_models(organisation, owner, count, **extra):
 @pytest.fixture
 def ai_model(organisation, model_owner, business_unit):
     return services.create_model(
-        model_owner,
-        organisation,
+        actor=model_owner,
+        organisation=organisation,
         name="Retail credit scorecard",
         purpose="Scores personal-loan applications.",
         owner=model_owner,
@@ -295,7 +295,9 @@ def test_stage_request_without_justification_shows_error(login, model_owner, ai_
 def test_requester_sees_separation_of_duties_message(
     login, organisation, make_member, ai_model, risk_officer
 ):
-    request = services.request_stage_change(risk_officer, ai_model, LifecycleStage.VALIDATION, "Ready.")
+    request = services.request_stage_change(
+        actor=risk_officer, model=ai_model, stage=LifecycleStage.VALIDATION, justification="Ready."
+    )
     client = login(risk_officer)
     page = client.get(reverse("governance:approval-list")).content.decode()
     assert "someone else decides" in page

@@ -4,7 +4,7 @@ from django.http import Http404
 
 from governance.core.errors import ConflictError
 from governance.core.roles import Role
-from governance.demo import seed_inventory_demo
+from governance.demo.inventory import seed_inventory_demo
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -22,14 +22,18 @@ from tests.governance.inventory_factories import AIModelFactory, ModelVersionFac
 @pytest.fixture
 def ai_model(organisation, model_owner):
     return services.create_model(
-        model_owner, organisation, name="Retail credit scorecard", purpose="Scores loans.", owner=model_owner
+        actor=model_owner,
+        organisation=organisation,
+        name="Retail credit scorecard",
+        purpose="Scores loans.",
+        owner=model_owner,
     )
 
 
 def test_create_model_stores_derived_tier_and_audits(organisation, model_owner):
     model = services.create_model(
-        model_owner,
-        organisation,
+        actor=model_owner,
+        organisation=organisation,
         name="  Fraud detector ",
         purpose="Flags card fraud.",
         owner=model_owner,
@@ -45,7 +49,11 @@ def test_create_model_stores_derived_tier_and_audits(organisation, model_owner):
 def test_create_rejects_duplicate_name_and_foreign_owner(organisation, model_owner, ai_model, outsider):
     with pytest.raises(ValidationError) as exc:
         services.create_model(
-            model_owner, organisation, name="retail CREDIT scorecard", purpose="x", owner=outsider
+            actor=model_owner,
+            organisation=organisation,
+            name="retail CREDIT scorecard",
+            purpose="x",
+            owner=outsider,
         )
     assert set(exc.value.message_dict) == {"name", "owner"}
     assert AIModel.objects.count() == 1
@@ -54,18 +62,23 @@ def test_create_rejects_duplicate_name_and_foreign_owner(organisation, model_own
 def test_create_cannot_start_in_production(organisation, model_owner):
     with pytest.raises(ValidationError) as exc:
         services.create_model(
-            model_owner, organisation, name="X", purpose="x", owner=model_owner, lifecycle_stage="production"
+            actor=model_owner,
+            organisation=organisation,
+            name="X",
+            purpose="x",
+            owner=model_owner,
+            lifecycle_stage="production",
         )
     assert "lifecycle_stage" in exc.value.message_dict
 
 
 def test_override_needs_reason(ai_model, model_owner):
     with pytest.raises(ValidationError) as exc:
-        services.update_model(model_owner, ai_model, risk_tier_override=RiskTier.CRITICAL)
+        services.update_model(actor=model_owner, model=ai_model, risk_tier_override=RiskTier.CRITICAL)
     assert "risk_tier_override_reason" in exc.value.message_dict
     updated = services.update_model(
-        model_owner,
-        ai_model,
+        actor=model_owner,
+        model=ai_model,
         risk_tier_override=RiskTier.CRITICAL,
         risk_tier_override_reason="Capital model.",
     )
@@ -73,7 +86,7 @@ def test_override_needs_reason(ai_model, model_owner):
 
 
 def test_update_audits_field_diffs_and_recomputes_tier(ai_model, risk_officer):
-    services.update_model(risk_officer, ai_model, materiality=5, complexity=5)
+    services.update_model(actor=risk_officer, model=ai_model, materiality=5, complexity=5)
     ai_model.refresh_from_db()
     assert ai_model.risk_tier == RiskTier.CRITICAL
     event = AuditEvent.objects.get(action="model.update")
@@ -85,46 +98,53 @@ def test_update_audits_field_diffs_and_recomputes_tier(ai_model, risk_officer):
 def test_roles_without_model_edit_are_refused(ai_model, auditor, assessor, outsider):
     for user in (auditor, assessor):
         with pytest.raises(PermissionDenied):
-            services.update_model(user, ai_model, purpose="changed")
+            services.update_model(actor=user, model=ai_model, purpose="changed")
     with pytest.raises(Http404):
-        services.update_model(outsider, ai_model, purpose="changed")
+        services.update_model(actor=outsider, model=ai_model, purpose="changed")
 
 
 def test_register_version_in_one_call(ai_model, model_owner):
     version = services.register_version(
-        model_owner, ai_model, version="1.0.0", metrics={"auc": 0.8}, code_commit="abc123"
+        actor=model_owner, model=ai_model, version="1.0.0", metrics={"auc": 0.8}, code_commit="abc123"
     )
     assert version.status == VersionStatus.CANDIDATE
     assert version.registered_by == model_owner
     with pytest.raises(ValidationError) as exc:
-        services.register_version(model_owner, ai_model, version="1.0.0")
+        services.register_version(actor=model_owner, model=ai_model, version="1.0.0")
     assert "already registered" in exc.value.message_dict["version"][0]
     with pytest.raises(ValidationError) as exc:
-        services.register_version(model_owner, ai_model, version="1.1.0", metrics=[0.8])
+        services.register_version(actor=model_owner, model=ai_model, version="1.1.0", metrics=[0.8])
     assert "metrics" in exc.value.message_dict
     assert ModelVersion.objects.count() == 1
 
 
 def test_risk_officer_cannot_register_versions(ai_model, risk_officer):
     with pytest.raises(PermissionDenied):
-        services.register_version(risk_officer, ai_model, version="1.0.0")
+        services.register_version(actor=risk_officer, model=ai_model, version="1.0.0")
 
 
 def test_non_gated_stage_moves_directly(ai_model, model_owner):
-    assert services.request_stage_change(model_owner, ai_model, LifecycleStage.DEVELOPMENT) is None
+    assert (
+        services.request_stage_change(actor=model_owner, model=ai_model, stage=LifecycleStage.DEVELOPMENT)
+        is None
+    )
     ai_model.refresh_from_db()
     assert ai_model.lifecycle_stage == LifecycleStage.DEVELOPMENT
     assert AuditEvent.objects.filter(action="model.stage_change").count() == 1
 
 
 def test_production_needs_approval_by_someone_else(ai_model, model_owner, risk_officer):
-    request = services.request_stage_change(model_owner, ai_model, LifecycleStage.PRODUCTION, "Validated.")
+    request = services.request_stage_change(
+        actor=model_owner, model=ai_model, stage=LifecycleStage.PRODUCTION, justification="Validated."
+    )
     ai_model.refresh_from_db()
     assert ai_model.lifecycle_stage == LifecycleStage.PROPOSED
     assert request.status == ApprovalStatus.PENDING
     with pytest.raises(ConflictError):
-        services.request_stage_change(model_owner, ai_model, LifecycleStage.VALIDATION, "Again.")
-    services.decide_approval(risk_officer, request, True, "Evidence reviewed.")
+        services.request_stage_change(
+            actor=model_owner, model=ai_model, stage=LifecycleStage.VALIDATION, justification="Again."
+        )
+    services.decide_approval(actor=risk_officer, request=request, approve=True, comment="Evidence reviewed.")
     ai_model.refresh_from_db()
     assert ai_model.lifecycle_stage == LifecycleStage.PRODUCTION
     assert AuditEvent.objects.filter(action="approval.approve").count() == 1
@@ -132,15 +152,19 @@ def test_production_needs_approval_by_someone_else(ai_model, model_owner, risk_o
 
 def test_gated_stage_needs_justification(ai_model, model_owner):
     with pytest.raises(ValidationError) as exc:
-        services.request_stage_change(model_owner, ai_model, LifecycleStage.VALIDATION, "")
+        services.request_stage_change(
+            actor=model_owner, model=ai_model, stage=LifecycleStage.VALIDATION, justification=""
+        )
     assert "justification" in exc.value.message_dict
 
 
 def test_requester_cannot_decide_own_request(organisation, make_member, risk_officer, model_owner):
     model = AIModelFactory(organisation=organisation, owner=model_owner)
-    request = services.request_stage_change(risk_officer, model, LifecycleStage.VALIDATION, "Ready.")
+    request = services.request_stage_change(
+        actor=risk_officer, model=model, stage=LifecycleStage.VALIDATION, justification="Ready."
+    )
     with pytest.raises(PermissionDenied, match="request you made yourself"):
-        services.decide_approval(risk_officer, request, True)
+        services.decide_approval(actor=risk_officer, request=request, approve=True)
     request.refresh_from_db()
     assert request.status == ApprovalStatus.PENDING
 
@@ -148,39 +172,47 @@ def test_requester_cannot_decide_own_request(organisation, make_member, risk_off
 def test_owner_cannot_decide_even_with_approve_role(organisation, make_member, model_owner):
     owning_officer = make_member(Role.RISK_OFFICER)
     model = AIModelFactory(organisation=organisation, owner=owning_officer)
-    request = services.request_stage_change(model_owner, model, LifecycleStage.VALIDATION, "Ready.")
+    request = services.request_stage_change(
+        actor=model_owner, model=model, stage=LifecycleStage.VALIDATION, justification="Ready."
+    )
     with pytest.raises(PermissionDenied, match="owner cannot decide"):
-        services.decide_approval(owning_officer, request, True)
+        services.decide_approval(actor=owning_officer, request=request, approve=True)
 
 
 def test_admin_role_cannot_approve(ai_model, model_owner, executive, admin_user_member):
-    request = services.request_stage_change(model_owner, ai_model, LifecycleStage.VALIDATION, "Ready.")
+    request = services.request_stage_change(
+        actor=model_owner, model=ai_model, stage=LifecycleStage.VALIDATION, justification="Ready."
+    )
     with pytest.raises(PermissionDenied):
-        services.decide_approval(admin_user_member, request, True)
-    services.decide_approval(executive, request, True, "")
+        services.decide_approval(actor=admin_user_member, request=request, approve=True)
+    services.decide_approval(actor=executive, request=request, approve=True, comment="")
 
 
 def test_reject_needs_comment_and_decisions_are_final(ai_model, model_owner, executive):
-    request = services.request_stage_change(model_owner, ai_model, LifecycleStage.VALIDATION, "Ready.")
+    request = services.request_stage_change(
+        actor=model_owner, model=ai_model, stage=LifecycleStage.VALIDATION, justification="Ready."
+    )
     with pytest.raises(ValidationError):
-        services.decide_approval(executive, request, False, "")
-    services.decide_approval(executive, request, False, "Missing test evidence.")
+        services.decide_approval(actor=executive, request=request, approve=False, comment="")
+    services.decide_approval(
+        actor=executive, request=request, approve=False, comment="Missing test evidence."
+    )
     ai_model.refresh_from_db()
     assert ai_model.lifecycle_stage == LifecycleStage.PROPOSED
     with pytest.raises(ConflictError):
-        services.decide_approval(executive, request, True)
+        services.decide_approval(actor=executive, request=request, approve=True)
 
 
 def test_promotion_swaps_champion(ai_model, model_owner, executive):
     old = ModelVersionFactory(model=ai_model, status=VersionStatus.CHAMPION)
-    new = services.register_version(model_owner, ai_model, version="2.0.0")
-    request = services.request_promotion(model_owner, new, "Better AUC.")
-    services.decide_approval(executive, request, True, "OK")
+    new = services.register_version(actor=model_owner, model=ai_model, version="2.0.0")
+    request = services.request_promotion(actor=model_owner, version=new, justification="Better AUC.")
+    services.decide_approval(actor=executive, request=request, approve=True, comment="OK")
     old.refresh_from_db()
     new.refresh_from_db()
     assert (old.status, new.status) == (VersionStatus.RETIRED, VersionStatus.CHAMPION)
     with pytest.raises(ConflictError):
-        services.request_promotion(model_owner, new, "Again.")
+        services.request_promotion(actor=model_owner, version=new, justification="Again.")
 
 
 def test_demo_seed_is_idempotent_and_varied(organisation, make_member):
@@ -200,7 +232,12 @@ def test_demo_seed_is_idempotent_and_varied(organisation, make_member):
 def test_developers_must_be_members(organisation, model_owner, outsider):
     with pytest.raises(ValidationError) as exc:
         services.create_model(
-            model_owner, organisation, name="X", purpose="x", owner=model_owner, developers=[outsider]
+            actor=model_owner,
+            organisation=organisation,
+            name="X",
+            purpose="x",
+            owner=model_owner,
+            developers=[outsider],
         )
     assert "developers" in exc.value.message_dict
     assert not AIModel.objects.exists()

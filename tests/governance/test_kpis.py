@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import AuditEvent, KPIDefinition, KPIMeasurement
+from governance.rules.kpi_status import kpi_status
 from governance.services import monitoring as services
 from tests.governance.inventory_factories import AIModelFactory
 
@@ -38,27 +39,6 @@ def _points(*values, start=None):
     return [
         {"measured_at": (start + timedelta(hours=i)).isoformat(), "value": v} for i, v in enumerate(values)
     ]
-
-
-@pytest.mark.parametrize(
-    ("direction", "value", "expected"),
-    [
-        ("higher", None, "no data"),
-        ("higher", 0.9, "ok"),
-        ("higher", 0.8, "warning"),
-        ("higher", 0.75, "warning"),
-        ("higher", 0.7, "critical"),
-        ("lower", 0.01, "ok"),
-        ("lower", 0.05, "warning"),
-        ("lower", 0.2, "critical"),
-    ],
-)
-def test_status_follows_direction(direction, value, expected):
-    if direction == "higher":
-        kpi = KPIDefinition(direction="higher", target=0.85, warning_threshold=0.8, critical_threshold=0.7)
-    else:
-        kpi = KPIDefinition(direction="lower", target=0.01, warning_threshold=0.05, critical_threshold=0.1)
-    assert services.kpi_status(kpi, value) == expected
 
 
 def test_thresholds_must_be_ordered_with_the_direction(ai_model, model_owner):
@@ -192,12 +172,12 @@ def test_page_hidden_from_outsider_and_form_hidden_from_auditor(login, auc, outs
 
 
 def test_monitoring_demo_has_histories_and_one_breach(organisation, model_owner, admin_user_member):
-    from governance.demo_monitoring import seed_monitoring_demo
+    from governance.demo.monitoring import seed_monitoring_demo
 
     for _ in range(3):
         AIModelFactory(organisation=organisation, owner=model_owner)
     users = {"model_owner": model_owner, "admin": admin_user_member}
     kpis = seed_monitoring_demo(organisation, users)
-    statuses = [services.kpi_status(k, services.latest_value(k)) for k in kpis]
+    statuses = [kpi_status(k, services.latest_value(k)) for k in kpis]
     assert len(kpis) == 7 and statuses.count("critical") == 1
     assert seed_monitoring_demo(organisation, users) == []  # idempotent

@@ -23,7 +23,6 @@ from governance.models import (
     KPIDefinition,
     KPIMeasurement,
     Report,
-    ReportKind,
     ReportStatus,
     Requirement,
     RiskTier,
@@ -67,7 +66,9 @@ def assert_audit_ready(report: Report, text: str, reader: PdfReader, content: by
 
 
 def render(actor, organisation, kind, subject_id=None, parameters=None) -> Report:
-    report = services.request_report(actor, organisation, kind, subject_id=subject_id, parameters=parameters)
+    report = services.request_report(
+        actor=actor, organisation=organisation, kind=kind, subject_id=subject_id, parameters=parameters
+    )
     return services.generate_report(report.pk)
 
 
@@ -89,7 +90,7 @@ def maturity_history(organisation):
 def test_organisation_maturity_report_compares_units_and_shows_trend(
     organisation, executive, maturity_history
 ):
-    report = render(executive, organisation, ReportKind.ORGANISATION_MATURITY)
+    report = render(executive, organisation, "organisation_maturity")
 
     text, reader, content = read_pdf(report)
     assert_audit_ready(report, text, reader, content)
@@ -126,7 +127,7 @@ def test_organisation_maturity_period_selects_earlier_assessments(organisation, 
     report = render(
         executive,
         organisation,
-        ReportKind.ORGANISATION_MATURITY,
+        "organisation_maturity",
         parameters={"period_start": start.isoformat(), "period_end": end.isoformat()},
     )
 
@@ -140,7 +141,7 @@ def test_organisation_maturity_period_selects_earlier_assessments(organisation, 
 
 
 def test_organisation_maturity_without_assessments_says_so(organisation, executive):
-    report = render(executive, organisation, ReportKind.ORGANISATION_MATURITY)
+    report = render(executive, organisation, "organisation_maturity")
 
     text, reader, content = read_pdf(report)
     assert_audit_ready(report, text, reader, content)
@@ -158,7 +159,7 @@ def test_organisation_maturity_without_assessments_says_so(organisation, executi
 def test_organisation_maturity_bad_period_is_a_field_error(organisation, executive, parameters, field):
     with pytest.raises(ValidationError) as exc:
         services.request_report(
-            executive, organisation, ReportKind.ORGANISATION_MATURITY, parameters=parameters
+            actor=executive, organisation=organisation, kind="organisation_maturity", parameters=parameters
         )
 
     assert field in exc.value.message_dict
@@ -168,7 +169,10 @@ def test_organisation_maturity_bad_period_is_a_field_error(organisation, executi
 def test_only_the_maturity_report_takes_a_period(organisation, executive):
     with pytest.raises(ValidationError) as exc:
         services.request_report(
-            executive, organisation, ReportKind.MODEL_INVENTORY, parameters={"period_start": "2026-01-01"}
+            actor=executive,
+            organisation=organisation,
+            kind="model_inventory",
+            parameters={"period_start": "2026-01-01"},
         )
     assert exc.value.message_dict == {
         "period_start": ["Only an organisation maturity report covers a period."]
@@ -177,7 +181,9 @@ def test_only_the_maturity_report_takes_a_period(organisation, executive):
 
 def test_organisation_maturity_refuses_a_subject(organisation, executive):
     with pytest.raises(ValidationError) as exc:
-        services.request_report(executive, organisation, ReportKind.ORGANISATION_MATURITY, subject_id=1)
+        services.request_report(
+            actor=executive, organisation=organisation, kind="organisation_maturity", subject_id=1
+        )
     assert "whole organisation" in exc.value.message_dict["subject_id"][0]
 
 
@@ -271,7 +277,7 @@ def compliance_inventory(organisation, framework, risk_officer):
 def test_compliance_report_shows_coverage_status_and_evidence(
     organisation, auditor, framework, compliance_inventory
 ):
-    report = render(auditor, organisation, ReportKind.COMPLIANCE, parameters={"framework": framework.key})
+    report = render(auditor, organisation, "compliance", parameters={"framework": framework.key})
 
     text, reader, content = read_pdf(report)
     assert_audit_ready(report, text, reader, content)
@@ -298,7 +304,7 @@ def test_compliance_report_shows_coverage_status_and_evidence(
 
 def test_compliance_report_pins_the_framework_version(organisation, auditor, framework, compliance_inventory):
     report = services.request_report(
-        auditor, organisation, ReportKind.COMPLIANCE, parameters={"framework": framework.key}
+        actor=auditor, organisation=organisation, kind="compliance", parameters={"framework": framework.key}
     )
     Framework.objects.filter(pk=framework.pk).update(is_current=False)
     Framework.objects.create(key=framework.key, version="2027.1", name="Test AI Rules", content_hash="1" * 64)
@@ -321,7 +327,9 @@ def test_compliance_report_pins_the_framework_version(organisation, auditor, fra
 )
 def test_compliance_needs_a_known_framework(organisation, auditor, framework, parameters, message):
     with pytest.raises(ValidationError) as exc:
-        services.request_report(auditor, organisation, ReportKind.COMPLIANCE, parameters=parameters)
+        services.request_report(
+            actor=auditor, organisation=organisation, kind="compliance", parameters=parameters
+        )
 
     assert exc.value.message_dict == {"framework": [message]}
     assert not Report.objects.exists()
@@ -329,7 +337,7 @@ def test_compliance_needs_a_known_framework(organisation, auditor, framework, pa
 
 def test_compliance_report_of_unloaded_framework_fails_clearly(organisation, auditor, framework):
     report = services.request_report(
-        auditor, organisation, ReportKind.COMPLIANCE, parameters={"framework": framework.key}
+        actor=auditor, organisation=organisation, kind="compliance", parameters={"framework": framework.key}
     )
     framework.delete()
 
@@ -350,17 +358,17 @@ def test_dossier_has_risks_compliance_kpis_incidents_and_audit_events(
     from governance.services.risks import create_risk
 
     model = create_model(
-        model_owner,
-        organisation,
+        actor=model_owner,
+        organisation=organisation,
         name="Fraud Detector",
         purpose="Flags card payments for review.",
         owner=model_owner,
         eu_ai_act_category=EUAIActCategory.HIGH_RISK,
     )
     create_risk(
-        risk_officer,
-        organisation,
-        model,
+        actor=risk_officer,
+        organisation=organisation,
+        model=model,
         title="Bias against young applicants",
         category="fairness",
         likelihood=4,
@@ -372,9 +380,9 @@ def test_dossier_has_risks_compliance_kpis_incidents_and_audit_events(
     )
     now = timezone.now()
     create_incident(
-        risk_officer,
-        organisation,
-        model,
+        actor=risk_officer,
+        organisation=organisation,
+        model=model,
         title="Feature pipeline outage",
         severity="high",
         occurred_at=now - timedelta(days=10),
@@ -400,7 +408,7 @@ def test_dossier_has_risks_compliance_kpis_incidents_and_audit_events(
         for day in range(30)
     )
 
-    report = render(risk_officer, organisation, ReportKind.MODEL_DOSSIER, subject_id=model.pk)
+    report = render(risk_officer, organisation, "model_dossier", subject_id=model.pk)
 
     text, reader, content = read_pdf(report)
     assert_audit_ready(report, text, reader, content)
@@ -449,7 +457,7 @@ def test_assessment_report_appendix_has_every_answer_evidence_and_approval(
     maturity_services.submit_assessment(actor=assessor, assessment=assessment)
     maturity_services.approve_assessment(actor=executive, assessment=assessment)
 
-    report = render(auditor, organisation, ReportKind.ASSESSMENT, subject_id=assessment.pk)
+    report = render(auditor, organisation, "assessment", subject_id=assessment.pk)
 
     text, reader, content = read_pdf(report)
     assert_audit_ready(report, text, reader, content)

@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from governance.core import scheduling
 from governance.core.roles import Role
 from governance.models import (
     AuditEvent,
     Membership,
     Report,
-    ReportKind,
     ReportSchedule,
     ReportStatus,
     ScheduleFrequency,
@@ -37,14 +37,14 @@ AUDITORS = ["lead.auditor@audit-firm.example", "second@audit-firm.example"]
 
 def save(actor, organisation, **overrides):
     values = {
-        "kind": ReportKind.MODEL_INVENTORY,
+        "kind": "model_inventory",
         "frequency": ScheduleFrequency.MONTHLY,
         "recipients": AUDITORS,
         "attach_pdf": True,
         "active": True,
     }
     values.update(overrides)
-    return services.save_report_schedule(actor, organisation, **values)
+    return services.save_report_schedule(actor=actor, organisation=organisation, **values)
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_outsiders_cannot_schedule_or_change_another_organisations_schedule(sche
     with pytest.raises(Http404):
         save(outsider, organisation)
     with pytest.raises(Http404):
-        services.delete_report_schedule(outsider, schedule)
+        services.delete_report_schedule(actor=outsider, schedule=schedule)
     assert ReportSchedule.objects.count() == 1
 
 
@@ -153,7 +153,7 @@ def test_outsiders_cannot_schedule_or_change_another_organisations_schedule(sche
         ({"recipients": [f"u{n}@example.com" for n in range(51)]}, "recipients", "At most 50 recipients"),
         ({"kind": "nonsense"}, "kind", "Unknown report kind"),
         ({"frequency": "daily"}, "frequency", "Choose one of"),
-        ({"kind": ReportKind.MODEL_DOSSIER}, "subject_id", "Choose what the report is about"),
+        ({"kind": "model_dossier"}, "subject_id", "Choose what the report is about"),
         ({"subject_id": 1}, "subject_id", "covers the whole organisation"),
         ({"parameters": ["x"]}, "parameters", "must be an object"),
     ],
@@ -173,12 +173,10 @@ def test_dossier_subject_must_be_a_model_of_the_organisation(
 ):
     foreign = AIModelFactory(organisation=other_organisation)
     with pytest.raises(ValidationError) as exc:
-        save(admin_user_member, organisation, kind=ReportKind.MODEL_DOSSIER, subject_id=foreign.pk)
+        save(admin_user_member, organisation, kind="model_dossier", subject_id=foreign.pk)
     assert "subject_id" in exc.value.message_dict
 
-    schedule = save(
-        admin_user_member, organisation, kind=ReportKind.MODEL_DOSSIER, subject_id=inventory[0].pk
-    )
+    schedule = save(admin_user_member, organisation, kind="model_dossier", subject_id=inventory[0].pk)
     assert schedule.subject_id == inventory[0].pk
 
 
@@ -195,8 +193,8 @@ def test_dossier_subject_must_be_a_model_of_the_organisation(
     ],
 )
 def test_period_keys_and_next_runs(frequency, day, key, next_run):
-    assert services.period_key(frequency, day) == key
-    assert services.next_run_on(frequency, day) == next_run
+    assert scheduling.period_key(frequency, day) == key
+    assert scheduling.next_run_on(frequency, day) == next_run
 
 
 @pytest.mark.parametrize(
@@ -211,7 +209,7 @@ def test_period_keys_and_next_runs(frequency, day, key, next_run):
     ],
 )
 def test_previous_period_is_what_a_run_reports_on(frequency, day, start, end):
-    assert services.previous_period(frequency, day) == (start, end)
+    assert scheduling.previous_period(frequency, day) == (start, end)
 
 
 def test_compliance_schedule_needs_a_loaded_framework_and_runs_on_its_current_version(
@@ -221,16 +219,16 @@ def test_compliance_schedule_needs_a_loaded_framework_and_runs_on_its_current_ve
 
     framework = FrameworkFactory(key="eu-ai-act", version="2024", name="EU AI Act")
     with pytest.raises(ValidationError) as exc:
-        save(admin_user_member, organisation, kind=ReportKind.COMPLIANCE)
+        save(admin_user_member, organisation, kind="compliance")
     assert "framework" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        save(admin_user_member, organisation, kind=ReportKind.COMPLIANCE, parameters={"framework": "nope"})
+        save(admin_user_member, organisation, kind="compliance", parameters={"framework": "nope"})
     assert "Unknown framework" in exc.value.message_dict["framework"][0]
 
     schedule = save(
         admin_user_member,
         organisation,
-        kind=ReportKind.COMPLIANCE,
+        kind="compliance",
         parameters={"framework": "eu-ai-act", "framework_version": "old"},
     )
     assert schedule.parameters == {"framework": "eu-ai-act"}  # the version is pinned per run, not here
@@ -244,12 +242,12 @@ def test_period_report_schedule_covers_the_period_just_ended(organisation, admin
         save(
             admin_user_member,
             organisation,
-            kind=ReportKind.ORGANISATION_MATURITY,
+            kind="organisation_maturity",
             parameters={"period_start": "2026-01-01"},
         )
     assert "leave period_start and period_end out" in exc.value.message_dict["parameters"][0]
 
-    schedule = save(admin_user_member, organisation, kind=ReportKind.ORGANISATION_MATURITY)
+    schedule = save(admin_user_member, organisation, kind="organisation_maturity")
     report = services.run_report_schedule(schedule, today=date(2026, 12, 1))
 
     assert (report.parameters["period_start"], report.parameters["period_end"]) == (
@@ -263,7 +261,7 @@ def test_delete_removes_beat_task_and_keeps_reports(schedule, admin_user_member)
     report = services.run_report_schedule(schedule, today=NOV)
     schedule_id = schedule.pk
 
-    services.delete_report_schedule(admin_user_member, schedule)
+    services.delete_report_schedule(actor=admin_user_member, schedule=schedule)
 
     assert not ReportSchedule.objects.exists() and not PeriodicTask.objects.exists()
     assert Report.objects.get(pk=report.pk).schedule is None
@@ -295,7 +293,7 @@ def test_run_requests_one_report_per_period(schedule, admin_user_member, django_
     assert (report.schedule, report.requested_by, report.kind) == (
         schedule,
         admin_user_member,
-        ReportKind.MODEL_INVENTORY,
+        "model_inventory",
     )
     assert report.status == ReportStatus.QUEUED
     schedule.refresh_from_db()
@@ -391,7 +389,7 @@ def test_failed_report_is_reported_to_the_schedule_creator_once(
     organisation, admin_user_member, inventory, django_capture_on_commit_callbacks
 ):
     model = inventory[0]
-    schedule = save(admin_user_member, organisation, kind=ReportKind.MODEL_DOSSIER, subject_id=model.pk)
+    schedule = save(admin_user_member, organisation, kind="model_dossier", subject_id=model.pk)
     report = services.run_report_schedule(schedule, today=NOV)
     model_id = model.pk
     model.delete()  # gone before the worker got to it
@@ -413,7 +411,7 @@ def test_failed_report_is_reported_to_the_schedule_creator_once(
 def test_one_off_reports_are_not_emailed(
     organisation, auditor, inventory, django_capture_on_commit_callbacks
 ):
-    report = report_services.request_report(auditor, organisation, ReportKind.MODEL_INVENTORY)
+    report = report_services.request_report(actor=auditor, organisation=organisation, kind="model_inventory")
     with django_capture_on_commit_callbacks() as callbacks:
         report_services.generate_report(report.pk)
 
@@ -443,9 +441,7 @@ def test_list_page_query_count_does_not_grow(
     login, organisation, admin_user_member, inventory, count, django_assert_max_num_queries
 ):
     for n in range(count):
-        s = save(
-            admin_user_member, organisation, kind=ReportKind.MODEL_DOSSIER, subject_id=inventory[n % 2].pk
-        )
+        s = save(admin_user_member, organisation, kind="model_dossier", subject_id=inventory[n % 2].pk)
         services.run_report_schedule(s, today=NOV)
     client = login(admin_user_member)
 
@@ -486,7 +482,7 @@ def test_admin_creates_a_schedule_from_the_form(login, organisation, admin_user_
     response = client.post(
         reverse("governance:report-schedule-create"),
         {
-            "kind": ReportKind.MODEL_DOSSIER,
+            "kind": "model_dossier",
             "subject": inventory[1].pk,
             "frequency": "quarterly",
             "recipients": "lead@audit.example, second@audit.example\n\nthird@audit.example\n",
@@ -512,7 +508,7 @@ def test_form_schedules_a_compliance_report_for_a_framework(login, organisation,
 
     FrameworkFactory(key="nist-ai-rmf", version="1.0", name="NIST AI RMF")
     client = login(admin_user_member)
-    data = {"kind": ReportKind.COMPLIANCE, "frequency": "quarterly", "recipients": "a@example.com"}
+    data = {"kind": "compliance", "frequency": "quarterly", "recipients": "a@example.com"}
 
     response = client.post(reverse("governance:report-schedule-create"), data)
     assert response.status_code == 400
@@ -532,7 +528,7 @@ def test_form_reports_each_bad_line_and_saves_nothing(login, admin_user_member):
     response = login(admin_user_member).post(
         reverse("governance:report-schedule-create"),
         {
-            "kind": ReportKind.MODEL_INVENTORY,
+            "kind": "model_inventory",
             "frequency": "monthly",
             "recipients": "good@example.com\nbob@\ncarol@example.com, not an address",
         },
@@ -548,7 +544,7 @@ def test_form_reports_each_bad_line_and_saves_nothing(login, admin_user_member):
 def test_form_requires_the_dossier_model(login, admin_user_member):
     response = login(admin_user_member).post(
         reverse("governance:report-schedule-create"),
-        {"kind": ReportKind.MODEL_DOSSIER, "frequency": "monthly", "recipients": "a@example.com"},
+        {"kind": "model_dossier", "frequency": "monthly", "recipients": "a@example.com"},
     )
 
     assert response.status_code == 400
@@ -562,7 +558,7 @@ def test_admin_edits_and_deletes_a_schedule(login, schedule, admin_user_member):
     assert AUDITORS[1] in client.get(edit).content.decode()
 
     response = client.post(
-        edit, {"kind": ReportKind.MODEL_INVENTORY, "frequency": "weekly", "recipients": "only@audit.example"}
+        edit, {"kind": "model_inventory", "frequency": "weekly", "recipients": "only@audit.example"}
     )
 
     assert response.status_code == 302
@@ -612,7 +608,7 @@ def test_admin_runs_a_schedule_now_once_per_period(
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(url, follow=True)
     assert len(callbacks) == 1  # the same run task beat fires, enqueued on commit
-    period = services.period_key("monthly", timezone.localdate())
+    period = scheduling.period_key("monthly", timezone.localdate())
     assert f"The {period} model inventory report is being produced" in response.content.decode()
     assert AuditEvent.objects.filter(action="report_schedule.run_request", actor=admin_user_member).exists()
 
@@ -629,7 +625,7 @@ def test_paused_schedule_cannot_be_run_now(schedule, organisation, admin_user_me
 
     save(admin_user_member, organisation, active=False, schedule=schedule)
     with pytest.raises(ConflictError):
-        services.request_schedule_run(admin_user_member, schedule)
+        services.request_schedule_run(actor=admin_user_member, schedule=schedule)
 
 
 # --- API --------------------------------------------------------------------------------------------
@@ -710,7 +706,7 @@ def test_api_run_answers_202_then_409(api_client, schedule, admin_user_member, a
 
     response = api_client(admin_user_member).post(url)
     assert response.status_code == 202
-    assert response.json() == {"period": services.period_key("monthly", timezone.localdate())}
+    assert response.json() == {"period": scheduling.period_key("monthly", timezone.localdate())}
 
     services.run_report_schedule(schedule)
     assert api_client(admin_user_member).post(url).status_code == 409
@@ -765,4 +761,4 @@ def test_worker_runs_schedule_renders_and_emails_the_pdf(
     assert attachment.get_content_type() == "application/pdf"
     assert hashlib.sha256(attachment.get_content()).hexdigest() == report.sha256
     schedule.refresh_from_db()
-    assert schedule.last_run_period == services.period_key("monthly", timezone.localdate())
+    assert schedule.last_run_period == scheduling.period_key("monthly", timezone.localdate())

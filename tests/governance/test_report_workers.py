@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
-from governance.models import Report, ReportKind, ReportStatus
+from governance.models import Report, ReportStatus
 from governance.reports import services
 from tests.governance.inventory_factories import AIModelFactory
 
@@ -31,7 +31,7 @@ def test_worker_renders_inventory_report(celery_worker_process, organisation, mo
         AIModelFactory(organisation=organisation, owner=model_owner, name=name)
     celery_worker_process.start()
 
-    report = services.request_report(model_owner, organisation, ReportKind.MODEL_INVENTORY)
+    report = services.request_report(actor=model_owner, organisation=organisation, kind="model_inventory")
     report = wait_for(report.pk, {ReportStatus.SUCCEEDED, ReportStatus.FAILED}, workers=celery_worker_process)
 
     assert report.status == ReportStatus.SUCCEEDED, report.error
@@ -52,7 +52,7 @@ def test_worker_fails_missing_subject_once_with_clear_error(
     model = AIModelFactory(organisation=organisation, name="Retired Scorer")
     model_id = model.pk
     report = services.request_report(
-        risk_officer, organisation, ReportKind.MODEL_DOSSIER, subject_id=model_id
+        actor=risk_officer, organisation=organisation, kind="model_dossier", subject_id=model_id
     )
     model.delete()  # deleted while the request waits in the queue
     celery_worker_process.start()
@@ -70,7 +70,7 @@ def test_killed_worker_report_is_rendered_by_the_next_worker(
 ):
     AIModelFactory.create_batch(200, organisation=organisation, owner=model_owner)
     first = celery_worker_process.start()
-    report = services.request_report(model_owner, organisation, ReportKind.MODEL_INVENTORY)
+    report = services.request_report(actor=model_owner, organisation=organisation, kind="model_inventory")
 
     wait_for(report.pk, {ReportStatus.RUNNING}, workers=celery_worker_process)
     celery_worker_process.kill(first)

@@ -1,4 +1,7 @@
-"""Risk register: scoring, audited writes and their rules, the register/heat map pages and the API."""
+"""Risk register: audited writes and their rules, the register/heat map pages and the API.
+
+Scoring and bands are tested in ``tests/governance/rules/test_risk_scoring.py``.
+"""
 
 import csv
 import io
@@ -12,6 +15,7 @@ from django.utils import timezone
 
 from governance.core.roles import Role
 from governance.models import AuditEvent, Risk, RiskStatus
+from governance.rules.risk_scoring import ACTIVE_STATUSES, score_band
 from governance.services import risks as services
 from tests.governance.inventory_factories import AIModelFactory
 
@@ -25,7 +29,7 @@ REGISTER_QUERIES = 10
 
 def _risk(actor, model, **extra) -> Risk:
     data = {"title": "Score drift", "category": "financial", "likelihood": 4, "impact": 5, **extra}
-    return services.create_risk(actor, model.organisation, model, **data)
+    return services.create_risk(actor=actor, organisation=model.organisation, model=model, **data)
 
 
 def _bulk(organisation, model, owner, count: int) -> None:
@@ -52,69 +56,6 @@ def _bulk(organisation, model, owner, count: int) -> None:
             )
         )
     Risk.objects.bulk_create(rows)
-
-
-# --- scoring --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("likelihood", "impact", "score"), [(1, 1, 1), (2, 3, 6), (5, 5, 25), (4, 3, 12)])
-def test_score_is_likelihood_times_impact(likelihood, impact, score):
-    assert services.risk_score(likelihood, impact) == score
-
-
-@pytest.mark.parametrize(("likelihood", "impact"), [(0, 3), (6, 1), (3, None), ("3", 2), (True, 2), (2.5, 2)])
-def test_score_refuses_levels_outside_one_to_five(likelihood, impact):
-    with pytest.raises(ValueError):
-        services.risk_score(likelihood, impact)
-
-
-@pytest.mark.parametrize(
-    ("score", "band"),
-    [
-        (1, "low"),
-        (4, "low"),
-        (5, "medium"),
-        (9, "medium"),
-        (10, "high"),
-        (12, "high"),
-        (14, "high"),
-        (15, "critical"),
-        (25, "critical"),
-        (None, None),
-    ],
-)
-def test_score_bands_boundaries(score, band):
-    assert services.score_band(score) == band
-
-
-def test_bands_cover_every_possible_score_exactly_once():
-    scores = {likelihood * impact for likelihood in range(1, 6) for impact in range(1, 6)}
-    assert {services.score_band(s) for s in scores} == {"low", "medium", "high", "critical"}
-    with pytest.raises(ValueError):
-        services.score_band(26)
-    with pytest.raises(ValueError):
-        services.score_band(0)
-
-
-def test_heatmap_counts_places_risks_by_likelihood_and_impact():
-    risks = [
-        Risk(likelihood=4, impact=5, residual_likelihood=2, residual_impact=3),
-        Risk(likelihood=4, impact=5),
-        Risk(likelihood=1, impact=2, residual_likelihood=1, residual_impact=1),
-    ]
-    inherent = services.heatmap_counts(risks, residual=False)
-    assert inherent[4][3] == 2  # impact 5, likelihood 4
-    assert inherent[1][0] == 1
-    assert sum(map(sum, inherent)) == 3
-    residual = services.heatmap_counts(risks, residual=True)
-    assert residual[2][1] == 1 and residual[0][0] == 1
-    assert sum(map(sum, residual)) == 2  # the risk without a residual assessment is left out
-
-
-def test_heatmap_counts_takes_grouped_rows_with_counts():
-    rows = [{"likelihood": 3, "impact": 3, "residual_likelihood": None, "residual_impact": None, "n": 7}]
-    assert services.heatmap_counts(rows)[2][2] == 7
-    assert sum(map(sum, services.heatmap_counts(rows, residual=True))) == 0
 
 
 # --- services -------------------------------------------------------------------------------------------
@@ -172,7 +113,13 @@ def test_owner_must_be_a_member_and_model_of_the_organisation(
     assert "member of this organisation" in excinfo.value.message_dict["owner"][0]
     with pytest.raises(ValidationError) as excinfo:
         services.create_risk(
-            risk_officer, organisation, foreign_model, title="x", category="privacy", likelihood=1, impact=1
+            actor=risk_officer,
+            organisation=organisation,
+            model=foreign_model,
+            title="x",
+            category="privacy",
+            likelihood=1,
+            impact=1,
         )
     assert "model" in excinfo.value.message_dict
     assert not Risk.objects.exists()
@@ -191,25 +138,25 @@ def test_roles_without_risk_edit_may_not_write(make_member, ai_model, risk_offic
     with pytest.raises(PermissionDenied):
         _risk(user, ai_model, title="Another")
     with pytest.raises(PermissionDenied):
-        services.update_risk(user, risk, likelihood=1)
+        services.update_risk(actor=user, risk=risk, likelihood=1)
     with pytest.raises(PermissionDenied):
-        services.delete_risk(user, risk)
+        services.delete_risk(actor=user, risk=risk)
     assert Risk.objects.get().likelihood == 4
 
 
 def test_outsiders_get_not_found(ai_model, risk_officer, outsider):
     risk = _risk(risk_officer, ai_model)
     with pytest.raises(Http404):
-        services.update_risk(outsider, risk, likelihood=1)
+        services.update_risk(actor=outsider, risk=risk, likelihood=1)
     with pytest.raises(Http404):
-        services.delete_risk(outsider, risk)
+        services.delete_risk(actor=outsider, risk=risk)
 
 
 def test_update_records_changed_fields_and_rescore(ai_model, model_owner, risk_officer):
     risk = _risk(model_owner, ai_model)
     updated = services.update_risk(
-        risk_officer,
-        risk,
+        actor=risk_officer,
+        risk=risk,
         status="mitigating",
         mitigation="Monthly PSI monitoring.",
         residual_likelihood=2,
@@ -221,14 +168,14 @@ def test_update_records_changed_fields_and_rescore(ai_model, model_owner, risk_o
     assert event.changes["residual_score"] == [None, 8]
     assert "updated_at" not in event.changes
     # Saving the same values again changes nothing and records nothing.
-    services.update_risk(risk_officer, updated, status="mitigating")
+    services.update_risk(actor=risk_officer, risk=updated, status="mitigating")
     assert AuditEvent.objects.filter(action="risk.update").count() == 1
 
 
 def test_update_refusal_leaves_the_risk_unchanged(ai_model, risk_officer):
     risk = _risk(risk_officer, ai_model)
     with pytest.raises(ValidationError):
-        services.update_risk(risk_officer, risk, residual_likelihood=5, residual_impact=5)
+        services.update_risk(actor=risk_officer, risk=risk, residual_likelihood=5, residual_impact=5)
     risk.refresh_from_db()
     assert risk.residual_score is None
     assert not AuditEvent.objects.filter(action="risk.update").exists()
@@ -237,7 +184,7 @@ def test_update_refusal_leaves_the_risk_unchanged(ai_model, risk_officer):
 def test_delete_is_audited_with_the_last_content(ai_model, risk_officer):
     risk = _risk(risk_officer, ai_model)
     pk = risk.pk
-    services.delete_risk(risk_officer, risk)
+    services.delete_risk(actor=risk_officer, risk=risk)
     assert not Risk.objects.filter(pk=pk).exists()
     event = AuditEvent.objects.get(action="risk.delete")
     assert event.object_id == str(pk)
@@ -627,8 +574,8 @@ def test_export_uses_the_filters_and_neutralises_formulas(
 
 
 def test_demo_register_is_varied_and_idempotent(organisation, make_member):
-    from governance.demo import seed_inventory_demo
-    from governance.demo_risks import seed_risks_demo
+    from governance.demo.inventory import seed_inventory_demo
+    from governance.demo.risks import seed_risks_demo
     from governance.models import Incident
 
     users = {
@@ -639,10 +586,10 @@ def test_demo_register_is_varied_and_idempotent(organisation, make_member):
     risks, incidents = seed_risks_demo(organisation, users)
     assert len(risks) >= 15
     assert len({r.category for r in risks}) >= 7
-    assert {services.score_band(r.inherent_score) for r in risks} == {"low", "medium", "high", "critical"}
+    assert {score_band(r.inherent_score) for r in risks} == {"low", "medium", "high", "critical"}
     assert any(r.residual_score for r in risks) and any(r.residual_score is None for r in risks)
     today = timezone.localdate()
-    assert any(r.due_date and r.due_date < today and r.status in services.ACTIVE_STATUSES for r in risks)
+    assert any(r.due_date and r.due_date < today and r.status in ACTIVE_STATUSES for r in risks)
     lossy = [i for i in incidents if i.financial_loss]
     assert lossy and all(i.root_cause and i.actions_taken for i in lossy)
     assert seed_risks_demo(organisation, users) == ([], [])

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from governance.core import scheduling
 from governance.core.roles import Role
 from governance.models import AuditEvent
 from maturity import services
@@ -84,7 +85,7 @@ def test_worker_opens_one_draft_and_mails_each_assessor_once_when_fired_twice(
 
     schedule = ReassessmentSchedule.objects.get(pk=schedule.pk)
     assert schedule.last_assessment_id == draft.pk
-    assert schedule.last_run_period == services.period_key("monthly", timezone.localdate())
+    assert schedule.last_run_period == scheduling.period_key("monthly", timezone.localdate())
     assert AuditEvent.objects.filter(action="schedule.run", object_id=str(schedule.pk)).count() == 1
 
     messages = read_mail(mail_dir)

@@ -15,15 +15,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from governance.benchmark_data import (
+from governance.core.audit import record_event
+from governance.core.roles import Role
+from governance.demo.benchmark import (
     build_compliance,
     build_inventory,
     build_model_records,
     build_organisation,
 )
-from governance.core.audit import record_event
-from governance.core.roles import Role
 from governance.models import AIModel, KPIDefinition
+from governance.models.actions import GovernanceAction
 
 # A model in every RECORDS_EVERY gets risks, incidents and KPIs, so lists of those grow with the inventory too.
 RECORDS_EVERY = 25
@@ -69,7 +70,10 @@ class Command(BaseCommand):
             build_model_records(organisation, model, officer)
         for created_model in created:  # the audit log pages through one event per model
             record_event(
-                organisation=organisation, actor=people[Role.ADMIN], action="model.create", obj=created_model
+                organisation=organisation,
+                actor=people[Role.ADMIN],
+                action=GovernanceAction.MODEL_CREATE,
+                obj=created_model,
             )
         model: AIModel = created[0]
         kpi = KPIDefinition.objects.filter(model=model).order_by("pk").first()

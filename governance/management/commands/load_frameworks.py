@@ -45,7 +45,7 @@ class Command(LoadCatalogueCommand):
             previous = self._previous_version(path) if make_current and self.carry_over else None
             framework, created = load_framework(path, make_current=make_current)
             if created and previous is not None and previous.pk != framework.pk:
-                self.carried[framework.pk] = carry_over_records(previous, framework)
+                self.carried[framework.pk] = carry_over_records(old=previous, new=framework)
         return framework, created
 
     def _previous_version(self, path: Path) -> Framework | None:

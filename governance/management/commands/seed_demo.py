@@ -8,14 +8,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from governance.core.registry import demo_seeders
 from governance.core.roles import Role
-from governance.demo import seed_inventory_demo
-from governance.demo_compliance import seed_compliance_demo
-from governance.demo_monitoring import seed_monitoring_demo
-from governance.demo_reports import seed_report_schedules_demo
-from governance.demo_risks import seed_risks_demo
 from governance.models import BusinessUnit, Membership, Organisation
-from maturity.demo import seed_maturity_demo, seed_schedule_demo
 
 DEMO_PASSWORD = "plumbline-demo"
 DEMO_ORGANISATION = "Acme Bank"
@@ -66,13 +61,10 @@ class Command(BaseCommand):
                 )
                 users[str(role)] = user
 
-        seed_maturity_demo(organisation, units, users)
-        seed_schedule_demo(organisation, units, users)
-        seed_inventory_demo(organisation, users)
-        seed_monitoring_demo(organisation, users)
-        seed_compliance_demo(organisation, users)
-        seed_risks_demo(organisation, users)
-        seed_report_schedules_demo(organisation, users)
+        # Each app's demo data, in the order the apps registered (governance.core.registry.demo_seeders).
+        context = {"organisation": organisation, "units": units, "users": users}
+        for seeder in demo_seeders:
+            seeder.seed(context)
 
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {organisation.name}"))
         self.stdout.write(f"Log in with any of these (password for all: {DEMO_PASSWORD}):")

@@ -4,14 +4,14 @@ Call ``seed_report_schedules_demo(organisation, users)`` with the role -> user d
 "admin"). Idempotent: an organisation that already has schedules is left as it is.
 """
 
-from governance.models import Framework, ReportKind, ReportSchedule, ScheduleFrequency
+from governance.models import Framework, ReportSchedule, ScheduleFrequency
 from governance.reports.services import available_kinds
 from governance.services.report_schedules import save_report_schedule
 
 # (kind, frequency, attach the PDF, parameters)
 DEMO_SCHEDULES = [
-    (ReportKind.MODEL_INVENTORY, ScheduleFrequency.MONTHLY, True, {}),
-    (ReportKind.COMPLIANCE, ScheduleFrequency.QUARTERLY, False, {"framework": "eu-ai-act"}),
+    ("model_inventory", ScheduleFrequency.MONTHLY, True, {}),
+    ("compliance", ScheduleFrequency.QUARTERLY, False, {"framework": "eu-ai-act"}),
 ]
 
 
@@ -27,7 +27,14 @@ def seed_report_schedules_demo(organisation, users: dict) -> list[ReportSchedule
     loaded = set(Framework.objects.filter(is_current=True).values_list("key", flat=True))
     return [
         save_report_schedule(
-            admin, organisation, kind, frequency, recipients, attach_pdf, True, parameters=parameters
+            actor=admin,
+            organisation=organisation,
+            kind=kind,
+            frequency=frequency,
+            recipients=recipients,
+            attach_pdf=attach_pdf,
+            active=True,
+            parameters=parameters,
         )
         for kind, frequency, attach_pdf, parameters in DEMO_SCHEDULES
         if kind in available and parameters.get("framework", "") in loaded | {""}

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from governance.forms.base import ServiceForm, ServiceModelForm
 from governance.models import AIModel, BusinessUnit, LifecycleStage, Organisation
 from governance.selectors.inventory import PROMOTION_CHOICES, promotable_versions_of
 from governance.services.inventory import EDITABLE_FIELDS, INITIAL_STAGES
@@ -36,7 +37,7 @@ class MembersField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class AIModelForm(forms.ModelForm):
+class AIModelForm(ServiceModelForm):
     class Meta:
         model = AIModel
         fields = ["lifecycle_stage", *EDITABLE_FIELDS, "developers"]
@@ -68,20 +69,11 @@ class AIModelForm(forms.ModelForm):
                 (value, label) for value, label in LifecycleStage.choices if value in INITIAL_STAGES
             ]
 
-    def _post_clean(self):
-        # Model-level validation happens in the service, which knows the organisation.
-        pass
-
     def service_data(self) -> dict:
         return dict(self.cleaned_data)
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-        for field, messages in errors.items():
-            self.add_error(field if field in self.fields else None, messages)
 
-
-class StageChangeForm(forms.Form):
+class StageChangeForm(ServiceForm):
     requested_stage = forms.ChoiceField(choices=LifecycleStage.choices, label="New stage")
     justification = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -90,7 +82,7 @@ class StageChangeForm(forms.Form):
     )
 
 
-class PromotionForm(forms.Form):
+class PromotionForm(ServiceForm):
     """Promote one of the model's most recent candidates (pipelines register thousands of versions)."""
 
     version = forms.ModelChoiceField(

@@ -183,9 +183,16 @@ MODELS: tuple[dict, ...] = (
 
 
 def _approve_stage(model: AIModel, stage: str, users: dict, justification: str) -> None:
-    request = services.request_stage_change(users["model_owner"], model, stage, justification)
+    request = services.request_stage_change(
+        actor=users["model_owner"], model=model, stage=stage, justification=justification
+    )
     if request is not None:
-        services.decide_approval(users["risk_officer"], request, True, "Validation evidence reviewed.")
+        services.decide_approval(
+            actor=users["risk_officer"],
+            request=request,
+            approve=True,
+            comment="Validation evidence reviewed.",
+        )
     model.refresh_from_db()
 
 
@@ -201,8 +208,8 @@ def seed_inventory_demo(organisation: Organisation, users: dict) -> None:
             continue
         vendor = spec.get("vendor", "")
         model = services.create_model(
-            admin,
-            organisation,
+            actor=admin,
+            organisation=organisation,
             name=spec["name"],
             purpose=spec["purpose"],
             business_unit=units.get(spec["unit"]),
@@ -224,8 +231,8 @@ def seed_inventory_demo(organisation: Organisation, users: dict) -> None:
         )
         versions = [
             services.register_version(
-                owner,
-                model,
+                actor=owner,
+                model=model,
                 version=label,
                 metrics=metrics,
                 artifact_uri=f"s3://acme-models/{model.pk}/{label}/model.pkl",
@@ -235,7 +242,7 @@ def seed_inventory_demo(organisation: Organisation, users: dict) -> None:
         ]
         target = spec["stage"]
         if target != LifecycleStage.PROPOSED:
-            services.request_stage_change(owner, model, LifecycleStage.DEVELOPMENT)
+            services.request_stage_change(actor=owner, model=model, stage=LifecycleStage.DEVELOPMENT)
             model.refresh_from_db()
         if target in (LifecycleStage.VALIDATION, LifecycleStage.PRODUCTION, LifecycleStage.RETIRED):
             _approve_stage(
@@ -245,27 +252,46 @@ def seed_inventory_demo(organisation: Organisation, users: dict) -> None:
             _approve_stage(model, LifecycleStage.PRODUCTION, users, "Independent validation passed.")
             if versions:
                 first = versions[0]
-                request = services.request_promotion(owner, first, "First production version.")
-                services.decide_approval(users["executive"], request, True, "Approved for go-live.")
+                request = services.request_promotion(
+                    actor=owner, version=first, justification="First production version."
+                )
+                services.decide_approval(
+                    actor=users["executive"], request=request, approve=True, comment="Approved for go-live."
+                )
                 if len(versions) > 1 and spec.get("after") != "pending_promotion":
                     request = services.request_promotion(
-                        owner, versions[-1], "Better on the hold-out sample."
+                        actor=owner, version=versions[-1], justification="Better on the hold-out sample."
                     )
-                    services.decide_approval(users["executive"], request, True, "Challenger outperforms.")
+                    services.decide_approval(
+                        actor=users["executive"],
+                        request=request,
+                        approve=True,
+                        comment="Challenger outperforms.",
+                    )
         if target == LifecycleStage.RETIRED:
-            services.request_stage_change(owner, model, LifecycleStage.RETIRED)
+            services.request_stage_change(actor=owner, model=model, stage=LifecycleStage.RETIRED)
         after = spec.get("after")
         if after == "pending_promotion":
-            services.request_promotion(owner, versions[-1], "Higher AUC at the same alert volume.")
+            services.request_promotion(
+                actor=owner, version=versions[-1], justification="Higher AUC at the same alert volume."
+            )
         elif after == "pending_validation":
-            services.request_stage_change(owner, model, LifecycleStage.VALIDATION, "Ready for validation.")
+            services.request_stage_change(
+                actor=owner,
+                model=model,
+                stage=LifecycleStage.VALIDATION,
+                justification="Ready for validation.",
+            )
         elif after == "rejected_validation":
             request = services.request_stage_change(
-                owner, model, LifecycleStage.VALIDATION, "Pilot users are happy with the briefs."
+                actor=owner,
+                model=model,
+                stage=LifecycleStage.VALIDATION,
+                justification="Pilot users are happy with the briefs.",
             )
             services.decide_approval(
-                users["risk_officer"],
-                request,
-                False,
-                "No hallucination testing or vendor due diligence yet; resubmit with evidence.",
+                actor=users["risk_officer"],
+                request=request,
+                approve=False,
+                comment="No hallucination testing or vendor due diligence yet; resubmit with evidence.",
             )

@@ -307,9 +307,9 @@ def seed_risks_demo(organisation: Organisation, users: dict) -> tuple[list[Risk]
             continue
         risks.append(
             risk_services.create_risk(
-                actor,
-                organisation,
-                model,
+                actor=actor,
+                organisation=organisation,
+                model=model,
                 title=title,
                 category=category,
                 description=description,
@@ -332,9 +332,9 @@ def seed_risks_demo(organisation: Organisation, users: dict) -> tuple[list[Risk]
         closed = spec.get("closed_days_ago")
         incidents.append(
             incident_services.create_incident(
-                actor,
-                organisation,
-                model,
+                actor=actor,
+                organisation=organisation,
+                model=model,
                 title=spec["title"],
                 severity=spec["severity"],
                 occurred_at=now - timedelta(days=spec["occurred_days_ago"]),
