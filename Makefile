@@ -12,7 +12,7 @@ PYTEST_ARGS ?= -n 2
 
 help:
 	@echo "make run    set up, load demo data and serve on http://$(HOST):$(PORT)/ (web + worker + beat)"
-	@echo "make test   set up and run the whole suite (ruff, then pytest)"
+	@echo "make test   set up and run the whole suite (ruff, import contracts, then pytest)"
 	@echo "make bench  print page timings and query counts, then report rendering figures"
 
 $(STAMP): pyproject.toml
@@ -38,14 +38,14 @@ run: demo-data
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=true HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho -f config/Procfile.dev start
 
-test: setup
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff (lint + format), then the import contracts in pyproject.toml (governance never imports maturity; layers).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -14,7 +14,7 @@ class GovernanceConfig(AppConfig):
             checks,  # noqa: F401  (registers the start-up checks)
             navigation,
         )
-        from governance.core.registry import audit_actions
+        from governance.core.registry import audit_actions, nav_entries
         from governance.core.scheduling import delete_beat_entry
         from governance.models import ReportSchedule
         from governance.models.actions import GovernanceAction
@@ -23,7 +23,7 @@ class GovernanceConfig(AppConfig):
         audit_actions.register(GovernanceAction)
         kinds.register()
         demo.register()
-        navigation.register(navigation.GOVERNANCE_ENTRIES)
+        nav_entries.register(*navigation.GOVERNANCE_ENTRIES)
         post_delete.connect(
             delete_beat_entry, sender=ReportSchedule, dispatch_uid="report-schedule-beat-entry"
         )

@@ -120,7 +120,7 @@ def register() -> None:
         seed_maturity_demo(context["organisation"], context["units"], context["users"])
         seed_schedule_demo(context["organisation"], context["units"], context["users"])
 
-    demo_seeders.register("maturity", DemoSeeder(key="maturity", seed=seed, order=10))
+    demo_seeders.register(DemoSeeder(key="maturity", seed=seed, order=10))
 
 
 # --- Benchmark data (bench_reports) ------------------------------------------------------------------------

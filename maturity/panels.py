@@ -48,7 +48,6 @@ def maturity_panel(organisation: Organisation, today: date) -> dict[str, Any]:
 def register() -> None:
     """Called from ``MaturityConfig.ready``."""
     home_panels.register(
-        "maturity",
         HomePanel(
             key="maturity",
             template="maturity/home/panel.html",

@@ -289,7 +289,6 @@ def _organisation_benchmark(context: dict[str, Any]) -> tuple[None, dict[str, An
 def register() -> None:
     """Called from ``MaturityConfig.ready``."""
     report_kinds.register(
-        ASSESSMENT,
         ReportKindSpec(
             key=ASSESSMENT,
             label="Maturity assessment",
@@ -306,9 +305,6 @@ def register() -> None:
                 "pk", "title"
             ),
         ),
-    )
-    report_kinds.register(
-        ORGANISATION_MATURITY,
         ReportKindSpec(
             key=ORGANISATION_MATURITY,
             label="Organisation maturity",

@@ -290,9 +290,10 @@ def _take_snapshot(assessment: Assessment) -> scoring.AssessmentResult:
     return result
 
 
-def _abbreviated(keys: list[str], limit: int = 10) -> str:
-    """The first ``limit`` question keys for an error message, with an ellipsis if there are more."""
-    return ", ".join(keys[:limit]) + (" …" if len(keys) > limit else "")
+def _refuse_answers(problem: str, keys: list[str], limit: int = 10) -> None:
+    """Refuse a submission, naming the first ``limit`` question keys (an ellipsis if there are more)."""
+    shown = ", ".join(keys[:limit]) + (" …" if len(keys) > limit else "")
+    raise ValidationError({"answers": [f"{problem}: {shown}."]})
 
 
 def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
@@ -313,14 +314,9 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
             .values_list("key", flat=True)
         )
         if missing:
-            shown = _abbreviated(missing)
-            raise ValidationError(
-                {
-                    "answers": [
-                        f"{len(missing)} question{'s are' if len(missing) != 1 else ' is'} not answered "
-                        f"or marked N/A: {shown}."
-                    ]
-                }
+            many = len(missing) != 1
+            _refuse_answers(
+                f"{len(missing)} question{'s are' if many else ' is'} not answered or marked N/A", missing
             )
         unconfirmed = list(
             Answer.objects.filter(assessment=locked, needs_confirmation=True)
@@ -328,14 +324,11 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
             .values_list("question__key", flat=True)
         )
         if unconfirmed:
-            shown = _abbreviated(unconfirmed)
-            raise ValidationError(
-                {
-                    "answers": [
-                        f"{len(unconfirmed)} answer{'s' if len(unconfirmed) != 1 else ''} prefilled from the last "
-                        f"approved assessment still need{'' if len(unconfirmed) != 1 else 's'} to be confirmed: {shown}."
-                    ]
-                }
+            many = len(unconfirmed) != 1
+            _refuse_answers(
+                f"{len(unconfirmed)} answer{'s' if many else ''} prefilled from the last approved assessment "
+                f"still need{'' if many else 's'} to be confirmed",
+                unconfirmed,
             )
         before = snapshot(locked)
         _take_snapshot(locked)

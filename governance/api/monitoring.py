@@ -19,19 +19,7 @@ class KPIDefinitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = KPIDefinition
-        fields = [
-            "id",
-            "model",
-            "name",
-            "kind",
-            "unit",
-            "direction",
-            "target",
-            "warning_threshold",
-            "critical_threshold",
-            "description",
-            "status",
-        ]
+        fields = ["id", "model", *services.EDITABLE_FIELDS, "status"]
         read_only_fields = ["id", "status"]
         validators: list = []  # the service validates (and reports) uniqueness and thresholds
 

@@ -16,8 +16,6 @@ from governance.models import Organisation, ReportSchedule, ScheduleFrequency
 from governance.selectors.report_schedules import with_latest_report
 from governance.services import report_schedules as services
 
-WRITABLE = ["kind", "subject_id", "parameters", "frequency", "recipients", "attach_pdf", "active"]
-
 
 class LatestReportSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -36,13 +34,7 @@ class ReportScheduleSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "organisation",
-            "kind",
-            "subject_id",
-            "parameters",
-            "frequency",
-            "recipients",
-            "attach_pdf",
-            "active",
+            *services.SCHEDULE_FIELDS,
             "last_run_period",
             "next_run_on",
             "latest_report",
@@ -142,7 +134,7 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         data = incoming.validated_data
         if "organisation" in data and data["organisation"].pk != schedule.organisation_id:
             raise ValidationError({"organisation": ["A schedule cannot move to another organisation."]})
-        values = {field: data.get(field, getattr(schedule, field)) for field in WRITABLE}
+        values = {field: data.get(field, getattr(schedule, field)) for field in services.SCHEDULE_FIELDS}
         spec = report_kinds.get(values["kind"])
         if "subject_id" not in data and (spec is None or spec.subject_model is None):
             # Switching a dossier schedule to an organisation-wide kind drops its subject.

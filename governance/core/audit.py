@@ -6,6 +6,7 @@ the same transaction as the change, so the record and its audit event commit (or
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -145,6 +146,53 @@ def save_audited_changes(
             obj.save()
             record_event(organisation=organisation, actor=actor, action=action, obj=obj, changes=changes)
     return changes
+
+
+def set_audited(
+    *, organisation: Organisation, actor, action: StrEnum, obj: models.Model, **values: Any
+) -> None:
+    """Set a few fields (a status, a stage), save only those, and audit each as [before, after].
+
+    For transitions whose rules the caller has already checked; ``updated_at`` is kept current when the
+    model has one.
+    """
+    changes = {name: [getattr(obj, name), value] for name, value in values.items()}
+    for name, value in values.items():
+        setattr(obj, name, value)
+    stamped = ["updated_at"] if any(f.name == "updated_at" for f in obj._meta.concrete_fields) else []
+    with transaction.atomic():
+        obj.save(update_fields=[*values, *stamped])
+        record_event(organisation=organisation, actor=actor, action=action, obj=obj, changes=changes)
+
+
+def update_audited(
+    *,
+    actor,
+    obj: models.Model,
+    action: StrEnum,
+    data: dict[str, Any],
+    prepare: Callable[[Any], None] | None = None,
+    select_related: tuple[str, ...] = (),
+    organisation_of: Callable[[Any], Organisation] = lambda locked: locked.organisation,
+) -> Any:
+    """Change a governed record under a row lock and audit what changed; returns the fresh, saved record.
+
+    The row is re-read with ``select_for_update`` inside the transaction, so concurrent updates of different
+    fields take turns instead of overwriting each other (a lost update with a false audit trail). ``data`` is
+    set on the locked copy; ``prepare(locked)`` then validates and derives (raising ValidationError leaves the
+    row as it was). No change, no write and no event.
+    """
+    with transaction.atomic():
+        locked = type(obj).objects.select_for_update().select_related(*select_related).get(pk=obj.pk)
+        before = snapshot(locked)
+        for field, value in data.items():
+            setattr(locked, field, value)
+        if prepare is not None:
+            prepare(locked)
+        save_audited_changes(
+            organisation=organisation_of(locked), actor=actor, action=action, obj=locked, before=before
+        )
+    return locked
 
 
 def delete_audited(

@@ -26,11 +26,6 @@ GOVERNANCE_ENTRIES: tuple[NavEntry, ...] = (
 )
 
 
-def register(entries: tuple[NavEntry, ...]) -> None:
-    for entry in entries:
-        nav_entries.register(entry.key, entry)
-
-
 def nav_items() -> list[dict[str, str]]:
     items = []
     for entry in nav_entries:

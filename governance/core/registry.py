@@ -13,17 +13,18 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    """Items by unique key, in registration order (or by ``order`` when the items have one)."""
+    """Items by their unique ``key``, in registration order (or by ``order`` when the items have one)."""
 
     def __init__(self, noun: str) -> None:
         self.noun = noun
         self._items: dict[str, T] = {}
 
-    def register(self, key: str, item: T) -> T:
-        if key in self._items:
-            raise ValueError(f"The {self.noun} {key!r} is registered twice.")
-        self._items[key] = item
-        return item
+    def register(self, *items: T) -> None:
+        for item in items:
+            key = item.key
+            if key in self._items:
+                raise ValueError(f"The {self.noun} {key!r} is registered twice.")
+            self._items[key] = item
 
     def unregister(self, key: str) -> None:
         """Drop an entry (tests use it to register one of their own and clean up)."""
@@ -48,7 +49,7 @@ class Registry(Generic[T]):
         return iter(items)
 
     def keys(self) -> list[str]:
-        return [getattr(item, "key", key) for key, item in self._items.items()]
+        return [item.key for item in self]
 
     def __len__(self) -> int:
         return len(self._items)

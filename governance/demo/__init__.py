@@ -29,4 +29,4 @@ def register() -> None:
         ("risks", 60, seed_risks_demo),
         ("report-schedules", 70, seed_report_schedules_demo),
     ):
-        demo_seeders.register(key, DemoSeeder(key=key, seed=_seed(function), order=order))
+        demo_seeders.register(DemoSeeder(key=key, seed=_seed(function), order=order))

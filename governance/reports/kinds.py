@@ -314,7 +314,6 @@ def _compliance_benchmark(context: dict[str, Any]) -> tuple[None, dict[str, Any]
 def register() -> None:
     """Called from ``GovernanceConfig.ready``."""
     report_kinds.register(
-        MODEL_INVENTORY,
         ReportKindSpec(
             key=MODEL_INVENTORY,
             label="Model inventory",
@@ -324,9 +323,6 @@ def register() -> None:
             order=30,
             benchmark_case=lambda context: (None, {}, f"{context['model_count']} models"),
         ),
-    )
-    report_kinds.register(
-        MODEL_DOSSIER,
         ReportKindSpec(
             key=MODEL_DOSSIER,
             label="Model dossier",
@@ -345,9 +341,6 @@ def register() -> None:
                 "pk", "name"
             ),
         ),
-    )
-    report_kinds.register(
-        COMPLIANCE,
         ReportKindSpec(
             key=COMPLIANCE,
             label="Compliance",

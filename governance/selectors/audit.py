@@ -1,10 +1,10 @@
 """Reads of the audit trail: the filters shared by the audit log page, its CSV export and the API."""
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 
 from governance.models import AuditEvent, Organisation
+from governance.selectors.filters import date_range
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -21,18 +21,7 @@ class AuditEventFilter(django_filters.FilterSet):
         help_text="e.g. governance.aimodel",
         max_length=100,
     )
-    date_from = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__gte",
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__lte",
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from, date_to = date_range("created_at", "From", "To")
     # Bounded: a search term is a few words, and SQLite refuses LIKE patterns over 50 000 bytes.
     q = django_filters.CharFilter(
         field_name="object_repr", lookup_expr="icontains", label="Object contains", max_length=200

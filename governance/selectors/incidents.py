@@ -8,8 +8,8 @@ from django import forms
 from django.db.models import Count, Q, QuerySet, Sum
 
 from governance.core.csv_export import csv_text
-from governance.core.tenancy import organisation_ids_of
 from governance.models import AIModel, Incident, IncidentSeverity, IncidentStatus, Organisation
+from governance.selectors.filters import OrganisationFilterSet, date_range
 
 
 def incidents_for(organisation: Organisation) -> QuerySet[Incident]:
@@ -22,7 +22,7 @@ def incidents_of(model: AIModel) -> list[Incident]:
     return list(model.incidents.all())
 
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(OrganisationFilterSet):
     """Filters shared by the incident list page and the API."""
 
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
@@ -34,31 +34,15 @@ class IncidentFilter(django_filters.FilterSet):
         label="Not closed",
         widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
     )
-    occurred_from = django_filters.DateFilter(
-        field_name="occurred_at",
-        lookup_expr="date__gte",
-        label="Occurred from",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    occurred_to = django_filters.DateFilter(
-        field_name="occurred_at",
-        lookup_expr="date__lte",
-        label="Occurred to",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    occurred_from, occurred_to = date_range("occurred_at", "Occurred from", "Occurred to")
 
     class Meta:
         model = Incident
         fields = ["q", "model", "severity", "status", "unresolved", "occurred_from", "occurred_to"]
 
-    def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if organisation is not None:
-            organisations = [organisation.pk]
-        elif self.request is not None:
-            organisations = organisation_ids_of(self.request.user)
-        else:
-            organisations = []
+        organisations = self.organisation_ids
         self.filters["model"].queryset = AIModel.objects.filter(organisation__in=organisations).order_by(
             "name"
         )

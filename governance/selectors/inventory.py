@@ -9,7 +9,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from governance.core.csv_export import csv_text
-from governance.core.tenancy import organisation_ids_of
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -23,8 +22,8 @@ from governance.models import (
 )
 from governance.models.monitoring import KPIDefinition, KPIMeasurement
 from governance.rules.kpi_status import CRITICAL, SEVERITY, WARNING, kpi_status
+from governance.selectors.filters import OrganisationFilterSet
 from governance.selectors.monitoring import worst_severity_of_model
-from governance.services.inventory import CSV_COLUMNS
 
 
 def models_for(organisation: Organisation) -> QuerySet[AIModel]:
@@ -46,7 +45,7 @@ def overdue_q(today=None) -> Q:
     return Q(next_review_due__lt=today) & ~Q(lifecycle_stage=LifecycleStage.RETIRED)
 
 
-class AIModelFilter(django_filters.FilterSet):
+class AIModelFilter(OrganisationFilterSet):
     """Filters shared by the list page, the CSV export and the API."""
 
     q = django_filters.CharFilter(method="filter_search", label="Search name or purpose", max_length=200)
@@ -77,15 +76,9 @@ class AIModelFilter(django_filters.FilterSet):
             "kpi_status",
         ]
 
-    def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if organisation is not None:
-            organisations = [organisation.pk]
-        elif self.request is not None:
-            # The API serves every organisation of the user (token requests have no current organisation).
-            organisations = organisation_ids_of(self.request.user)
-        else:
-            organisations = []
+        organisations = self.organisation_ids
         self.filters["business_unit"].queryset = BusinessUnit.objects.filter(organisation__in=organisations)
         self.filters["owner"].queryset = (
             get_user_model()
@@ -170,6 +163,28 @@ def pending_approvals(organisation: Organisation) -> QuerySet[ApprovalRequest]:
         .select_related("model", "model__owner", "requested_by", "version")
         .order_by("requested_at", "pk")
     )
+
+
+# The inventory's CSV format: what an export writes and an import (services.inventory) reads.
+CSV_COLUMNS: tuple[str, ...] = (
+    "name",
+    "purpose",
+    "business_unit",
+    "owner",
+    "lifecycle_stage",
+    "model_type",
+    "deployment_environment",
+    "data_sources",
+    "eu_ai_act_category",
+    "materiality",
+    "complexity",
+    "processes_personal_data",
+    "decisions_about_people",
+    "third_party",
+    "vendor",
+    "last_validated_on",
+    "next_review_due",
+)
 
 
 def _cell(model: AIModel, column: str):

@@ -9,7 +9,6 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from governance.core.csv_export import csv_text
-from governance.core.tenancy import organisation_ids_of
 from governance.models import AIModel, Organisation, Risk, RiskCategory, RiskStatus
 from governance.rules.risk_scoring import (
     ACTIVE_STATUSES,
@@ -18,6 +17,7 @@ from governance.rules.risk_scoring import (
     heatmap_counts,
     score_band,
 )
+from governance.selectors.filters import OrganisationFilterSet
 
 LEVEL_CHOICES = [(level, str(level)) for level in range(1, 6)]
 # Filter fields a heat map cell sets; the page keeps them out of the visible filter form.
@@ -53,7 +53,7 @@ def band_q(band: str, residual: bool = False) -> Q:
     return Q(**{f"{field}__gte": lowest, f"{field}__lte": highest})
 
 
-class RiskFilter(django_filters.FilterSet):
+class RiskFilter(OrganisationFilterSet):
     """Filters shared by the register page and the API."""
 
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
@@ -87,15 +87,9 @@ class RiskFilter(django_filters.FilterSet):
         model = Risk
         fields = ["q", "model", "category", "status", "band", "residual_band", "owner", "overdue", "active"]
 
-    def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if organisation is not None:
-            organisations = [organisation.pk]
-        elif self.request is not None:
-            # The API serves every organisation of the user (token requests have no current organisation).
-            organisations = organisation_ids_of(self.request.user)
-        else:
-            organisations = []
+        organisations = self.organisation_ids
         self.filters["model"].queryset = AIModel.objects.filter(organisation__in=organisations).order_by(
             "name"
         )

@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from governance.core.audit import (
     delete_audited,
-    save_audited_changes,
     save_audited_new,
-    snapshot,
+    update_audited,
 )
 from governance.core.roles import Permission
 from governance.core.tenancy import require
@@ -136,21 +135,19 @@ def update_incident(*, actor, incident: Incident, **data: Any) -> Incident:
     require(actor, incident.organisation_id, Permission.INCIDENT_EDIT)
     refuse_unknown_fields(data, (*EDITABLE_FIELDS, "model"))
     data = _clean(data)
-    with transaction.atomic():
-        locked = Incident.objects.select_for_update().select_related("model").get(pk=incident.pk)
-        before = snapshot(locked)
-        for field, value in data.items():
-            setattr(locked, field, value)
+
+    def prepare(locked: Incident) -> None:
         _close_or_reopen(locked, data)
         _validate(locked)
-        save_audited_changes(
-            organisation=locked.organisation,
-            actor=actor,
-            action=GovernanceAction.INCIDENT_UPDATE,
-            obj=locked,
-            before=before,
-        )
-    return locked
+
+    return update_audited(
+        actor=actor,
+        obj=incident,
+        action=GovernanceAction.INCIDENT_UPDATE,
+        data=data,
+        prepare=prepare,
+        select_related=("model",),
+    )
 
 
 def delete_incident(*, actor, incident: Incident) -> None:

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from governance.core.audit import delete_audited, diff, record_event, snapshot
+from governance.core.audit import delete_audited, diff, record_event, save_audited_new, set_audited, snapshot
 from governance.core.errors import ConflictError
 from governance.core.roles import Permission
 from governance.core.tenancy import require
@@ -36,6 +36,7 @@ from governance.models import (
 )
 from governance.models.actions import GovernanceAction
 from governance.rules.tiering import effective_risk_tier
+from governance.selectors.inventory import CSV_COLUMNS
 
 # Fields a user edits directly; the stage moves only through request_stage_change / decide_approval and the
 # stored tier is always recomputed.
@@ -135,16 +136,11 @@ def create_model(*, actor, organisation: Organisation, **data: Any) -> AIModel:
         _validate(model)
         _check_developers(organisation, developers)
         model.risk_tier = effective_risk_tier(model)
-        model.save()
+        save_audited_new(
+            organisation=organisation, actor=actor, action=GovernanceAction.MODEL_CREATE, obj=model
+        )
         if developers is not None:
             model.developers.set(developers)
-        record_event(
-            organisation=organisation,
-            actor=actor,
-            action=GovernanceAction.MODEL_CREATE,
-            obj=model,
-            changes=diff(None, snapshot(model)),
-        )
     return model
 
 
@@ -280,15 +276,12 @@ def request_stage_change(
             return _open_request(
                 actor, locked, ApprovalKind.STAGE_CHANGE, justification, requested_stage=stage
             )
-        before = locked.lifecycle_stage
-        locked.lifecycle_stage = stage
-        locked.save(update_fields=["lifecycle_stage", "updated_at"])
-        record_event(
+        set_audited(
             organisation=locked.organisation,
             actor=actor,
             action=GovernanceAction.MODEL_STAGE_CHANGE,
             obj=locked,
-            changes={"lifecycle_stage": [before, stage]},
+            lifecycle_stage=stage,
         )
         model.lifecycle_stage = stage
     return None
@@ -334,15 +327,12 @@ def request_promotion(*, actor, version: ModelVersion, justification: str = "") 
 def _apply(actor, request: ApprovalRequest) -> None:
     model = AIModel.objects.select_for_update().get(pk=request.model_id)
     if request.kind == ApprovalKind.STAGE_CHANGE:
-        before = model.lifecycle_stage
-        model.lifecycle_stage = request.requested_stage
-        model.save(update_fields=["lifecycle_stage", "updated_at"])
-        record_event(
+        set_audited(
             organisation=model.organisation,
             actor=actor,
             action=GovernanceAction.MODEL_STAGE_CHANGE,
             obj=model,
-            changes={"lifecycle_stage": [before, model.lifecycle_stage]},
+            lifecycle_stage=request.requested_stage,
         )
         return
     version = ModelVersion.objects.select_for_update().get(pk=request.version_id)
@@ -351,24 +341,19 @@ def _apply(actor, request: ApprovalRequest) -> None:
     for previous in ModelVersion.objects.filter(model=model, status=VersionStatus.CHAMPION).exclude(
         pk=version.pk
     ):
-        previous.status = VersionStatus.RETIRED
-        previous.save(update_fields=["status"])
-        record_event(
+        set_audited(
             organisation=model.organisation,
             actor=actor,
             action=GovernanceAction.VERSION_RETIRE,
             obj=previous,
-            changes={"status": [VersionStatus.CHAMPION, VersionStatus.RETIRED]},
+            status=VersionStatus.RETIRED,
         )
-    before = version.status
-    version.status = VersionStatus.CHAMPION
-    version.save(update_fields=["status"])
-    record_event(
+    set_audited(
         organisation=model.organisation,
         actor=actor,
         action=GovernanceAction.VERSION_PROMOTE,
         obj=version,
-        changes={"status": [before, VersionStatus.CHAMPION]},
+        status=VersionStatus.CHAMPION,
     )
 
 
@@ -410,25 +395,6 @@ def decide_approval(*, actor, request: ApprovalRequest, approve: bool, comment: 
 
 # --- CSV import -------------------------------------------------------------------------------------
 
-CSV_COLUMNS: tuple[str, ...] = (
-    "name",
-    "purpose",
-    "business_unit",
-    "owner",
-    "lifecycle_stage",
-    "model_type",
-    "deployment_environment",
-    "data_sources",
-    "eu_ai_act_category",
-    "materiality",
-    "complexity",
-    "processes_personal_data",
-    "decisions_about_people",
-    "third_party",
-    "vendor",
-    "last_validated_on",
-    "next_review_due",
-)
 REQUIRED_COLUMNS = ("name", "purpose", "owner")
 _TRUE = {"yes", "true", "1", "y"}
 _FALSE = {"no", "false", "0", "n", ""}

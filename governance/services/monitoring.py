@@ -15,9 +15,8 @@ from django.utils.dateparse import parse_datetime
 
 from governance.core.audit import (
     delete_audited,
-    save_audited_changes,
     save_audited_new,
-    snapshot,
+    update_audited,
 )
 from governance.core.roles import Permission
 from governance.core.tenancy import require
@@ -73,19 +72,15 @@ def create_kpi(*, actor, model: AIModel, **data: Any) -> KPIDefinition:
 def update_kpi(*, actor, kpi: KPIDefinition, **data: Any) -> KPIDefinition:
     require(actor, kpi.model.organisation_id, Permission.KPI_EDIT)
     refuse_unknown_fields(data, EDITABLE_FIELDS)
-    before = snapshot(kpi)
-    for field, value in data.items():
-        setattr(kpi, field, value)
-    with transaction.atomic():
-        _validate(kpi)
-        save_audited_changes(
-            organisation=kpi.model.organisation,
-            actor=actor,
-            action=GovernanceAction.KPI_UPDATE,
-            obj=kpi,
-            before=before,
-        )
-    return kpi
+    return update_audited(
+        actor=actor,
+        obj=kpi,
+        action=GovernanceAction.KPI_UPDATE,
+        data=data,
+        prepare=_validate,
+        select_related=("model__organisation",),
+        organisation_of=lambda locked: locked.model.organisation,
+    )
 
 
 def delete_kpi(*, actor, kpi: KPIDefinition) -> None:

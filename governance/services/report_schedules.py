@@ -43,17 +43,9 @@ MAX_RECIPIENTS = 50
 PERIOD_PARAMETERS = render.PERIOD_PARAMETERS
 # Pinned by each run to the version current then, so it is never stored on the schedule.
 RUN_PINNED_PARAMETERS = ("framework_version", *PERIOD_PARAMETERS)
-AUDITED_FIELDS = [
-    "kind",
-    "subject_id",
-    "parameters",
-    "frequency",
-    "recipients",
-    "attach_pdf",
-    "active",
-    "last_run_period",
-    "created_by",
-]
+# What an administrator sets (pages and API); the audit trail also follows the runs and who requests them.
+SCHEDULE_FIELDS = ("kind", "subject_id", "parameters", "frequency", "recipients", "attach_pdf", "active")
+AUDITED_FIELDS = [*SCHEDULE_FIELDS, "last_run_period", "created_by"]
 
 
 def clean_recipients(recipients: Any) -> list[str]:

@@ -11,9 +11,8 @@ from django.db import transaction
 
 from governance.core.audit import (
     delete_audited,
-    save_audited_changes,
     save_audited_new,
-    snapshot,
+    update_audited,
 )
 from governance.core.roles import Permission
 from governance.core.tenancy import require
@@ -110,22 +109,20 @@ def update_risk(*, actor, risk: Risk, **data: Any) -> Risk:
     """Change a risk (its model too); the audit event lists each changed field as [before, after]."""
     require(actor, risk.organisation_id, Permission.RISK_EDIT)
     refuse_unknown_fields(data, (*EDITABLE_FIELDS, "model"))
-    with transaction.atomic():
-        locked = Risk.objects.select_for_update().select_related("model").get(pk=risk.pk)
-        before = snapshot(locked)
-        for field, value in _clean_text(data).items():
-            setattr(locked, field, value)
+
+    def prepare(locked: Risk) -> None:
         _validate(locked)
         # save() derives the scores; derive them now so the diff shows what will be stored.
         locked.derive_scores()
-        save_audited_changes(
-            organisation=locked.organisation,
-            actor=actor,
-            action=GovernanceAction.RISK_UPDATE,
-            obj=locked,
-            before=before,
-        )
-    return locked
+
+    return update_audited(
+        actor=actor,
+        obj=risk,
+        action=GovernanceAction.RISK_UPDATE,
+        data=_clean_text(data),
+        prepare=prepare,
+        select_related=("model",),
+    )
 
 
 def delete_risk(*, actor, risk: Risk) -> None:

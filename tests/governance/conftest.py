@@ -4,6 +4,7 @@ import pytest
 
 from governance.compliance_catalogue import load_all
 from governance.models import Framework, LifecycleStage
+from governance.services.monitoring import create_kpi
 from tests.governance.inventory_factories import AIModelFactory
 
 
@@ -11,6 +12,20 @@ from tests.governance.inventory_factories import AIModelFactory
 def ai_model(organisation, model_owner):
     """A model of ``organisation`` owned by ``model_owner``."""
     return AIModelFactory(organisation=organisation, owner=model_owner, name="Retail credit scorecard")
+
+
+@pytest.fixture
+def auc(ai_model, model_owner):
+    """An AUC KPI of ``ai_model`` (higher is better): target 0.85, warning below 0.8, critical below 0.7."""
+    return create_kpi(
+        actor=model_owner,
+        model=ai_model,
+        name="AUC",
+        direction="higher",
+        target=0.85,
+        warning_threshold=0.8,
+        critical_threshold=0.7,
+    )
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from django.utils import timezone
 from governance.core.roles import Role
 from governance.models import AuditEvent, KPIDefinition, KPIMeasurement, MeasurementSource
 from governance.services import monitoring as services
-from tests.governance.inventory_factories import AIModelFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,24 +24,6 @@ VALID = {
     "critical_threshold": "40",
     "description": "Share of applications approved.",
 }
-
-
-@pytest.fixture
-def ai_model(organisation, model_owner):
-    return AIModelFactory(organisation=organisation, owner=model_owner, name="Credit scorer")
-
-
-@pytest.fixture
-def auc(ai_model, model_owner):
-    return services.create_kpi(
-        actor=model_owner,
-        model=ai_model,
-        name="AUC",
-        direction="higher",
-        target=0.85,
-        warning_threshold=0.8,
-        critical_threshold=0.7,
-    )
 
 
 def _events(action):

@@ -16,24 +16,6 @@ from tests.governance.inventory_factories import AIModelFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def ai_model(organisation, model_owner):
-    return AIModelFactory(organisation=organisation, owner=model_owner, name="Credit scorer")
-
-
-@pytest.fixture
-def auc(ai_model, model_owner):
-    return services.create_kpi(
-        actor=model_owner,
-        model=ai_model,
-        name="AUC",
-        direction="higher",
-        target=0.85,
-        warning_threshold=0.8,
-        critical_threshold=0.7,
-    )
-
-
 def _points(*values, start=None):
     start = start or timezone.now() - timedelta(days=len(values))
     return [

@@ -6,9 +6,9 @@ from django_celery_beat.models import PeriodicTask
 from config.celery import app
 from governance.core.roles import Role
 from governance.models import AuditEvent
-from maturity import services
 from maturity.models import Assessment, ReassessmentSchedule
 from tests.factories import BusinessUnitFactory
+from tests.maturity.schedule_helpers import saved_schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +17,7 @@ URL = "/api/v1/reassessment-schedules/"
 
 @pytest.fixture
 def org_schedule(questionnaire, organisation, admin_user_member):
-    return services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=None,
-        frequency="quarterly",
-        active=True,
-    )
+    return saved_schedule(admin_user_member, organisation, frequency="quarterly")
 
 
 def test_list_is_scoped_to_the_users_organisations(
@@ -36,22 +30,10 @@ def test_list_is_scoped_to_the_users_organisations(
     django_assert_max_num_queries,
 ):
     other_admin = outsider
-    services.save_schedule(
-        actor=other_admin,
-        organisation=other_organisation,
-        business_unit=None,
-        frequency="yearly",
-        active=True,
-    )
+    saved_schedule(other_admin, other_organisation, frequency="yearly")
     for i in range(5):
         unit = BusinessUnitFactory(organisation=organisation, name=f"Unit {i}")
-        services.save_schedule(
-            actor=org_schedule.created_by,
-            organisation=organisation,
-            business_unit=unit,
-            frequency="monthly",
-            active=True,
-        )
+        saved_schedule(org_schedule.created_by, organisation, frequency="monthly", business_unit=unit)
     client = api_client(auditor)
     with django_assert_max_num_queries(6):
         body = client.get(URL).json()

@@ -6,8 +6,8 @@ from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import ModelEntry
 
 from config.celery import app
-from maturity import services
 from maturity.models import Assessment, AssessmentStatus
+from tests.maturity.schedule_helpers import saved_schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +17,8 @@ def beat_entry(questionnaire, organisation, admin_user_member):
     """The schedule entry celery beat's database scheduler builds from the saved schedule's PeriodicTask."""
 
     def build(frequency: str = "quarterly", business_unit=None):
-        schedule = services.save_schedule(
-            actor=admin_user_member,
-            organisation=organisation,
-            business_unit=business_unit,
-            frequency=frequency,
-            active=True,
+        schedule = saved_schedule(
+            admin_user_member, organisation, frequency=frequency, business_unit=business_unit
         )
         return schedule, ModelEntry(PeriodicTask.objects.get(pk=schedule.periodic_task_id), app=app)
 

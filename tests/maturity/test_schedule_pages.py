@@ -14,6 +14,7 @@ from maturity import services
 from maturity.models import Assessment, AssessmentStatus, MaturityTarget, ReassessmentSchedule
 from tests.factories import BusinessUnitFactory
 from tests.maturity.page_fixtures import AssessmentFactory
+from tests.maturity.schedule_helpers import saved_schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +38,7 @@ def audit_actions(organisation) -> list[str]:
 
 @pytest.fixture
 def org_schedule(questionnaire, organisation, admin_user_member):
-    return services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=None,
-        frequency="quarterly",
-        active=True,
-    )
+    return saved_schedule(admin_user_member, organisation, frequency="quarterly")
 
 
 @pytest.fixture
@@ -61,21 +56,9 @@ def test_schedule_list_shows_every_scope_with_constant_queries(
 ):
     units = [BusinessUnitFactory(organisation=organisation, name=f"Unit {i:02d}") for i in range(unit_count)]
     for unit in units[1:]:
-        services.save_schedule(
-            actor=admin_user_member,
-            organisation=organisation,
-            business_unit=unit,
-            frequency="yearly",
-            active=True,
-        )
+        saved_schedule(admin_user_member, organisation, frequency="yearly", business_unit=unit)
         services.run_reassessment(schedule_of(organisation, unit), today=datetime.date(2026, 11, 2))
-    org = services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=None,
-        frequency="monthly",
-        active=True,
-    )
+    org = saved_schedule(admin_user_member, organisation, frequency="monthly")
     draft = services.run_reassessment(org, today=datetime.date(2026, 11, 2))
     client = login(admin_user_member)
 
@@ -96,13 +79,7 @@ def test_schedule_list_shows_every_scope_with_constant_queries(
 def test_schedule_list_shows_next_run_and_paused(login, admin_user_member, organisation, org_schedule):
     html = login(admin_user_member).get(SCHEDULES_URL).content.decode()
     assert org_schedule.next_run_on.strftime("%-d %b %Y") in html
-    services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=None,
-        frequency="quarterly",
-        active=False,
-    )
+    saved_schedule(admin_user_member, organisation, frequency="quarterly", active=False)
     html = login(admin_user_member).get(SCHEDULES_URL).content.decode()
     assert "Paused" in html and "Run now" not in html
 
@@ -154,12 +131,8 @@ def test_admin_adds_a_business_unit_schedule(
 def test_deleting_a_business_unit_removes_its_schedule_and_beat_task(
     admin_user_member, organisation, business_unit, questionnaire
 ):
-    schedule = services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=business_unit,
-        frequency="yearly",
-        active=True,
+    schedule = saved_schedule(
+        admin_user_member, organisation, frequency="yearly", business_unit=business_unit
     )
     assert PeriodicTask.objects.filter(pk=schedule.periodic_task_id).exists()
 
@@ -227,13 +200,7 @@ def test_non_admin_may_not_save_a_schedule(login, make_member, organisation, org
 def test_other_organisations_schedules_are_invisible_and_untouchable(
     login, outsider, organisation, other_organisation, business_unit, org_schedule, admin_user_member
 ):
-    services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=business_unit,
-        frequency="yearly",
-        active=True,
-    )
+    saved_schedule(admin_user_member, organisation, frequency="yearly", business_unit=business_unit)
     client = login(outsider)
     html = client.get(SCHEDULES_URL).content.decode()
     assert "Retail Banking" not in html and "<td>Quarterly</td>" not in html
@@ -291,13 +258,7 @@ def test_run_now_opens_this_periods_draft_once(
 def test_run_now_on_a_paused_schedule_says_so(
     login, admin_user_member, organisation, org_schedule, eager_tasks
 ):
-    services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=None,
-        frequency="quarterly",
-        active=False,
-    )
+    saved_schedule(admin_user_member, organisation, frequency="quarterly", active=False)
     response = login(admin_user_member).post(
         reverse("maturity:schedule-run", args=[org_schedule.pk]), follow=True
     )

@@ -15,6 +15,7 @@ from governance.core.roles import Role
 from governance.models import AuditEvent
 from maturity import services
 from maturity.models import Answer, Assessment, AssessmentStatus, ReassessmentSchedule
+from tests.maturity.schedule_helpers import saved_schedule
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -51,13 +52,7 @@ def test_worker_opens_one_draft_and_mails_each_assessor_once_when_fired_twice(
 ):
     second_assessor = make_member(Role.ASSESSOR, username="second-assessor")
     make_member(Role.AUDITOR, username="not-an-assessor")
-    schedule = services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=None,
-        frequency="monthly",
-        active=True,
-    )
+    schedule = saved_schedule(admin_user_member, organisation, frequency="monthly")
     periodic_task = PeriodicTask.objects.get(pk=schedule.periodic_task_id)
     mail_dir = tmp_path / "mail"
     celery_worker_process.start(

@@ -12,6 +12,7 @@ from governance.core.roles import Role
 from maturity import services
 from maturity.models import Answer, Assessment, AssessmentStatus
 from tests.maturity.conftest import answer
+from tests.maturity.schedule_helpers import saved_schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +21,7 @@ NOV = datetime.date(2026, 11, 23)
 
 @pytest.fixture
 def schedule(questionnaire, organisation, admin_user_member):
-    return services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=None,
-        frequency="monthly",
-        active=True,
-    )
+    return saved_schedule(admin_user_member, organisation, frequency="monthly")
 
 
 @pytest.fixture
@@ -37,13 +32,7 @@ def approved(assessment, assessor, executive, answer_all):
 
 
 def test_save_schedule_creates_periodic_task_with_crontab(questionnaire, organisation, admin_user_member):
-    schedule = services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=None,
-        frequency="quarterly",
-        active=True,
-    )
+    schedule = saved_schedule(admin_user_member, organisation, frequency="quarterly")
     task = PeriodicTask.objects.get(pk=schedule.periodic_task_id)
     assert task.task == "maturity.tasks.run_reassessment"
     assert json.loads(task.kwargs) == {"schedule_id": schedule.pk}
@@ -51,13 +40,7 @@ def test_save_schedule_creates_periodic_task_with_crontab(questionnaire, organis
     assert task.crontab.month_of_year == "1,4,7,10"
     assert task.enabled
     # Updating keeps one task and switches its crontab.
-    services.save_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        business_unit=None,
-        frequency="yearly",
-        active=False,
-    )
+    saved_schedule(admin_user_member, organisation, frequency="yearly", active=False)
     task.refresh_from_db()
     assert PeriodicTask.objects.filter(name__startswith="maturity-reassessment-").count() == 1
     assert task.crontab.month_of_year == "1" and not task.enabled
@@ -66,24 +49,12 @@ def test_save_schedule_creates_periodic_task_with_crontab(questionnaire, organis
 @pytest.mark.parametrize("role", [Role.ASSESSOR, Role.EXECUTIVE])
 def test_only_admins_manage_schedules(make_member, organisation, role):
     with pytest.raises(PermissionDenied):
-        services.save_schedule(
-            actor=make_member(role),
-            organisation=organisation,
-            business_unit=None,
-            frequency="monthly",
-            active=True,
-        )
+        saved_schedule(make_member(role), organisation, frequency="monthly")
 
 
 def test_bad_frequency_is_a_field_error(organisation, admin_user_member):
     with pytest.raises(ValidationError) as error:
-        services.save_schedule(
-            actor=admin_user_member,
-            organisation=organisation,
-            business_unit=None,
-            frequency="daily",
-            active=True,
-        )
+        saved_schedule(admin_user_member, organisation, frequency="daily")
     assert "frequency" in error.value.message_dict
 
 
