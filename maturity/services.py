@@ -269,15 +269,15 @@ def update_targets(*, actor, assessment: Assessment, targets: Mapping[str, float
         clean, errors = _check_targets(targets, factor_keys)
         if errors:
             raise ValidationError(errors)
-        before = snapshot(locked, ["targets"])
+        before = snapshot(locked)
         locked.targets = {**(locked.targets or {}), **clean}
-        locked.save(update_fields=["targets"])
-        record_event(
+        # Setting a target to the level it has is no change: nothing is written or audited.
+        save_audited_changes(
             organisation=locked.organisation,
             actor=actor,
             action=MaturityAction.ASSESSMENT_TARGETS,
             obj=locked,
-            changes=diff(before, snapshot(locked, ["targets"])),
+            before=before,
         )
     _refresh(assessment, locked)
     return assessment

@@ -5,7 +5,7 @@ entries and demo data without importing ``maturity``; adding one is a new entry 
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -162,7 +162,6 @@ class HomePanel:
     build: Callable[[Any, Any], dict[str, Any] | None]
     order: int = 100
     stat_template: str = ""
-    wide: bool = False  # spans the page instead of one column
 
 
 home_panels: Registry[HomePanel] = Registry("home panel")
@@ -197,7 +196,6 @@ class DemoSeeder:
     key: str
     seed: Callable[[dict[str, Any]], list[str] | None]
     order: int = 100
-    requires: tuple[str, ...] = field(default_factory=tuple)
 
 
 demo_seeders: Registry[DemoSeeder] = Registry("demo seeder")

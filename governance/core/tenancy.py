@@ -43,12 +43,13 @@ def role_in(user, organisation: Organisation | int) -> str | None:
     return membership.role if membership else None
 
 
-def can(user, organisation: Organisation | int, action: str) -> bool:
+def can(user, organisation: Organisation | int, action: Permission | str) -> bool:
     return role_allows(role_in(user, organisation), action)
 
 
-def require(user, organisation: Organisation | int, action: str) -> Membership:
+def require(user, organisation: Organisation | int, action: Permission | str) -> Membership:
     """The user's membership if its role allows ``action``; 404 for outsiders, 403 for the wrong role."""
+    Permission(action)  # an unknown name fails loudly, for outsiders too
     membership = membership_in(user, organisation)
     if membership is None:
         raise Http404("No such organisation.")

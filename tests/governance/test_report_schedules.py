@@ -180,38 +180,6 @@ def test_dossier_subject_must_be_a_model_of_the_organisation(
     assert schedule.subject_id == inventory[0].pk
 
 
-@pytest.mark.parametrize(
-    ("frequency", "day", "key", "next_run"),
-    [
-        ("weekly", date(2026, 11, 23), "2026-W48", date(2026, 11, 30)),
-        ("weekly", date(2027, 1, 1), "2026-W53", date(2027, 1, 4)),
-        ("monthly", date(2026, 11, 23), "2026-11", date(2026, 12, 1)),
-        ("monthly", date(2026, 12, 31), "2026-12", date(2027, 1, 1)),
-        ("quarterly", date(2026, 11, 23), "2026-Q4", date(2027, 1, 1)),
-        ("quarterly", date(2026, 4, 1), "2026-Q2", date(2026, 7, 1)),
-        ("yearly", date(2026, 11, 23), "2026", date(2027, 1, 1)),
-    ],
-)
-def test_period_keys_and_next_runs(frequency, day, key, next_run):
-    assert scheduling.period_key(frequency, day) == key
-    assert scheduling.next_run_on(frequency, day) == next_run
-
-
-@pytest.mark.parametrize(
-    ("frequency", "day", "start", "end"),
-    [
-        ("weekly", date(2026, 11, 30), date(2026, 11, 23), date(2026, 11, 29)),
-        ("monthly", date(2026, 12, 1), date(2026, 11, 1), date(2026, 11, 30)),
-        ("monthly", date(2027, 1, 1), date(2026, 12, 1), date(2026, 12, 31)),
-        ("quarterly", date(2026, 10, 1), date(2026, 7, 1), date(2026, 9, 30)),
-        ("quarterly", date(2027, 1, 1), date(2026, 10, 1), date(2026, 12, 31)),
-        ("yearly", date(2027, 1, 1), date(2026, 1, 1), date(2026, 12, 31)),
-    ],
-)
-def test_previous_period_is_what_a_run_reports_on(frequency, day, start, end):
-    assert scheduling.previous_period(frequency, day) == (start, end)
-
-
 def test_compliance_schedule_needs_a_loaded_framework_and_runs_on_its_current_version(
     organisation, admin_user_member
 ):

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from rest_framework.request import Request
 
 from governance.core import tenancy
+from governance.core.roles import Permission
 from governance.models import Organisation
 
 
@@ -20,5 +21,5 @@ class OrganisationScopedMixin:
     def get_queryset(self) -> QuerySet:
         return tenancy.scope(super().get_queryset(), self.request.user, self.organisation_field)
 
-    def require(self, organisation: Organisation | int, action: str):
+    def require(self, organisation: Organisation | int, action: Permission | str):
         return tenancy.require(self.request.user, organisation, action)
