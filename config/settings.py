@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "governance.core.middleware.RequestIdMiddleware",
+    "governance.core.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,6 +156,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest compliance evidence file accepted (bytes); types are fixed in governance/services/compliance.py.
 COMPLIANCE_EVIDENCE_MAX_BYTES = int(os.environ.get("COMPLIANCE_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+# Largest request body of any kind (bytes): room for the largest evidence upload and its form fields.
+REQUEST_BODY_MAX_BYTES = int(
+    os.environ.get("REQUEST_BODY_MAX_BYTES", str(COMPLIANCE_EVIDENCE_MAX_BYTES + 1024 * 1024))
+)
 
 # --- Security (secure by default outside DEBUG; `check --deploy` passes) ----------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -25,3 +25,9 @@ urlpatterns = [
     path("organisations/switch/", core.switch_organisation, name="switch-organisation"),
     path("", include("governance.urls")),
 ]
+
+# Pages get the HTML error pages, API paths JSON (governance.core.api.exceptions).
+handler400 = core.bad_request
+handler403 = core.permission_denied
+handler404 = core.page_not_found
+handler500 = core.server_error

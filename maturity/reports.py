@@ -313,6 +313,7 @@ def register() -> None:
             title="Organisation maturity report",
             order=20,
             covers_period=True,
+            period_help="an organisation maturity report then uses assessments approved in the period",
             benchmark_case=_organisation_benchmark,
         ),
     )

@@ -451,7 +451,6 @@ def set_organisation_targets(
 # Periods, beat entries and "run now" come from governance.core.scheduling, shared with report schedules.
 
 REASSESSMENT_TASK = "maturity.tasks.run_reassessment"
-SCHEDULE_FIELDS = ["frequency", "active", "next_run_on", "periodic_task"]
 
 
 def save_schedule(
@@ -467,6 +466,8 @@ def save_schedule(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # One schedule per scope: two first saves at once take turns on the organisation row, not both insert.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
         schedule = (
             ReassessmentSchedule.objects.select_for_update(of=("self",))
             .filter(organisation=organisation, business_unit=business_unit)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from governance.core.middleware import current_request_id
@@ -123,17 +123,52 @@ def record_event(
         return event
 
 
-def save_audited_new(*, organisation: Organisation, actor, action: StrEnum, obj: models.Model) -> None:
-    """Save a new governed record with an audit event holding every value it starts with."""
+def save_validated(obj: models.Model, validate: Callable[[], None] | None = None, **save_kwargs: Any) -> None:
+    """Save ``obj``, which ``validate`` has already checked; a race lost on a unique constraint is a field error.
+
+    Two requests can both validate "no model of that name yet" and then both insert. The database refuses the
+    second (IntegrityError); by then the first one's row is committed, so validating again reports the same
+    field error a request a moment later would get, instead of a 500. The savepoint keeps the caller's
+    transaction usable.
+    """
+    try:
+        with transaction.atomic():
+            obj.save(**save_kwargs)
+    except IntegrityError:
+        if validate is not None:
+            validate()
+        obj.validate_constraints()
+        raise
+
+
+def save_audited_new(
+    *,
+    organisation: Organisation,
+    actor,
+    action: StrEnum,
+    obj: models.Model,
+    validate: Callable[[], None] | None = None,
+) -> None:
+    """Save a new governed record with an audit event holding every value it starts with.
+
+    ``validate`` (the service's own checks, already passed) runs again if a concurrent insert wins a unique
+    constraint, so the loser gets a field error (see ``save_validated``).
+    """
     with transaction.atomic():
-        obj.save()
+        save_validated(obj, validate)
         record_event(
             organisation=organisation, actor=actor, action=action, obj=obj, changes=diff(None, snapshot(obj))
         )
 
 
 def save_audited_changes(
-    *, organisation: Organisation, actor, action: StrEnum, obj: models.Model, before: dict[str, Any]
+    *,
+    organisation: Organisation,
+    actor,
+    action: StrEnum,
+    obj: models.Model,
+    before: dict[str, Any],
+    validate: Callable[[], None] | None = None,
 ) -> dict[str, list[Any]]:
     """Save ``obj`` and audit what changed since the ``before`` snapshot; no change, no write and no event.
 
@@ -143,7 +178,7 @@ def save_audited_changes(
     changes.pop("updated_at", None)
     if changes:
         with transaction.atomic():
-            obj.save()
+            save_validated(obj, validate)
             record_event(organisation=organisation, actor=actor, action=action, obj=obj, changes=changes)
     return changes
 
@@ -153,8 +188,8 @@ def set_audited(
 ) -> None:
     """Set a few fields (a status, a stage), save only those, and audit each as [before, after].
 
-    For transitions whose rules the caller has already checked; ``updated_at`` is kept current when the
-    model has one.
+    For transitions the caller has already checked on a row it holds locked (``select_for_update``), so the
+    "before" is current; ``updated_at`` is kept current when the model has one.
     """
     changes = {name: [getattr(obj, name), value] for name, value in values.items()}
     for name, value in values.items():
@@ -183,14 +218,22 @@ def update_audited(
     row as it was). No change, no write and no event.
     """
     with transaction.atomic():
-        locked = type(obj).objects.select_for_update().select_related(*select_related).get(pk=obj.pk)
+        # Only this row: joined rows (the model, its organisation) are locked by record_event in its own order.
+        locked = (
+            type(obj).objects.select_for_update(of=("self",)).select_related(*select_related).get(pk=obj.pk)
+        )
         before = snapshot(locked)
         for field, value in data.items():
             setattr(locked, field, value)
         if prepare is not None:
             prepare(locked)
         save_audited_changes(
-            organisation=organisation_of(locked), actor=actor, action=action, obj=locked, before=before
+            organisation=organisation_of(locked),
+            actor=actor,
+            action=action,
+            obj=locked,
+            before=before,
+            validate=(lambda: prepare(locked)) if prepare is not None else None,
         )
     return locked
 

@@ -24,6 +24,16 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def unescape_cell(text: str) -> str:
+    """A cell as read back from one of our exports: the apostrophe ``safe_cell`` put before a formula goes.
+
+    So an exported inventory imports again unchanged (a name such as "=Scorer" comes back as it was).
+    """
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
 class _Echo:
     """A file-like object whose write returns the line, so csv.writer can feed a streaming response."""
 

@@ -10,19 +10,24 @@ from celery import current_app
 from django.db import transaction
 
 
-def enqueue(task_name: str, **kwargs: Any) -> None:
-    """Send the task now. The name is looked up among the registered tasks (the app discovers every installed
-    app's ``tasks`` module), so a misspelt name raises here instead of queueing a message no worker knows."""
+def registered_task(task_name: str):
+    """The Celery task of that name; LookupError for a name no installed app's ``tasks`` module defines."""
     if task_name not in current_app.tasks:
         # Outside a worker the apps' tasks modules are discovered lazily, on first use.
         current_app.loader.import_default_modules()
     try:
-        task = current_app.tasks[task_name]
+        return current_app.tasks[task_name]
     except KeyError:
         raise LookupError(f"No Celery task named {task_name!r} is registered.") from None
-    task.apply_async(kwargs=kwargs)
+
+
+def enqueue(task_name: str, **kwargs: Any) -> None:
+    """Send the task now; a misspelt name raises instead of queueing a message no worker knows."""
+    registered_task(task_name).apply_async(kwargs=kwargs)
 
 
 def enqueue_on_commit(task_name: str, **kwargs: Any) -> None:
-    """Send the task once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: enqueue(task_name, **kwargs))
+    """Send the task once the current transaction commits (at once outside one). The name is checked now,
+    before anything commits."""
+    task = registered_task(task_name)
+    transaction.on_commit(lambda: task.apply_async(kwargs=kwargs))

@@ -4,7 +4,9 @@ import re
 import uuid
 from contextvars import ContextVar
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -64,4 +66,33 @@ class CurrentOrganisationMiddleware:
         membership = _current_membership(request)
         request.membership = membership
         request.organisation = membership.organisation if membership else None
+        return self.get_response(request)
+
+
+def is_api(request: HttpRequest) -> bool:
+    """API clients always get JSON, errors included."""
+    return request.path.startswith("/api/")
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a body larger than ``REQUEST_BODY_MAX_BYTES`` with 413 before anything reads it.
+
+    Django bounds form fields (``DATA_UPLOAD_MAX_MEMORY_SIZE``) but not a JSON body streamed to a parser, nor
+    uploaded files; this one bound covers every request, and says so in JSON to API clients.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.REQUEST_BODY_MAX_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            message = f"The request body is {length} bytes; at most {limit} bytes are accepted."
+            if is_api(request):
+                return JsonResponse({"detail": message}, status=413)
+            return render(request, "413.html", {"message": message}, status=413)
         return self.get_response(request)

@@ -94,8 +94,9 @@ class ReportKindSpec:
     template's context; the pipeline adds the cover, period and sign-off. A kind about one record names its
     ``subject_model`` (looked up within the report's organisation) and the request form field that picks it.
     ``clean_parameters(parameters)`` validates kind-specific parameters and returns them (normalised) with a
-    description of what the report is about, for its title. ``form_fields()`` adds the request form's fields
-    for those parameters and ``parameters_from_form(cleaned_data)`` reads them back.
+    description of what the report is about, for its title. ``form_fields(scheduled)`` adds the request (or
+    schedule) form's fields for those parameters, named as the parameter keys, and
+    ``parameters_from_form(cleaned_data)`` reads them back.
     """
 
     key: str
@@ -111,8 +112,9 @@ class ReportKindSpec:
     # The records the request form offers as subjects (default: all of the organisation's subject_model).
     subject_choices: Callable[[Any], Any] | None = None
     covers_period: bool = False  # period_start / period_end select the content
+    period_help: str = ""  # what the period does to this kind, for the request form's help text
     clean_parameters: Callable[[dict[str, Any]], tuple[dict[str, Any], str | None]] | None = None
-    form_fields: Callable[[], dict[str, Any]] | None = None
+    form_fields: Callable[[bool], dict[str, Any]] | None = None  # argument: for the schedule form
     parameters_from_form: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     describe_parameters: Callable[[list[dict[str, Any]]], list[str]] | None = None
     # Who may request it: the roles of the report.request permission unless the kind narrows them.
@@ -190,11 +192,12 @@ nav_entries: Registry[NavEntry] = Registry("navigation entry")
 
 @dataclass(frozen=True)
 class DemoSeeder:
-    """Fills the demo organisations with one app's data; ``seed(context)`` may read and add to ``context``
-    (the users, organisations and units seeded before it) and returns lines to print."""
+    """Fills the demo organisation with one app's data: ``seed(context)`` reads the organisation, its units and
+    its users by role from ``context`` (and may leave there what a later seeder needs). Seeders run by ``order``
+    and must be idempotent: ``seed_demo`` runs on every ``make run``."""
 
     key: str
-    seed: Callable[[dict[str, Any]], list[str] | None]
+    seed: Callable[[dict[str, Any]], Any]
     order: int = 100
 
 

@@ -25,6 +25,7 @@ class ReportSubjectForm(ServiceForm):
     """
 
     kind = forms.ChoiceField(label="Report")
+    scheduled = False  # the schedule form: each kind's fields say how a run treats them
 
     def __init__(self, *args, organisation: Organisation | None = None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,7 +49,7 @@ class ReportSubjectForm(ServiceForm):
                 subject_kinds.setdefault(spec.subject_field, []).append(spec.key)
             if spec.form_fields is not None:
                 names = []
-                for name, field in spec.form_fields().items():
+                for name, field in spec.form_fields(self.scheduled).items():
                     self.fields.setdefault(name, field)
                     names.append(name)
                 self._groups.append(([spec.key], names))
@@ -90,7 +91,7 @@ class ReportRequestForm(ReportSubjectForm):
     period_start = forms.DateField(
         required=False,
         label="Period from",
-        help_text="Optional; an organisation maturity report then uses assessments approved in the period.",
+        help_text="Optional.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     period_end = forms.DateField(
@@ -99,9 +100,11 @@ class ReportRequestForm(ReportSubjectForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        periodic = [spec.key for spec in report_kinds if spec.covers_period]
+        periodic = [spec for spec in report_kinds if spec.covers_period]
         if periodic:
-            self._groups.append((periodic, list(PERIOD_PARAMETERS)))
+            self._groups.append(([spec.key for spec in periodic], list(PERIOD_PARAMETERS)))
+            helps = "; ".join(spec.period_help for spec in periodic if spec.period_help)
+            self.fields["period_start"].help_text = f"Optional; {helps}." if helps else "Optional."
 
     def parameters(self) -> dict:
         """The kind's parameters, and the period of a kind that covers one, if given."""
@@ -120,7 +123,6 @@ class ReportScheduleForm(ReportSubjectForm):
     frequency = forms.ChoiceField(
         choices=ScheduleFrequency.choices,
         initial=ScheduleFrequency.MONTHLY,
-        help_text="A report about a period (organisation maturity) covers the period just ended.",
     )
     recipients = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -134,15 +136,18 @@ class ReportScheduleForm(ReportSubjectForm):
     )
     active = forms.BooleanField(required=False, initial=True, label="Active")
 
+    scheduled = True
+
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, organisation=organisation, **kwargs)
         # Keep the report's own fields first (kind, then its pickers), as on the request form.
         order = ["kind", *(name for _, names in self._groups for name in names)]
         self.order_fields(order)
-        if "framework" in self.fields:
+        periodic = ", ".join(spec.label.lower() for spec in report_kinds if spec.covers_period)
+        if periodic:
             self.fields[
-                "framework"
-            ].help_text = "Only for a compliance report; each run uses the framework's version current then."
+                "frequency"
+            ].help_text = f"A report about a period ({periodic}) covers the period just ended."
 
     @staticmethod
     def initial_for(schedule) -> dict[str, Any]:
@@ -158,7 +163,7 @@ class ReportScheduleForm(ReportSubjectForm):
         if spec is not None and spec.subject_model is not None:
             initial[spec.subject_field] = schedule.subject_id
         if spec is not None and spec.form_fields is not None:
-            for name in spec.form_fields():
+            for name in spec.form_fields(True):
                 initial[name] = (schedule.parameters or {}).get(name, "")
         return initial
 

@@ -280,8 +280,11 @@ def _compliance_parameters(parameters: dict[str, Any]) -> tuple[dict[str, Any], 
     return cleaned, str(framework)
 
 
-def _compliance_form_fields() -> dict[str, forms.Field]:
-    field = forms.ChoiceField(required=False, label="Framework", help_text="Only for a compliance report.")
+def _compliance_form_fields(scheduled: bool) -> dict[str, forms.Field]:
+    help_text = "Only for a compliance report" + (
+        "; each run uses the framework's version current then." if scheduled else "."
+    )
+    field = forms.ChoiceField(required=False, label="Framework", help_text=help_text)
     field.choices = [("", "---------")] + [(f.key, str(f)) for f in compliance.current_frameworks()]
     return {"framework": field}
 

@@ -45,21 +45,30 @@ def kind_spec(kind: Any) -> ReportKindSpec:
     return spec
 
 
-def subject_errors(spec: ReportKindSpec, organisation: Organisation, subject_id: Any) -> dict[str, list[str]]:
-    """What is wrong with ``subject_id`` for a report of this kind in this organisation (empty: nothing)."""
+def find_subject(spec: ReportKindSpec, organisation: Organisation, subject_id: Any):
+    """The record a report of this kind is about, within the organisation (None for organisation-wide kinds).
+
+    A ValidationError on ``subject_id`` says what is wrong: missing, not an id, or not this organisation's.
+    """
     if spec.subject_model is None:
         if subject_id is not None:
-            return {"subject_id": ["This kind of report covers the whole organisation."]}
-        return {}
+            raise ValidationError({"subject_id": ["This kind of report covers the whole organisation."]})
+        return None
     if subject_id is None:
-        return {"subject_id": ["Choose what the report is about."]}
+        raise ValidationError({"subject_id": ["Choose what the report is about."]})
     if isinstance(subject_id, bool) or not isinstance(subject_id, int):
-        return {"subject_id": ["A record id (a whole number) is required."]}
-    if not spec.subject_model.objects.filter(organisation=organisation, pk=subject_id).exists():
-        return {
-            "subject_id": [f"No {spec.subject_model._meta.verbose_name} #{subject_id} in {organisation}."]
-        }
-    return {}
+        raise ValidationError({"subject_id": ["A record id (a whole number) is required."]})
+    subject = spec.subject_model.objects.filter(organisation=organisation, pk=subject_id).first()
+    if subject is None:
+        raise ValidationError(
+            {"subject_id": [f"No {spec.subject_model._meta.verbose_name} #{subject_id} in {organisation}."]}
+        )
+    return subject
+
+
+def may_request(spec: ReportKindSpec, role: str | None) -> bool:
+    """Whether a member with ``role`` may request reports of this kind (``report.request`` is checked apart)."""
+    return spec.roles is None or role in spec.roles
 
 
 def request_report(
@@ -73,20 +82,13 @@ def request_report(
     """Create a queued report and hand it to a worker once the transaction commits."""
     membership = require(actor, organisation, Permission.REPORT_REQUEST)
     spec = kind_spec(kind)
-    if spec.roles is not None and membership.role not in spec.roles:
+    if not may_request(spec, membership.role):
         raise PermissionDenied(
             f"Your role ({membership.get_role_display()}) may not request {spec.label.lower()} reports."
         )
     if parameters is not None and not isinstance(parameters, dict):
         raise ValidationError({"parameters": ["Parameters must be an object."]})
-    errors = subject_errors(spec, organisation, subject_id)
-    if errors:
-        raise ValidationError(errors)
-    subject = (
-        spec.subject_model.objects.get(organisation=organisation, pk=subject_id)
-        if spec.subject_model
-        else None
-    )
+    subject = find_subject(spec, organisation, subject_id)
     parameters, described = render.clean_parameters(kind, parameters or {})
     title = spec.title.format(subject=subject or described)[:255]
     with transaction.atomic():

@@ -106,8 +106,8 @@ def incidents_csv(incidents: Iterable[Incident]) -> str:
         (
             [
                 incident.pk,
-                (incident.model.name),
-                (incident.title),
+                incident.model.name,
+                incident.title,
                 incident.severity,
                 incident.status,
                 incident.occurred_at.isoformat(),
@@ -115,10 +115,10 @@ def incidents_csv(incidents: Iterable[Incident]) -> str:
                 incident.closed_at.isoformat() if incident.closed_at else "",
                 incident.financial_loss,
                 incident.currency,
-                (incident.description),
-                (incident.impact),
-                (incident.root_cause),
-                (incident.actions_taken),
+                incident.description,
+                incident.impact,
+                incident.root_cause,
+                incident.actions_taken,
                 incident.reported_by.get_username() if incident.reported_by else "",
             ]
             for incident in incidents

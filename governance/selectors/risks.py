@@ -177,8 +177,8 @@ def risks_csv(risks: Iterable[Risk], today=None) -> str:
         overdue = risk.due_date is not None and risk.due_date < today and risk.status in ACTIVE_STATUSES
         return [
             risk.pk,
-            (risk.model.name),
-            (risk.title),
+            risk.model.name,
+            risk.title,
             risk.category,
             risk.status,
             risk.likelihood,
@@ -192,8 +192,8 @@ def risks_csv(risks: Iterable[Risk], today=None) -> str:
             risk.owner.get_username() if risk.owner else "",
             risk.due_date.isoformat() if risk.due_date else "",
             overdue,
-            (risk.description),
-            (risk.mitigation),
+            risk.description,
+            risk.mitigation,
             risk.updated_at.isoformat(),
         ]
 

@@ -239,6 +239,8 @@ def update_record(
             file_errors = exc
 
     with transaction.atomic():
+        # The first review of a pair creates its record: two at once must take turns, not both insert.
+        AIModel.objects.select_for_update().filter(pk=model.pk).first()
         record = (
             ComplianceRecord.objects.select_for_update()
             .filter(model=model, requirement=requirement)

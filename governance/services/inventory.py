@@ -15,7 +15,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from governance.core.audit import delete_audited, diff, record_event, save_audited_new, set_audited, snapshot
+from governance.core.audit import (
+    delete_audited,
+    diff,
+    record_event,
+    save_audited_new,
+    save_validated,
+    set_audited,
+    snapshot,
+)
+from governance.core.csv_export import unescape_cell
 from governance.core.errors import ConflictError
 from governance.core.roles import Permission
 from governance.core.tenancy import require
@@ -137,7 +146,11 @@ def create_model(*, actor, organisation: Organisation, **data: Any) -> AIModel:
         _check_developers(organisation, developers)
         model.risk_tier = effective_risk_tier(model)
         save_audited_new(
-            organisation=organisation, actor=actor, action=GovernanceAction.MODEL_CREATE, obj=model
+            organisation=organisation,
+            actor=actor,
+            action=GovernanceAction.MODEL_CREATE,
+            obj=model,
+            validate=lambda: _validate(model),
         )
         if developers is not None:
             model.developers.set(developers)
@@ -161,7 +174,7 @@ def update_model(*, actor, model: AIModel, **data: Any) -> AIModel:
         _validate(locked)
         _check_developers(locked.organisation, developers)
         locked.risk_tier = effective_risk_tier(locked)
-        locked.save()
+        save_validated(locked, lambda: _validate(locked))
         changes = diff(before, snapshot(locked))
         changes.pop("updated_at", None)
         if developers is not None:
@@ -422,7 +435,7 @@ def _parse_row(
     raw: dict[str, str], organisation: Organisation, units: dict, owners: dict
 ) -> tuple[dict, list]:
     errors: list[tuple[str, str]] = []
-    value = {key: (raw.get(key) or "").strip() for key in CSV_COLUMNS}
+    value = {key: unescape_cell((raw.get(key) or "").strip()) for key in CSV_COLUMNS}
     data: dict[str, Any] = {}
     for key in ("name", "purpose", "model_type", "deployment_environment", "data_sources", "vendor"):
         data[key] = value[key]

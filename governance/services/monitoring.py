@@ -64,7 +64,11 @@ def create_kpi(*, actor, model: AIModel, **data: Any) -> KPIDefinition:
     with transaction.atomic():
         _validate(kpi)
         save_audited_new(
-            organisation=model.organisation, actor=actor, action=GovernanceAction.KPI_CREATE, obj=kpi
+            organisation=model.organisation,
+            actor=actor,
+            action=GovernanceAction.KPI_CREATE,
+            obj=kpi,
+            validate=lambda: _validate(kpi),
         )
     return kpi
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
@@ -23,7 +23,7 @@ from governance.core import scheduling
 from governance.core.audit import delete_audited, diff, record_event, snapshot
 from governance.core.registry import report_kinds
 from governance.core.roles import PERMISSIONS, Permission
-from governance.core.tenancy import can, require
+from governance.core.tenancy import can, require, role_in
 from governance.models import (
     Membership,
     Organisation,
@@ -92,7 +92,10 @@ def _validate(
     if parameters is not None and not isinstance(parameters, dict):
         errors["parameters"] = ["Parameters must be an object."]
     if spec is not None:
-        errors.update(report_services.subject_errors(spec, organisation, subject_id))
+        try:
+            report_services.find_subject(spec, organisation, subject_id)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if parameters is None:
         parameters = {}
     if spec is not None and isinstance(parameters, dict):
@@ -136,6 +139,12 @@ def save_report_schedule(
     if schedule is not None and schedule.organisation_id != organisation.pk:
         raise ValidationError({"organisation": ["This schedule belongs to another organisation."]})
     errors = _validate(organisation, kind, frequency, subject_id, parameters)
+    spec = report_kinds.get(kind) if isinstance(kind, str) else None
+    if spec is not None and not report_services.may_request(spec, role_in(actor, organisation)):
+        # Runs request the report in the saver's name: a kind they may not request would never be produced.
+        errors["kind"] = [
+            f"Your role may not request {spec.label.lower()} reports, so it cannot schedule them."
+        ]
     try:
         recipients = clean_recipients(recipients)
     except ValidationError as exc:
@@ -239,6 +248,9 @@ def run_report_schedule(schedule: ReportSchedule, today: date | None = None) -> 
             except ValidationError as exc:
                 # E.g. the model a dossier is about was deleted since the schedule was saved.
                 error = "; ".join(m for messages in exc.message_dict.values() for m in messages)
+            except PermissionDenied as exc:
+                # The creator's role no longer allows this kind: say so instead of failing the run.
+                error = str(exc)
         if report is not None:
             report.schedule = locked
             # The period in the title tells the monthly copies apart in inboxes and on the reports page.

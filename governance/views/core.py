@@ -13,7 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
-from governance.core.middleware import SESSION_KEY
+from governance.core.api.exceptions import api_error_view
+from governance.core.middleware import SESSION_KEY, is_api
 from governance.core.registry import home_panels
 from governance.core.tenancy import membership_in
 from governance.selectors import dashboard
@@ -129,3 +130,29 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
     return HttpResponseRedirect(next_url)
+
+
+def _error_page(code: int, template: str):
+    """Django's error view for ``code``: the HTML page, or JSON for an API path."""
+    from django.views import defaults
+
+    html_view = {
+        400: defaults.bad_request,
+        403: defaults.permission_denied,
+        404: defaults.page_not_found,
+    }.get(code)
+
+    def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        if is_api(request):
+            return api_error_view(code)(request, exception)
+        if html_view is None:
+            return defaults.server_error(request, template_name=template)
+        return html_view(request, exception, template_name=template)
+
+    return view
+
+
+bad_request = _error_page(400, "400.html")
+permission_denied = _error_page(403, "403.html")
+page_not_found = _error_page(404, "404.html")
+server_error = _error_page(500, "500.html")

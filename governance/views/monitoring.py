@@ -147,7 +147,7 @@ def kpi_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.update_kpi(actor=request.user, kpi=kpi, **form.service_data())
+                kpi = services.update_kpi(actor=request.user, kpi=kpi, **form.service_data())
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:

@@ -20,6 +20,7 @@ from governance.models import (
 from governance.models.monitoring import KPIDefinition, KPIMeasurement
 from governance.services import inventory as services
 from tests.factories import BusinessUnitFactory
+from tests.governance.inventory_factories import AIModelFactory
 
 LIST_QUERIES = 7
 DETAIL_QUERIES = 13  # +1: the KPI table (latest value by subquery); +2: the risk and incident sections;
@@ -189,6 +190,21 @@ def test_import_creates_every_row(login, organisation, model_owner, business_uni
     assert response.status_code == 302
     assert AIModel.objects.get(name="Credit model").risk_tier == RiskTier.CRITICAL
     assert AIModel.objects.get(name="Churn model").business_unit == business_unit
+
+
+def test_an_export_imports_again_unchanged_even_with_formula_like_text(
+    login, organisation, other_organisation, model_owner, make_member
+):
+    AIModelFactory(organisation=organisation, owner=model_owner, name="=Scorer", purpose="-5 bps uplift.")
+    exported = login(model_owner).get(reverse("governance:model-export")).content.decode()
+    assert "\r\n'=Scorer,'-5 bps uplift.," in exported  # a spreadsheet shows it as text, never runs it
+    other_owner = make_member(
+        Role.MODEL_OWNER, organisation=other_organisation, username=model_owner.username + "2"
+    )
+    text = exported.replace(model_owner.username, other_owner.username)
+    assert _upload(login(other_owner), text).status_code == 302
+    imported = AIModel.objects.get(organisation=other_organisation)
+    assert (imported.name, imported.purpose) == ("=Scorer", "-5 bps uplift.")
 
 
 def test_import_with_a_bad_row_imports_nothing_and_reports_rows(login, organisation, model_owner):

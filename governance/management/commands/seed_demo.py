@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 )
                 users[str(role)] = user
 
-        # Each app's demo data, in the order the apps registered (governance.core.registry.demo_seeders).
+        # Each app's demo data, by each seeder's order (governance.core.registry.demo_seeders).
         context = {"organisation": organisation, "units": units, "users": users}
         for seeder in demo_seeders:
             seeder.seed(context)

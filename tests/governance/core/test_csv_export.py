@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from governance.core.audit import record_event
-from governance.core.csv_export import FORMULA_PREFIXES, csv_text, safe_cell
+from governance.core.csv_export import FORMULA_PREFIXES, csv_text, safe_cell, unescape_cell
 from governance.models import BusinessUnit
 from governance.models.actions import GovernanceAction
 
@@ -21,6 +21,7 @@ def test_text_never_starts_a_formula_and_reads_back_unchanged_but_for_the_apostr
     assert cell == text or cell == f"'{text}"
     header, row = csv.reader(io.StringIO(csv_text(["value"], [[text]]), newline=""))
     assert header == ["value"] and row == [cell]
+    assert unescape_cell(cell) == text or text.startswith("'")
 
 
 @pytest.mark.parametrize(
