@@ -226,6 +226,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Installed into django-celery-beat's database by the scheduler at start-up.
 CELERY_BEAT_SCHEDULE = {
+    # The outbox: jobs recorded while the broker was down go out within seconds of its return.
+    "dispatch-pending-jobs": {
+        "task": "governance.tasks.dispatch_pending_jobs",
+        "schedule": float(os.environ.get("JOB_DISPATCH_SECONDS", "10")),
+        "options": {"expires": 60},
+    },
     "requeue-stalled-reports": {"task": "governance.tasks.requeue_stalled_reports", "schedule": 300.0},
     # One digest per person per day: reviews and risks due within 14 days, KPI breaches, pending approvals.
     "send-reminder-digests": {

@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from governance.core import jobs
 from governance.models import (
     AuditEvent,
     BusinessUnit,
@@ -10,6 +11,7 @@ from governance.models import (
     KPIMeasurement,
     Membership,
     Organisation,
+    PendingJob,
     ReminderDigest,
     Report,
     ReportSchedule,
@@ -227,3 +229,21 @@ class ReminderDigestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(PendingJob)
+class PendingJobAdmin(admin.ModelAdmin):
+    """The outbox: jobs waiting for the broker (and, for a week, the ones sent). Read-only; "Send now" retries."""
+
+    list_display = ("task", "created_at", "dispatched_at", "attempts", "last_error")
+    list_filter = (("dispatched_at", admin.EmptyFieldListFilter), "task")
+    readonly_fields = [f.name for f in PendingJob._meta.fields]
+    actions = ["send_now"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Send the selected waiting jobs now")
+    def send_now(self, request, queryset) -> None:
+        sent = sum(jobs.dispatch(job.pk) for job in queryset.filter(dispatched_at__isnull=True))
+        self.message_user(request, f"{sent} job(s) sent.", messages.SUCCESS if sent else messages.WARNING)

@@ -1,8 +1,12 @@
 """Celery tasks of the governance app: thin wrappers over services."""
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import OperationalError
 
+from governance.core import jobs
 from governance.reports import services
 
 
@@ -98,3 +102,18 @@ def email_scheduled_report(report_id: int) -> bool:
     from governance.services import report_schedules
 
     return report_schedules.email_scheduled_report(report_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def dispatch_pending_jobs() -> int:
+    """Beat, every few seconds: send the jobs recorded while the broker was down (the outbox)."""
+    return jobs.dispatch_pending_jobs()
+
+
+@worker_ready.connect
+def _dispatch_on_start(**kwargs) -> None:
+    # A worker that starts after an outage sends what waited, without waiting for beat.
+    try:
+        jobs.dispatch_pending_jobs()
+    except Exception:  # a worker must start even if the database is not there yet; beat retries
+        logging.getLogger(__name__).exception("Could not dispatch pending jobs at start")

@@ -11,6 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from governance.core.roles import Role
+from tests.celery_helpers import reset_celery_pools
 from tests.factories import PASSWORD, BusinessUnitFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -259,15 +260,6 @@ def _database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
 
 
-def _reset_celery_pools(app) -> None:
-    # The broker URL changed: producers made for the old one must not be reused.
-    from kombu import pools
-
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def celery_worker_process(transactional_db, settings, tmp_path, worker_id):
     """A controller for real Celery worker subprocesses: ``celery_worker_process.start()``.
@@ -321,10 +313,10 @@ def celery_worker_process(transactional_db, settings, tmp_path, worker_id):
             "store_processed": False,
         }
         broker = "filesystem"
-    _reset_celery_pools(app)
+    reset_celery_pools(app)
     workers = CeleryWorkers(env, tmp_path, broker)
     yield workers
     workers.stop_all()
     for key, value in saved.items():
         app.conf[key] = value
-    _reset_celery_pools(app)
+    reset_celery_pools(app)

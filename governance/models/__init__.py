@@ -15,6 +15,7 @@ from .inventory import (
     RiskTier,
     VersionStatus,
 )
+from .jobs import PendingJob
 from .monitoring import KPIDefinition, KPIDirection, KPIKind, KPIMeasurement, MeasurementSource
 from .organisations import BusinessUnit, Membership, Organisation
 from .reminders import ReminderDigest
@@ -45,6 +46,7 @@ __all__ = [
     "Membership",
     "ModelVersion",
     "Organisation",
+    "PendingJob",
     "ReminderDigest",
     "Report",
     "ReportSchedule",

@@ -54,7 +54,18 @@ class BatchValidationError(ValidationError):
 
 
 def _validate(kpi: KPIDefinition) -> None:
-    kpi.full_clean()
+    """Field validation, with a second KPI of the same name on the model as an error on ``name``."""
+    errors: dict[str, list[str]] = {}
+    try:
+        kpi.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not errors.get("name") and kpi.model_id is not None:
+        clash = KPIDefinition.objects.filter(model_id=kpi.model_id, name=kpi.name).exclude(pk=kpi.pk)
+        if clash.exists():
+            errors["name"] = [f"This model already has a KPI named “{kpi.name}”."]
+    if errors:
+        raise ValidationError(errors)
 
 
 def create_kpi(*, actor, model: AIModel, **data: Any) -> KPIDefinition:

@@ -1,5 +1,6 @@
 """Health probes, the home page and the organisation switcher."""
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -13,11 +14,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
+from governance.core import jobs
 from governance.core.api.exceptions import api_error_view
 from governance.core.middleware import SESSION_KEY, is_api
 from governance.core.registry import home_panels
 from governance.core.tenancy import membership_in
 from governance.selectors import dashboard
+
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -47,15 +51,24 @@ def _broker_ok() -> str | None:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready to take traffic: the database and the Celery broker answer. 503 names what is down."""
+    """Ready to take traffic: the database and the Celery broker answer. 503 names what is down.
+
+    Anyone may call it (load balancers do), so it says only which dependency is down; the error itself (which
+    names hosts and ports) goes to the log.
+    """
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     down = {name: error for name, error in checks.items() if error}
+    for name, error in down.items():
+        logger.warning("readyz: %s is down: %s", name, error)
     body = {
         "status": "ok" if not down else "unavailable",
-        "checks": {n: (e or "ok") for n, e in checks.items()},
+        "checks": {n: ("down" if e else "ok") for n, e in checks.items()},
     }
     if down:
         body["down"] = sorted(down)
+    if "database" not in down:
+        # Jobs recorded while the broker was down, sent when it is back (governance.core.jobs).
+        body["jobs_waiting"] = jobs.waiting_jobs()
     return JsonResponse(body, status=503 if down else 200)
 
 

@@ -1,0 +1,226 @@
+"""Concurrent writes on PostgreSQL: no lost update, no audit event describing a value the row no longer has, and
+a unique constraint lost in a race is the same 400 field error a sequential duplicate gets, never a 500.
+
+Each test starts real threads, each with its own database connection, released together by a barrier. SQLite
+serialises every write itself, so these run on PostgreSQL only (CI runs them there).
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from governance.compliance_catalogue import load_all
+from governance.models import AIModel, AuditEvent, ComplianceRecord, KPIDefinition, Requirement
+from governance.services import compliance as compliance_services
+from governance.services import incidents as incident_services
+from governance.services import inventory as inventory_services
+from governance.services import monitoring as monitoring_services
+from governance.services import risks as risk_services
+from maturity import services as maturity_services
+from maturity.models import ReassessmentSchedule
+from tests.governance.inventory_factories import AIModelFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="Row locks are PostgreSQL's; SQLite serialises."
+    ),
+]
+
+ROUNDS = 8
+
+
+def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls at once, one thread each; return each one's result or the exception it raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = calls[index]()
+        except Exception as exc:  # the test inspects what each call raised
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def assert_no_lost_update(update: Callable[..., Any], record, values_by_round: list[dict[str, Any]]) -> None:
+    """Each round changes different fields at once; every change must stay, and the audit trail must agree."""
+    for values in values_by_round:
+        results = run_together([lambda field=f, value=v: update(**{field: value}) for f, v in values.items()])
+        assert not [r for r in results if isinstance(r, Exception)], results
+        record.refresh_from_db()
+        for field, value in values.items():
+            assert getattr(record, field) == value, f"{field} lost its change"
+    events = AuditEvent.objects.filter(object_type=record._meta.label_lower, object_id=str(record.pk))
+    last_after: dict[str, Any] = {}
+    for event in events.order_by("sequence"):
+        for field, (before, after) in event.changes.items():
+            # Each event starts from what the previous one left: no event rests on a stale copy of the row.
+            assert field not in last_after or last_after[field] == before, (field, event.sequence)
+            last_after[field] = after
+    for field in values_by_round[-1]:
+        assert last_after[field] == getattr(record, field)
+
+
+@pytest.fixture
+def model(organisation, model_owner):
+    return AIModelFactory(organisation=organisation, owner=model_owner, name="Credit scorer")
+
+
+def test_concurrent_kpi_edits_of_different_fields_all_stay(model, model_owner):
+    kpi = monitoring_services.create_kpi(actor=model_owner, model=model, name="AUC", direction="higher")
+
+    def update(**data):
+        return monitoring_services.update_kpi(actor=model_owner, kpi=kpi, **data)
+
+    rounds = [
+        {
+            "unit": f"u{r}",
+            "description": f"d{r}",
+            "name": f"AUC {r}",
+            "kind": ("business", "technical")[r % 2],
+        }
+        for r in range(ROUNDS)
+    ]
+    assert_no_lost_update(update, kpi, rounds)
+
+
+def test_concurrent_model_edits_of_different_fields_all_stay(model, model_owner):
+    def update(**data):
+        return inventory_services.update_model(actor=model_owner, model=model, **data)
+
+    rounds = [
+        {"purpose": f"p{r}", "vendor": f"v{r}", "model_type": f"t{r}", "data_sources": f"s{r}"}
+        for r in range(ROUNDS)
+    ]
+    assert_no_lost_update(update, model, rounds)
+
+
+def test_concurrent_risk_edits_of_different_fields_all_stay(organisation, model, risk_officer):
+    risk = risk_services.create_risk(
+        actor=risk_officer,
+        organisation=organisation,
+        model=model,
+        title="Drift",
+        category="robustness",
+        likelihood=3,
+        impact=3,
+    )
+
+    def update(**data):
+        return risk_services.update_risk(actor=risk_officer, risk=risk, **data)
+
+    rounds = [{"title": f"t{r}", "description": f"d{r}", "mitigation": f"m{r}"} for r in range(ROUNDS)]
+    assert_no_lost_update(update, risk, rounds)
+
+
+def test_concurrent_incident_edits_of_different_fields_all_stay(organisation, model, risk_officer):
+    from django.utils import timezone
+
+    now = timezone.now()
+    incident = incident_services.create_incident(
+        actor=risk_officer,
+        organisation=organisation,
+        model=model,
+        title="Outage",
+        description="The scoring service stopped.",
+        severity="high",
+        occurred_at=now,
+        detected_at=now,
+    )
+
+    def update(**data):
+        return incident_services.update_incident(actor=risk_officer, incident=incident, **data)
+
+    rounds = [{"description": f"d{r}", "impact": f"i{r}", "root_cause": f"c{r}"} for r in range(ROUNDS)]
+    assert_no_lost_update(update, incident, rounds)
+
+
+def test_twenty_creates_of_one_name_make_one_model_and_nineteen_field_errors(organisation, model_owner):
+    def create():
+        return inventory_services.create_model(
+            actor=model_owner,
+            organisation=organisation,
+            name="Churn model",
+            purpose="Predicts churn.",
+            owner=model_owner,
+        )
+
+    results = run_together([create] * 20)
+    created = [r for r in results if isinstance(r, AIModel)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(created) == 1 and len(refused) == 19, results
+    assert all("name" in r.message_dict for r in refused)
+    assert AIModel.objects.filter(organisation=organisation).count() == 1
+
+
+def test_twenty_api_creates_of_one_name_answer_one_201_and_nineteen_400s(
+    api_client, organisation, model_owner
+):
+    body = {"name": "Churn model", "purpose": "Predicts churn.", "owner": model_owner.pk}
+
+    def post():
+        response = api_client(model_owner).post("/api/v1/models/", body, format="json")
+        return response.status_code, response.json()
+
+    results = run_together([post] * 20)
+    codes = sorted(code for code, _ in results)
+    assert codes == [201] + [400] * 19, results
+    assert all("name" in body for code, body in results if code == 400)
+
+
+def test_twenty_creates_of_one_kpi_name_make_one_kpi(model, model_owner):
+    def create():
+        return monitoring_services.create_kpi(
+            actor=model_owner, model=model, name="Recall", direction="higher"
+        )
+
+    results = run_together([create] * 20)
+    assert sum(isinstance(r, KPIDefinition) for r in results) == 1, results
+    assert all("name" in r.message_dict for r in results if isinstance(r, ValidationError)), results
+
+
+def test_concurrent_first_reviews_of_one_requirement_make_one_record(model, risk_officer):
+    load_all()
+    requirement = Requirement.objects.filter(framework__is_current=True, applies_to={}).first()
+
+    def review():
+        return compliance_services.update_record(
+            actor=risk_officer,
+            model=model,
+            requirement=requirement,
+            status="partial",
+            notes="Reviewed.",
+        )
+
+    results = run_together([review] * 10)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert ComplianceRecord.objects.filter(model=model, requirement=requirement).count() == 1
+
+
+def test_concurrent_first_saves_of_a_reassessment_schedule_make_one(organisation, admin_user_member):
+    def save():
+        return maturity_services.save_schedule(
+            actor=admin_user_member,
+            organisation=organisation,
+            business_unit=None,
+            frequency="monthly",
+            active=True,
+        )
+
+    results = run_together([save] * 10)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert ReassessmentSchedule.objects.filter(organisation=organisation).count() == 1
