@@ -232,7 +232,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("JOB_DISPATCH_SECONDS", "10")),
         "options": {"expires": 60},
     },
-    "requeue-stalled-reports": {"task": "governance.tasks.requeue_stalled_reports", "schedule": 300.0},
+    # Reports whose worker died (no heartbeat for a minute) go to another worker.
+    "requeue-stalled-reports": {"task": "governance.tasks.requeue_stalled_reports", "schedule": 60.0},
     # One digest per person per day: reviews and risks due within 14 days, KPI breaches, pending approvals.
     "send-reminder-digests": {
         "task": "governance.tasks.send_reminder_digests",

@@ -2,12 +2,15 @@
 
 import hashlib
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -115,7 +118,9 @@ def request_report(
 
 
 def _set_progress(report_id: int, value: int) -> None:
-    Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(progress=value)
+    Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(
+        progress=value, heartbeat_at=timezone.now()
+    )
 
 
 def _email_if_scheduled(report_id: int) -> None:
@@ -146,14 +151,15 @@ def generate_report(report_id: int) -> Report | None:
         if report is None or report.is_finished:
             return report
         report.status = ReportStatus.RUNNING
-        report.started_at = timezone.now()
+        report.started_at = report.heartbeat_at = timezone.now()
         report.attempts += 1
         report.progress = 5
         report.error = ""
-        report.save(update_fields=["status", "started_at", "attempts", "progress", "error"])
+        report.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "progress", "error"])
     report = Report.objects.select_related("organisation", "requested_by").get(pk=report_id)
     try:
-        rendered = render.render_pdf(report, progress=lambda value: _set_progress(report_id, value))
+        with _heartbeat(report_id):
+            rendered = render.render_pdf(report, progress=lambda value: _set_progress(report_id, value))
     except render.SubjectError as exc:
         mark_failed(report_id, str(exc))
         return Report.objects.get(pk=report_id)
@@ -176,26 +182,64 @@ def generate_report(report_id: int) -> Report | None:
     return Report.objects.get(pk=report_id)
 
 
-# Rendering the largest report takes seconds; a report untouched for this long has lost its worker.
+# A worker touches a running report's heartbeat this often; one silent for LOST_AFTER has lost its worker (a
+# kill -9, a host that went away) and is handed to another within about a minute.
+HEARTBEAT = timedelta(seconds=10)
+LOST_AFTER = timedelta(seconds=60)
+# A queued report nobody took for this long lost its message (the filesystem broker deletes a message when a
+# worker takes it, so a worker killed before it marked the report running takes the message with it).
 STALLED_AFTER = timedelta(minutes=15)
 
 
-def requeue_stalled_reports(stalled_after: timedelta = STALLED_AFTER) -> list[int]:
-    """Enqueue again every report still queued or running long after it should have finished.
+def requeue_stalled_reports(
+    stalled_after: timedelta = STALLED_AFTER, lost_after: timedelta = LOST_AFTER
+) -> list[int]:
+    """Enqueue again every running report whose worker stopped beating, and every report queued too long.
 
-    Redis redelivers a killed worker's unacknowledged task by itself; the embedded filesystem broker deletes a
-    message when a worker takes it, and an enqueue can be lost if the broker was down at commit time. Beat runs
-    this every few minutes so that no report stays stuck on any broker. Rendering is idempotent, so a duplicate
-    message costs at most one extra render.
+    Beat runs this every minute, on every broker: Redis would also redeliver a killed worker's unacknowledged
+    message, but only after its visibility timeout (an hour). Rendering is idempotent, so a duplicate message
+    costs at most one no-op.
     """
-    cutoff = timezone.now() - stalled_after
+    now = timezone.now()
     stalled = list(
         Report.objects.filter(
-            Q(status=ReportStatus.RUNNING, started_at__lt=cutoff)
-            | Q(status=ReportStatus.QUEUED, requested_at__lt=cutoff)
+            Q(status=ReportStatus.RUNNING)
+            & (
+                Q(heartbeat_at__lt=now - lost_after)
+                | Q(heartbeat_at__isnull=True, started_at__lt=now - lost_after)
+            )
+            | Q(status=ReportStatus.QUEUED, requested_at__lt=now - stalled_after)
         ).values_list("pk", flat=True)
     )
     for report_id in stalled:
-        logger.warning("Report %s stalled; enqueueing it again", report_id)
+        logger.warning("Report %s stalled (its worker is gone); enqueueing it again", report_id)
         enqueue(RENDER_TASK, report_id=report_id)
     return stalled
+
+
+@contextmanager
+def _heartbeat(report_id: int) -> Iterator[None]:
+    """Touch the report's heartbeat from a thread of its own while the rendering runs in this one."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(HEARTBEAT.total_seconds()):
+                try:
+                    Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except (
+                    DatabaseError
+                ) as exc:  # a missed beat is fine; a minute of them means the worker is gone
+                    logger.info("Heartbeat of report %s missed: %s", report_id, exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"report-{report_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=HEARTBEAT.total_seconds())

@@ -187,13 +187,19 @@ def record_measurements(*, actor, kpi: KPIDefinition, points: list[dict]) -> lis
         raise BatchValidationError(errors)
     actor_user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        previous_status = kpi_status(kpi, latest_value(kpi))
-        created = KPIMeasurement.objects.bulk_create(
-            [KPIMeasurement(kpi=kpi, recorded_by=actor_user, **clean) for clean in cleaned]
+        # Batches of one KPI take turns, so each sees the status the previous one left: one breach, one email.
+        locked = (
+            KPIDefinition.objects.select_for_update(of=("self",))
+            .select_related("model__owner")
+            .get(pk=kpi.pk)
         )
-        new_status = kpi_status(kpi, latest_value(kpi))
+        previous_status = kpi_status(locked, latest_value(locked))
+        created = KPIMeasurement.objects.bulk_create(
+            [KPIMeasurement(kpi=locked, recorded_by=actor_user, **clean) for clean in cleaned]
+        )
+        new_status = kpi_status(locked, latest_value(locked))
         if new_status in BREACHES and new_status != previous_status:
-            transaction.on_commit(lambda: _notify_breach(kpi, new_status))
+            transaction.on_commit(lambda: _notify_breach(locked, new_status))
     return created
 
 

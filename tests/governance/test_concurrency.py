@@ -193,6 +193,32 @@ def test_twenty_creates_of_one_kpi_name_make_one_kpi(model, model_owner):
     assert all("name" in r.message_dict for r in results if isinstance(r, ValidationError)), results
 
 
+def test_twenty_concurrent_breaching_batches_send_one_breach_email(model, model_owner, mailoutbox):
+    kpi = monitoring_services.create_kpi(
+        actor=model_owner,
+        model=model,
+        name="AUC",
+        direction="higher",
+        warning_threshold=0.8,
+        critical_threshold=0.7,
+    )
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now() - timedelta(hours=1)
+    healthy = {"value": 0.9, "measured_at": start.isoformat()}
+    monitoring_services.record_measurements(actor=model_owner, kpi=kpi, points=[healthy])
+
+    def breach(index: int):
+        point = {"value": 0.5, "measured_at": (start + timedelta(minutes=index + 1)).isoformat()}
+        return monitoring_services.record_measurements(actor=model_owner, kpi=kpi, points=[point])
+
+    results = run_together([lambda i=i: breach(i) for i in range(20)])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len([m for m in mailoutbox if "is critical" in m.subject]) == 1
+
+
 def test_concurrent_first_reviews_of_one_requirement_make_one_record(model, risk_officer):
     load_all()
     requirement = Requirement.objects.filter(framework__is_current=True, applies_to={}).first()

@@ -324,8 +324,19 @@ def test_stalled_sweep_requeues_only_reports_past_the_grace_period(organisation,
 
     fresh = services.request_report(actor=auditor, organisation=organisation, kind="model_inventory")
     stuck = services.request_report(actor=auditor, organisation=organisation, kind="model_inventory")
-    long_ago = timezone.now() - timedelta(hours=1)
-    Report.objects.filter(pk=stuck.pk).update(status=ReportStatus.RUNNING, started_at=long_ago)
+    beating = services.request_report(actor=auditor, organisation=organisation, kind="model_inventory")
+    now = timezone.now()
+    Report.objects.filter(pk=stuck.pk).update(
+        status=ReportStatus.RUNNING,
+        started_at=now - timedelta(minutes=5),
+        heartbeat_at=now - timedelta(seconds=61),
+    )
+    # Started long ago, but its worker still beats: a long render, not a lost one.
+    Report.objects.filter(pk=beating.pk).update(
+        status=ReportStatus.RUNNING,
+        started_at=now - timedelta(hours=1),
+        heartbeat_at=now - timedelta(seconds=5),
+    )
 
     assert services.requeue_stalled_reports() == [stuck.pk]
     assert fresh.pk not in services.requeue_stalled_reports()
