@@ -27,9 +27,10 @@ system-deps:
 
 setup: system-deps $(STAMP)
 
+# Local runs are DEBUG runs: settings refuse to start without SECRET_KEY otherwise.
 demo-data: setup
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo
 
 run: demo-data
 	@echo
@@ -51,9 +52,10 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Measured as production runs (DEBUG off), with a throw-away key unless SECRET_KEY is set.
 bench: demo-data
-	$(BIN)/python manage.py bench_pages
-	$(BIN)/python manage.py bench_reports
+	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_pages
+	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_reports
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

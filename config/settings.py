@@ -33,9 +33,14 @@ DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production.")
-    # Only for local runs and tests; `check --deploy` flags it, and production sets SECRET_KEY.
+    if not DEBUG:
+        # Sessions, CSRF tokens and password-reset links are signed with it: a published default is no secret.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set and DEBUG is off. Set SECRET_KEY to a long random value, e.g. "
+            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or DEBUG=true for a local development run (make run does)."
+        )
+    # Local development only (DEBUG on); `check --deploy` flags it.
     SECRET_KEY = "django-insecure-plumbline-local-development-key"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")

@@ -8,6 +8,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from governance.core.plotly_text import plain
 from maturity.models import MAX_LEVEL
 
 CURRENT_COLOUR = "#1f5fa8"
@@ -107,7 +108,7 @@ def trend_figure(assessments: Iterable, factor_names: Mapping[str, str] | None =
     )
     factor_names = dict(factor_names or {})
     dates = [a.approved_at.isoformat() for a in points]
-    labels = [str(a) for a in points]
+    labels = [plain(a) for a in points]
     fig = go.Figure()
     factor_keys: list[str] = []
     for assessment in points:
@@ -121,7 +122,7 @@ def trend_figure(assessments: Iterable, factor_names: Mapping[str, str] | None =
                 y=[as_score((a.factor_scores or {}).get(key)) for a in points],
                 text=labels,
                 mode="lines+markers",
-                name=factor_names.get(key, key.replace("-", " ").replace("_", " ").title()),
+                name=plain(factor_names.get(key, key.replace("-", " ").replace("_", " ").title())),
                 line={"width": 1.5},
                 connectgaps=True,
             )
@@ -151,6 +152,7 @@ def comparison_heatmap(comparison) -> go.Figure:
     (column labels) and ``scores`` (one row per unit; ``None`` where a unit has no score).
     """
     units, factors, scores = comparison_parts(comparison)
+    units, factors = [plain(u) for u in units], [plain(f) for f in factors]
     text = [["-" if v is None else f"{v:.2f}" for v in row] for row in scores]
     fig = go.Figure(
         go.Heatmap(

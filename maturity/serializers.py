@@ -9,7 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from governance.core import tenancy
+from governance.core.api.fields import MemberOrganisation, UserScopedPrimaryKey
 from governance.models import BusinessUnit, Organisation
 from maturity.levels import LEVEL_NAMES
 from maturity.models import (
@@ -123,32 +123,15 @@ class AssessmentSerializer(serializers.ModelSerializer):
         }
 
 
-class _UserScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
-    """Offers only records of the requesting user's organisations (others read as "does not exist")."""
-
-    organisation_field = "organisation"
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        return tenancy.scope(super().get_queryset(), user, self.organisation_field)
-
-
-class _MemberOrganisation(_UserScopedPrimaryKey):
-    organisation_field = "pk"
-
-
 class TargetsField(serializers.DictField):
     def __init__(self, **kwargs):
         super().__init__(child=serializers.FloatField(min_value=0, max_value=MAX_LEVEL), **kwargs)
 
 
 class AssessmentCreateSerializer(serializers.Serializer):
-    organisation = _MemberOrganisation(queryset=Organisation.objects.all())
+    organisation = MemberOrganisation(queryset=Organisation.objects.all())
     title = serializers.CharField(max_length=200)
-    business_unit = _UserScopedPrimaryKey(
-        queryset=BusinessUnit.objects.all(), required=False, allow_null=True
-    )
+    business_unit = UserScopedPrimaryKey(queryset=BusinessUnit.objects.all(), required=False, allow_null=True)
     targets = TargetsField(required=False, help_text="{factor_key: target level 0-5}")
 
 
@@ -252,8 +235,8 @@ class ReassessmentScheduleSerializer(serializers.ModelSerializer):
 class ScheduleInputSerializer(serializers.Serializer):
     """The scope (organisation, optional business unit) and how often it is reassessed."""
 
-    organisation = _MemberOrganisation(queryset=Organisation.objects.all())
-    business_unit = _UserScopedPrimaryKey(
+    organisation = MemberOrganisation(queryset=Organisation.objects.all())
+    business_unit = UserScopedPrimaryKey(
         queryset=BusinessUnit.objects.all(),
         required=False,
         allow_null=True,

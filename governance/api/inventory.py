@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.core.api.fields import MemberOrganisation
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.roles import Permission
 from governance.core.tenancy import get_for_user, memberships_of
@@ -28,7 +29,7 @@ from governance.services import inventory as services
 
 
 class AIModelSerializer(serializers.ModelSerializer):
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = MemberOrganisation(
         queryset=Organisation.objects.all(),
         required=False,
         help_text="Needed only when you belong to more than one organisation.",
@@ -154,9 +155,7 @@ class AIModelViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         chosen = serializer.validated_data.get("organisation")
         memberships = memberships_of(self.request.user)
         if chosen is not None:
-            if not any(m.organisation_id == chosen.pk for m in memberships):
-                raise ValidationError({"organisation": ["You are not a member of this organisation."]})
-            return chosen
+            return chosen  # the field offers only the user's organisations
         if len(memberships) == 1:
             return memberships[0].organisation
         raise ValidationError({"organisation": ["Say which of your organisations the model belongs to."]})

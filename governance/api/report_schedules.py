@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.core.api.fields import MemberOrganisation
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.registry import REPORT_KIND_CHOICES, report_kinds
 from governance.core.scheduling import next_run_on
@@ -70,7 +71,7 @@ class RunRequestedSerializer(serializers.Serializer):
 class ReportScheduleWriteSerializer(serializers.Serializer):
     """The input shape only; the service validates the content (kinds, subjects, every address)."""
 
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = MemberOrganisation(
         queryset=Organisation.objects.all(),
         required=False,
         help_text="On create, needed only when you belong to more than one organisation.",
@@ -109,7 +110,7 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
 
     @extend_schema(request=ReportScheduleWriteSerializer, responses={201: ReportScheduleSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
-        incoming = ReportScheduleWriteSerializer(data=request.data)
+        incoming = ReportScheduleWriteSerializer(data=request.data, context=self.get_serializer_context())
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         schedule = services.save_report_schedule(
@@ -129,7 +130,9 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     def update(self, request: Request, *args, **kwargs) -> Response:
         schedule = self.get_object()
         partial = kwargs.get("partial", False)
-        incoming = ReportScheduleWriteSerializer(data=request.data, partial=partial)
+        incoming = ReportScheduleWriteSerializer(
+            data=request.data, partial=partial, context=self.get_serializer_context()
+        )
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         if "organisation" in data and data["organisation"].pk != schedule.organisation_id:

@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.core.api.fields import MemberOrganisation
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.errors import ConflictError
 from governance.core.registry import REPORT_KIND_CHOICES
@@ -54,7 +55,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportRequestSerializer(serializers.Serializer):
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = MemberOrganisation(
         queryset=Organisation.objects.all(),
         required=False,
         help_text="Needed only when you belong to more than one organisation.",
@@ -103,7 +104,7 @@ class ReportViewSet(
 
     @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
     def create(self, request: Request) -> Response:
-        incoming = ReportRequestSerializer(data=request.data)
+        incoming = ReportRequestSerializer(data=request.data, context=self.get_serializer_context())
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         parameters = data.get("parameters")

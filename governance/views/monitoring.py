@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from governance.core import tenancy
+from governance.core.plotly_text import plain
 from governance.core.roles import Permission
 from governance.forms.monitoring import KPIForm, MeasurementForm
 from governance.models import AIModel, KPIDefinition, MeasurementSource
@@ -34,7 +35,7 @@ def kpi_figure(kpi: KPIDefinition, points: list[tuple]) -> go.Figure:
     """The KPI's values over time with dashed target, warning and critical lines."""
     xs = [measured_at for measured_at, _ in points]
     ys = [value for _, value in points]
-    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", name=kpi.name))
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", name=plain(kpi.name)))
     for label, threshold, colour in (
         ("Target", kpi.target, "#2e7d32"),
         ("Warning", kpi.warning_threshold, "#ed6c02"),
@@ -50,7 +51,7 @@ def kpi_figure(kpi: KPIDefinition, points: list[tuple]) -> go.Figure:
             )
     fig.update_layout(
         margin={"l": 40, "r": 20, "t": 20, "b": 40},
-        yaxis_title=kpi.unit or kpi.name,
+        yaxis_title=plain(kpi.unit or kpi.name),
         showlegend=False,
         height=360,
     )

@@ -263,3 +263,15 @@ def test_kpi_pages_query_bound_holds_at_any_size(
             response = client.get(url)
         assert response.status_code == 200
     assert f"{count} measurements" in response.content.decode()
+
+
+def test_a_kpi_unit_with_markup_shows_as_text_in_the_chart(login, auditor, ai_model, model_owner):
+    kpi = services.create_kpi(
+        actor=model_owner, model=ai_model, name="Fee <b>bps</b>", unit='<a href="https://evil.example">x</a>'
+    )
+    services.record_measurements(
+        actor=model_owner, kpi=kpi, points=[{"value": 1, "measured_at": "2026-01-01T00:00Z"}]
+    )
+    figure = login(auditor).get(reverse("governance:kpi-detail", args=[kpi.pk])).context["fig_json"]
+    assert figure["layout"]["yaxis"]["title"]["text"] == '&lt;a href="https://evil.example"&gt;x&lt;/a&gt;'
+    assert figure["data"][0]["name"] == "Fee &lt;b&gt;bps&lt;/b&gt;"

@@ -578,13 +578,15 @@ def test_api_bad_subjects_are_400_field_errors(
     assert not Report.objects.exists()
 
 
-def test_api_other_organisation_is_404(api_client, outsider, organisation, framework):
+def test_api_other_organisation_reads_as_one_that_does_not_exist(
+    api_client, outsider, organisation, framework
+):
     response = api_client(outsider).post(
         "/api/v1/reports/",
         {"kind": "compliance", "framework": framework.key, "organisation": organisation.pk},
         format="json",
     )
-    assert response.status_code == 404
+    assert response.status_code == 400 and "does not exist" in response.json()["organisation"][0]
     assert not Report.objects.exists()
 
 

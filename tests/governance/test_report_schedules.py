@@ -687,7 +687,8 @@ def test_api_outsider_cannot_create_in_another_organisation(api_client, organisa
         "frequency": "monthly",
         "recipients": ["a@example.com"],
     }
-    assert api_client(outsider).post("/api/v1/report-schedules/", body, format="json").status_code == 404
+    response = api_client(outsider).post("/api/v1/report-schedules/", body, format="json")
+    assert response.status_code == 400 and "does not exist" in response.json()["organisation"][0]
     assert not ReportSchedule.objects.exists()
 
 

@@ -267,10 +267,16 @@ def test_api_tenancy_is_404(api_client, outsider, rendered_report, organisation)
     client = api_client(outsider)
     assert client.get(f"/api/v1/reports/{rendered_report.pk}/").status_code == 404
     assert client.get(f"/api/v1/reports/{rendered_report.pk}/download/").status_code == 404
-    response = client.post(
+    # Another organisation's id in a body reads as one that does not exist: nothing tells which ids are in use.
+    foreign = client.post(
         "/api/v1/reports/", {"kind": "model_inventory", "organisation": organisation.pk}, format="json"
     )
-    assert response.status_code == 404
+    missing = client.post(
+        "/api/v1/reports/", {"kind": "model_inventory", "organisation": 10**9}, format="json"
+    )
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json()["organisation"] == [f'Invalid pk "{organisation.pk}" - object does not exist.']
+    assert missing.json()["organisation"] == [f'Invalid pk "{10**9}" - object does not exist.']
 
 
 def test_api_download_and_verify(api_client, auditor, organisation, rendered_report):
