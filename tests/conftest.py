@@ -149,6 +149,24 @@ def _log_in(page, base_url: str, user):
     return page
 
 
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violations(request) -> Iterator[None]:
+    """A browser test fails if the page broke the Content-Security-Policy (an inline script, a foreign origin)."""
+    if request.node.get_closest_marker("browser") is None or "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield
+    assert not violations, violations
+
+
 @pytest.fixture
 def browser_login(live_server, page) -> Callable:
     """browser_login(user) -> a Playwright page logged in through the real login form."""

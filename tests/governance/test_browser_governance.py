@@ -126,3 +126,9 @@ def test_register_request_approve_and_audit(browser_login, browser_login_elsewhe
     assert ("browser-cio", "approval.approve") in rows
     assert rows.count(("browser-cio", "model.stage_change")) == 1
     assert not any(actor == "browser-owner" and action == "approval.approve" for actor, action in rows)
+
+
+def test_the_api_docs_render_under_the_content_security_policy(page, live_server):
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20000)
+    assert "/api/v1/models/" in page.inner_text(".swagger-ui")
