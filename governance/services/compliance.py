@@ -90,9 +90,40 @@ def evidence_content_type(name: str) -> str:
     return evidence.content_type if evidence else "application/octet-stream"
 
 
+def _whole_pdf(data: bytes) -> bool:
+    """The whole file parses as a PDF with at least one page (not only a "%PDF-" start followed by HTML)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        return len(PdfReader(io.BytesIO(data)).pages) > 0
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError):
+        return False
+
+
+def _whole_image(data: bytes, image_format: str) -> bool:
+    """The whole file decodes as an image of that format (Pillow checks its structure and checksums)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != image_format:
+                return False
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # verify() does not decode the pixels; a truncated or padded file fails here
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+    return True
+
+
 def _content_matches(kind: str, data: bytes) -> bool:
-    if kind in _MAGIC:
-        return data.startswith(_MAGIC[kind])
+    if kind in _MAGIC and not data.startswith(_MAGIC[kind]):
+        return False
+    if kind == "pdf":
+        return _whole_pdf(data)
+    if kind in {"png", "jpeg"}:
+        return _whole_image(data, kind.upper())
     if kind in _OOXML_PART:
         if not data.startswith(b"PK\x03\x04"):
             return False

@@ -309,6 +309,10 @@ def test_accepted_evidence_files_are_stored_with_their_hash(
         ("notes.txt", b"binary\x00data", "not a valid .txt"),
         ("notes.csv", b"\xff\xfe\xfa", "not a valid .csv"),
         ("empty.pdf", b"", "empty"),
+        # Right first bytes, wrong file: a "PDF" that goes on as a web page, an image cut short.
+        ("report.pdf", b"%PDF-1.7\n<html><script>alert(1)</script></html>", "not a valid .pdf"),
+        ("screenshot.png", image_bytes("PNG")[:40], "not a valid .png"),
+        ("photo.jpg", b"\xff\xd8\xff\xe0<html></html>", "not a valid .jpg"),
     ],
 )
 def test_rejected_evidence_files(frameworks, high_risk, risk_officer, settings, name, content, message):
