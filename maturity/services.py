@@ -272,15 +272,23 @@ def update_targets(*, actor, assessment: Assessment, targets: Mapping[str, float
         before = snapshot(locked)
         locked.targets = {**(locked.targets or {}), **clean}
         # Setting a target to the level it has is no change: nothing is written or audited.
-        save_audited_changes(
-            organisation=locked.organisation,
-            actor=actor,
-            action=MaturityAction.ASSESSMENT_TARGETS,
-            obj=locked,
-            before=before,
-        )
+        _save_audited(locked, actor, MaturityAction.ASSESSMENT_TARGETS, before)
     _refresh(assessment, locked)
     return assessment
+
+
+def _save_audited(locked: Assessment, actor, action: MaturityAction, before: dict[str, Any]) -> None:
+    """Save the locked assessment and audit what changed since ``before`` (nothing changed: no event)."""
+    save_audited_changes(
+        organisation=locked.organisation, actor=actor, action=action, obj=locked, before=before
+    )
+
+
+def _require_submitted(assessment: Assessment, doing: str) -> None:
+    if assessment.status != AssessmentStatus.SUBMITTED:
+        raise ConflictError(
+            f"Only a submitted assessment can be {doing}; this one is {assessment.get_status_display().lower()}."
+        )
 
 
 def _take_snapshot(assessment: Assessment) -> scoring.AssessmentResult:
@@ -336,13 +344,7 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
         locked.submitted_by = actor
         locked.submitted_at = timezone.now()
         locked.returned_reason = ""
-        save_audited_changes(
-            organisation=locked.organisation,
-            actor=actor,
-            action=MaturityAction.ASSESSMENT_SUBMIT,
-            obj=locked,
-            before=before,
-        )
+        _save_audited(locked, actor, MaturityAction.ASSESSMENT_SUBMIT, before)
     _refresh(assessment, locked)
     return assessment
 
@@ -352,10 +354,7 @@ def approve_assessment(*, actor, assessment: Assessment) -> Assessment:
     require(actor, assessment.organisation_id, Permission.ASSESSMENT_APPROVE)
     with transaction.atomic():
         locked = _locked(assessment)
-        if locked.status != AssessmentStatus.SUBMITTED:
-            raise ConflictError(
-                f"Only a submitted assessment can be approved; this one is {locked.get_status_display().lower()}."
-            )
+        _require_submitted(locked, "approved")
         if locked.submitted_by_id == actor.pk:
             raise PermissionDenied(
                 "Separation of duties: you submitted this assessment, so someone else must approve it."
@@ -365,13 +364,7 @@ def approve_assessment(*, actor, assessment: Assessment) -> Assessment:
         locked.status = AssessmentStatus.APPROVED
         locked.approved_by = actor
         locked.approved_at = timezone.now()
-        save_audited_changes(
-            organisation=locked.organisation,
-            actor=actor,
-            action=MaturityAction.ASSESSMENT_APPROVE,
-            obj=locked,
-            before=before,
-        )
+        _save_audited(locked, actor, MaturityAction.ASSESSMENT_APPROVE, before)
     _refresh(assessment, locked)
     return assessment
 
@@ -384,22 +377,13 @@ def return_assessment(*, actor, assessment: Assessment, reason: str) -> Assessme
         raise ValidationError({"reason": ["Give a reason for returning the assessment."]})
     with transaction.atomic():
         locked = _locked(assessment)
-        if locked.status != AssessmentStatus.SUBMITTED:
-            raise ConflictError(
-                f"Only a submitted assessment can be returned; this one is {locked.get_status_display().lower()}."
-            )
+        _require_submitted(locked, "returned")
         before = snapshot(locked)
         locked.status = AssessmentStatus.DRAFT
         locked.returned_reason = reason
         locked.submitted_by = None
         locked.submitted_at = None
-        save_audited_changes(
-            organisation=locked.organisation,
-            actor=actor,
-            action=MaturityAction.ASSESSMENT_RETURN,
-            obj=locked,
-            before=before,
-        )
+        _save_audited(locked, actor, MaturityAction.ASSESSMENT_RETURN, before)
     _refresh(assessment, locked)
     return assessment
 

@@ -1,4 +1,4 @@
-"""Factories for reminder and report schedule tests: compliance records, risks, KPIs, approval requests."""
+"""Factories for the governance record tests: compliance records, risks, incidents, KPIs, approval requests."""
 
 from datetime import timedelta
 
@@ -10,6 +10,8 @@ from governance.models import (
     ApprovalRequest,
     ComplianceRecord,
     Framework,
+    Incident,
+    IncidentSeverity,
     KPIDefinition,
     KPIMeasurement,
     LifecycleStage,
@@ -60,6 +62,19 @@ class RiskFactory(factory.django.DjangoModelFactory):
     category = RiskCategory.FAIRNESS
     likelihood = 3
     impact = 4
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    model = factory.SubFactory(AIModelFactory)
+    organisation = factory.SelfAttribute("model.organisation")
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    description = "The scoring service stopped answering."
+    severity = IncidentSeverity.HIGH
+    occurred_at = factory.LazyFunction(timezone.now)
+    detected_at = factory.LazyFunction(timezone.now)
 
 
 class KPIFactory(factory.django.DjangoModelFactory):

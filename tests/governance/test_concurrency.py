@@ -23,6 +23,7 @@ from governance.services import risks as risk_services
 from maturity import services as maturity_services
 from maturity.models import ReassessmentSchedule
 from tests.governance.inventory_factories import AIModelFactory
+from tests.governance.reminder_factories import IncidentFactory, KPIFactory, RiskFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -80,84 +81,55 @@ def model(organisation, model_owner):
     return AIModelFactory(organisation=organisation, owner=model_owner, name="Credit scorer")
 
 
-def test_concurrent_kpi_edits_of_different_fields_all_stay(model, model_owner):
-    kpi = monitoring_services.create_kpi(actor=model_owner, model=model, name="AUC", direction="higher")
-
-    def update(**data):
-        return monitoring_services.update_kpi(actor=model_owner, kpi=kpi, **data)
-
-    rounds = [
-        {
+# What each update path edits: the record to make, the service that changes it, the fields changed at once per
+# round (the KPI's name too: a rename must not lose a unit changed at the same moment).
+UPDATE_PATHS = {
+    "kpi": (
+        lambda model: KPIFactory(model=model, name="AUC"),
+        lambda actor, kpi, **data: monitoring_services.update_kpi(actor=actor, kpi=kpi, **data),
+        lambda r: {
             "unit": f"u{r}",
             "description": f"d{r}",
             "name": f"AUC {r}",
             "kind": ("business", "technical")[r % 2],
-        }
-        for r in range(ROUNDS)
-    ]
-    assert_no_lost_update(update, kpi, rounds)
+        },
+    ),
+    "model": (
+        lambda model: model,
+        lambda actor, record, **data: inventory_services.update_model(actor=actor, model=record, **data),
+        lambda r: {"purpose": f"p{r}", "vendor": f"v{r}", "model_type": f"t{r}", "data_sources": f"s{r}"},
+    ),
+    "risk": (
+        lambda model: RiskFactory(model=model, title="Drift"),
+        lambda actor, risk, **data: risk_services.update_risk(actor=actor, risk=risk, **data),
+        lambda r: {"title": f"t{r}", "description": f"d{r}", "mitigation": f"m{r}"},
+    ),
+    "incident": (
+        lambda model: IncidentFactory(model=model, title="Outage"),
+        lambda actor, incident, **data: incident_services.update_incident(
+            actor=actor, incident=incident, **data
+        ),
+        lambda r: {"description": f"d{r}", "impact": f"i{r}", "root_cause": f"c{r}"},
+    ),
+}
 
 
-def test_concurrent_model_edits_of_different_fields_all_stay(model, model_owner):
-    def update(**data):
-        return inventory_services.update_model(actor=model_owner, model=model, **data)
-
-    rounds = [
-        {"purpose": f"p{r}", "vendor": f"v{r}", "model_type": f"t{r}", "data_sources": f"s{r}"}
-        for r in range(ROUNDS)
-    ]
-    assert_no_lost_update(update, model, rounds)
-
-
-def test_concurrent_risk_edits_of_different_fields_all_stay(organisation, model, risk_officer):
-    risk = risk_services.create_risk(
-        actor=risk_officer,
-        organisation=organisation,
-        model=model,
-        title="Drift",
-        category="robustness",
-        likelihood=3,
-        impact=3,
-    )
-
-    def update(**data):
-        return risk_services.update_risk(actor=risk_officer, risk=risk, **data)
-
-    rounds = [{"title": f"t{r}", "description": f"d{r}", "mitigation": f"m{r}"} for r in range(ROUNDS)]
-    assert_no_lost_update(update, risk, rounds)
-
-
-def test_concurrent_incident_edits_of_different_fields_all_stay(organisation, model, risk_officer):
-    from django.utils import timezone
-
-    now = timezone.now()
-    incident = incident_services.create_incident(
-        actor=risk_officer,
-        organisation=organisation,
-        model=model,
-        title="Outage",
-        description="The scoring service stopped.",
-        severity="high",
-        occurred_at=now,
-        detected_at=now,
-    )
+@pytest.mark.parametrize("path", sorted(UPDATE_PATHS))
+def test_concurrent_edits_of_different_fields_all_stay(path, model, admin_user_member):
+    make, service, fields = UPDATE_PATHS[path]
+    record = make(model)
 
     def update(**data):
-        return incident_services.update_incident(actor=risk_officer, incident=incident, **data)
+        return service(admin_user_member, record, **data)
 
-    rounds = [{"description": f"d{r}", "impact": f"i{r}", "root_cause": f"c{r}"} for r in range(ROUNDS)]
-    assert_no_lost_update(update, incident, rounds)
+    assert_no_lost_update(update, record, [fields(r) for r in range(ROUNDS)])
 
 
 def test_twenty_creates_of_one_name_make_one_model_and_nineteen_field_errors(organisation, model_owner):
+    card = {"name": "Churn model", "purpose": "Predicts churn.", "owner": model_owner}
+
     def create():
-        return inventory_services.create_model(
-            actor=model_owner,
-            organisation=organisation,
-            name="Churn model",
-            purpose="Predicts churn.",
-            owner=model_owner,
-        )
+        return inventory_services.create_model(actor=model_owner, organisation=organisation, **card)
 
     results = run_together([create] * 20)
     created = [r for r in results if isinstance(r, AIModel)]

@@ -66,3 +66,10 @@ def test_the_admin_login_is_throttled_too(client, db):
         client.post(url, {"username": admin.username, "password": "wrong"}, REMOTE_ADDR="10.0.0.3")
     response = client.post(url, {"username": admin.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.3")
     assert response.status_code == 429
+
+
+def test_an_over_long_username_is_a_field_error_not_stored(client, db):
+    response = client.post(
+        TOKEN, {"username": "x" * 100_000, "password": "p"}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "username" in response.json()
