@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.core.api.fields import MemberOrganisation, UserScopedPrimaryKey
-from governance.models import BusinessUnit, Organisation
+from governance.models import BusinessUnit
 from maturity.levels import LEVEL_NAMES
 from maturity.models import (
     MAX_LEVEL,
@@ -129,7 +129,7 @@ class TargetsField(serializers.DictField):
 
 
 class AssessmentCreateSerializer(serializers.Serializer):
-    organisation = MemberOrganisation(queryset=Organisation.objects.all())
+    organisation = MemberOrganisation(required=True, help_text=None)
     title = serializers.CharField(max_length=200)
     business_unit = UserScopedPrimaryKey(queryset=BusinessUnit.objects.all(), required=False, allow_null=True)
     targets = TargetsField(required=False, help_text="{factor_key: target level 0-5}")
@@ -235,7 +235,7 @@ class ReassessmentScheduleSerializer(serializers.ModelSerializer):
 class ScheduleInputSerializer(serializers.Serializer):
     """The scope (organisation, optional business unit) and how often it is reassessed."""
 
-    organisation = MemberOrganisation(queryset=Organisation.objects.all())
+    organisation = MemberOrganisation(required=True, help_text=None)
     business_unit = UserScopedPrimaryKey(
         queryset=BusinessUnit.objects.all(),
         required=False,

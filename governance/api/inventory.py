@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from governance.core.api.fields import MemberOrganisation
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.roles import Permission
-from governance.core.tenancy import get_for_user, memberships_of
+from governance.core.tenancy import get_for_user
 from governance.models import (
     AIModel,
     ApprovalKind,
@@ -21,7 +21,6 @@ from governance.models import (
     BusinessUnit,
     LifecycleStage,
     ModelVersion,
-    Organisation,
 )
 from governance.rules.tiering import derived_risk_tier
 from governance.selectors.inventory import AIModelFilter
@@ -29,11 +28,7 @@ from governance.services import inventory as services
 
 
 class AIModelSerializer(serializers.ModelSerializer):
-    organisation = MemberOrganisation(
-        queryset=Organisation.objects.all(),
-        required=False,
-        help_text="Needed only when you belong to more than one organisation.",
-    )
+    organisation = MemberOrganisation()
     owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
     business_unit = serializers.PrimaryKeyRelatedField(
         queryset=BusinessUnit.objects.all(), required=False, allow_null=True
@@ -151,19 +146,12 @@ class AIModelViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = AIModelFilter
 
-    def _organisation_for_create(self, serializer) -> Organisation:
-        chosen = serializer.validated_data.get("organisation")
-        memberships = memberships_of(self.request.user)
-        if chosen is not None:
-            return chosen  # the field offers only the user's organisations
-        if len(memberships) == 1:
-            return memberships[0].organisation
-        raise ValidationError({"organisation": ["Say which of your organisations the model belongs to."]})
-
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        organisation = self._organisation_for_create(serializer)
+        organisation = self.organisation_for_create(
+            serializer.validated_data.get("organisation"), "the model belongs to"
+        )
         model = services.create_model(
             actor=request.user, organisation=organisation, **_writable(serializer.validated_data)
         )

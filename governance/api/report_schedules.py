@@ -12,8 +12,7 @@ from governance.core.api.fields import MemberOrganisation
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.registry import REPORT_KIND_CHOICES, report_kinds
 from governance.core.scheduling import next_run_on
-from governance.core.tenancy import memberships_of
-from governance.models import Organisation, ReportSchedule, ScheduleFrequency
+from governance.models import ReportSchedule, ScheduleFrequency
 from governance.selectors.report_schedules import with_latest_report
 from governance.services import report_schedules as services
 
@@ -72,9 +71,7 @@ class ReportScheduleWriteSerializer(serializers.Serializer):
     """The input shape only; the service validates the content (kinds, subjects, every address)."""
 
     organisation = MemberOrganisation(
-        queryset=Organisation.objects.all(),
-        required=False,
-        help_text="On create, needed only when you belong to more than one organisation.",
+        help_text="On create, needed only when you belong to more than one organisation."
     )
     kind = serializers.ChoiceField(choices=REPORT_KIND_CHOICES)
     subject_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -96,14 +93,6 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     serializer_class = ReportScheduleSerializer
     filterset_fields = ["organisation", "kind", "frequency", "active"]
 
-    def _organisation_for_create(self, chosen: Organisation | None) -> Organisation:
-        if chosen is not None:
-            return chosen  # the service answers 404 when the user is not a member
-        memberships = memberships_of(self.request.user)
-        if len(memberships) == 1:
-            return memberships[0].organisation
-        raise ValidationError({"organisation": ["Say which of your organisations the schedule is for."]})
-
     def _respond(self, schedule: ReportSchedule, code: int) -> Response:
         fresh = self.get_queryset().get(pk=schedule.pk)
         return Response(self.get_serializer(fresh).data, status=code)
@@ -115,7 +104,7 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         data = incoming.validated_data
         schedule = services.save_report_schedule(
             actor=request.user,
-            organisation=self._organisation_for_create(data.get("organisation")),
+            organisation=self.organisation_for_create(data.get("organisation"), "the schedule is for"),
             kind=data["kind"],
             frequency=data["frequency"],
             recipients=data["recipients"],

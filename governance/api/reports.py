@@ -1,6 +1,5 @@
 """Reports API: request a report (202, rendered by a worker), poll it, download it, verify a PDF."""
 
-from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,8 +12,7 @@ from governance.core.api.fields import MemberOrganisation
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.errors import ConflictError
 from governance.core.registry import REPORT_KIND_CHOICES
-from governance.core.tenancy import memberships_of
-from governance.models import Organisation, Report, ReportStatus
+from governance.models import Report, ReportStatus
 from governance.reports import services, verify
 
 
@@ -55,11 +53,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportRequestSerializer(serializers.Serializer):
-    organisation = MemberOrganisation(
-        queryset=Organisation.objects.all(),
-        required=False,
-        help_text="Needed only when you belong to more than one organisation.",
-    )
+    organisation = MemberOrganisation()
     kind = serializers.ChoiceField(choices=REPORT_KIND_CHOICES)
     subject_id = serializers.IntegerField(
         required=False,
@@ -94,14 +88,6 @@ class ReportViewSet(
     serializer_class = ReportSerializer
     filterset_fields = ["organisation", "kind", "status"]
 
-    def _organisation_for_create(self, chosen: Organisation | None) -> Organisation:
-        memberships = memberships_of(self.request.user)
-        if chosen is not None:
-            return chosen  # request_report answers 404 when the user is not a member
-        if len(memberships) == 1:
-            return memberships[0].organisation
-        raise ValidationError({"organisation": ["Say which of your organisations the report is for."]})
-
     @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
     def create(self, request: Request) -> Response:
         incoming = ReportRequestSerializer(data=request.data, context=self.get_serializer_context())
@@ -112,7 +98,7 @@ class ReportViewSet(
             parameters = {**(parameters or {}), "framework": data["framework"]}
         report = services.request_report(
             actor=request.user,
-            organisation=self._organisation_for_create(data.get("organisation")),
+            organisation=self.organisation_for_create(data.get("organisation"), "the report is for"),
             kind=data["kind"],
             subject_id=data.get("subject_id"),
             parameters=parameters,

@@ -5,6 +5,7 @@ import pytest
 from governance.compliance_catalogue import load_all
 from governance.models import Framework, LifecycleStage
 from governance.services.monitoring import create_kpi
+from governance.services.report_schedules import save_report_schedule
 from tests.governance.inventory_factories import AIModelFactory
 
 
@@ -25,6 +26,20 @@ def auc(ai_model, model_owner):
         target=0.85,
         warning_threshold=0.8,
         critical_threshold=0.7,
+    )
+
+
+@pytest.fixture
+def report_schedule(admin_user_member, organisation):
+    """A monthly model inventory report of ``organisation``, emailed to an outside auditor."""
+    return save_report_schedule(
+        actor=admin_user_member,
+        organisation=organisation,
+        kind="model_inventory",
+        frequency="monthly",
+        recipients=["auditor@audit-firm.example"],
+        attach_pdf=True,
+        active=True,
     )
 
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 from config.celery import app
 from governance.core import jobs
 from governance.models import PendingJob, Report, ReportStatus
-from governance.services import report_schedules
 from maturity import services as maturity_services
 from maturity.questionnaire import load_questionnaire, shipped_files
 from tests.celery_helpers import reset_celery_pools
@@ -88,18 +87,9 @@ def broker(tmp_path):
 
 
 def test_requests_succeed_while_the_broker_is_down_and_their_jobs_go_out_when_it_is_back(
-    broker, organisation, admin_user_member, api_client, login
+    broker, organisation, admin_user_member, api_client, login, report_schedule
 ):
     load_questionnaire(shipped_files()[-1])
-    report_schedule = report_schedules.save_report_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        kind="model_inventory",
-        frequency="monthly",
-        recipients=["auditor@audit-firm.example"],
-        attach_pdf=True,
-        active=True,
-    )
     reassessment = maturity_services.save_schedule(
         actor=admin_user_member,
         organisation=organisation,

@@ -46,29 +46,23 @@ def test_create_model_stores_derived_tier_and_audits(organisation, model_owner):
     assert event.object_id == str(model.pk)
 
 
+def _create(actor, organisation, **card):
+    """A model card of the actor's, through the service; ``card`` overrides the defaults."""
+    return services.create_model(
+        actor=actor, organisation=organisation, **{"name": "X", "purpose": "x", "owner": actor, **card}
+    )
+
+
 def test_create_rejects_duplicate_name_and_foreign_owner(organisation, model_owner, ai_model, outsider):
     with pytest.raises(ValidationError) as exc:
-        services.create_model(
-            actor=model_owner,
-            organisation=organisation,
-            name="retail CREDIT scorecard",
-            purpose="x",
-            owner=outsider,
-        )
+        _create(model_owner, organisation, name="retail CREDIT scorecard", owner=outsider)
     assert set(exc.value.message_dict) == {"name", "owner"}
     assert AIModel.objects.count() == 1
 
 
 def test_create_cannot_start_in_production(organisation, model_owner):
     with pytest.raises(ValidationError) as exc:
-        services.create_model(
-            actor=model_owner,
-            organisation=organisation,
-            name="X",
-            purpose="x",
-            owner=model_owner,
-            lifecycle_stage="production",
-        )
+        _create(model_owner, organisation, lifecycle_stage="production")
     assert "lifecycle_stage" in exc.value.message_dict
 
 

@@ -25,13 +25,10 @@ def _points(*values, start=None):
 
 def test_thresholds_must_be_ordered_with_the_direction(ai_model, model_owner):
     with pytest.raises(ValidationError) as excinfo:
+        # Lower is better, so the critical threshold must be above the warning one.
+        thresholds = {"warning_threshold": 500, "critical_threshold": 300}
         services.create_kpi(
-            actor=model_owner,
-            model=ai_model,
-            name="Latency",
-            direction="lower",
-            warning_threshold=500,
-            critical_threshold=300,
+            actor=model_owner, model=ai_model, name="Latency", direction="lower", **thresholds
         )
     assert "critical_threshold" in excinfo.value.message_dict
     assert not KPIDefinition.objects.exists()

@@ -21,6 +21,14 @@ class UserScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
 
 
 class MemberOrganisation(UserScopedPrimaryKey):
-    """One of the requesting user's organisations."""
+    """One of the requesting user's organisations; optional, for callers who belong to one only."""
 
     organisation_field = "pk"
+
+    def __init__(self, **kwargs):
+        from governance.models import Organisation
+
+        kwargs.setdefault("queryset", Organisation.objects.all())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Needed only when you belong to more than one organisation.")
+        super().__init__(**kwargs)

@@ -1,5 +1,6 @@
 """The API's half of tenancy: viewsets scope their querysets and check roles through governance.core.tenancy."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from rest_framework.request import Request
 
@@ -23,3 +24,13 @@ class OrganisationScopedMixin:
 
     def require(self, organisation: Organisation | int, action: Permission | str):
         return tenancy.require(self.request.user, organisation, action)
+
+    def organisation_for_create(self, chosen: Organisation | None, what: str) -> Organisation:
+        """The organisation a new record goes to: the one chosen (a field that offers only the user's own), or
+        the user's only one; a member of several must say which (``what``: "the report is for")."""
+        if chosen is not None:
+            return chosen
+        memberships = tenancy.memberships_of(self.request.user)
+        if len(memberships) == 1:
+            return memberships[0].organisation
+        raise ValidationError({"organisation": [f"Say which of your organisations {what}."]})

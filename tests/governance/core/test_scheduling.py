@@ -90,19 +90,6 @@ def test_crontabs_fire_on_the_first_day_of_each_period(frequency, fields):
     assert scheduling.crontab_fields(frequency) == fields
 
 
-@pytest.fixture
-def report_schedule(admin_user_member, organisation):
-    return report_schedules.save_report_schedule(
-        actor=admin_user_member,
-        organisation=organisation,
-        kind="model_inventory",
-        frequency="monthly",
-        recipients=["auditor@audit-firm.example"],
-        attach_pdf=True,
-        active=True,
-    )
-
-
 def test_the_beat_entry_follows_the_schedule_and_goes_with_it(report_schedule):
     entry = PeriodicTask.objects.get(pk=report_schedule.periodic_task_id)
     assert (entry.task, entry.enabled, entry.crontab.hour) == (
