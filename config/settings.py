@@ -282,9 +282,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: a request without credentials (or with a bad token) answers 401 with
+    # "WWW-Authenticate: Token", the challenge a pipeline expects, not 403. Browsers still use their session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's defaults, with a JSON parser that answers 400 (not 500) to NUL characters, numbers no float holds
