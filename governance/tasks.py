@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_ready
-from django.db import OperationalError
+from django.db import OperationalError, connections
 
 from governance.core import jobs
 from governance.reports import services
@@ -117,3 +117,6 @@ def _dispatch_on_start(**kwargs) -> None:
         jobs.dispatch_pending_jobs()
     except Exception:  # a worker must start even if the database is not there yet; beat retries
         logging.getLogger(__name__).exception("Could not dispatch pending jobs at start")
+    finally:
+        # This runs in the worker's main process: pool processes forked from it must not share its connection.
+        connections.close_all()
