@@ -229,8 +229,24 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Scheduled report emails attach PDFs up to this size and link larger ones (mail servers reject big messages).
 REPORT_EMAIL_MAX_ATTACHMENT_BYTES = int(os.environ.get("REPORT_EMAIL_MAX_ATTACHMENT_BYTES", str(10 << 20)))
 
-# --- Celery ---------------------------------------------------------------------------------
+# --- Celery and the cache --------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache holds rate-limit counters (password resets): Redis when there is one, shared by every process on
+# every host; otherwise a folder under var/, shared by the processes of the one host `make run` uses.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "plumbline",
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
+}
+# Password-reset requests: at most this many per client address, and per email address, an hour.
+PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/h")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A task a killed worker never acknowledged becomes visible again after this many seconds.

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from governance.core.api.auth import obtain_auth_token
+from governance.core.throttling import password_reset_view
 from governance.views import core
 
 api_v1 = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("healthz", core.healthz, name="healthz"),
     path("readyz", core.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("accounts/password_reset/", password_reset_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
     path("maturity/", include("maturity.urls")),

@@ -21,3 +21,35 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
         response = render(request, "registration/locked_out.html", {"message": lockout_message()}, status=429)
     response["Retry-After"] = retry_after
     return response
+
+
+def password_reset_view():
+    """Django's password-reset page, rate-limited per client address and per email address (django-ratelimit):
+    over ``PASSWORD_RESET_RATE``, a request answers 429 and sends nothing, so the form cannot be used to flood an
+    inbox or probe many addresses."""
+    from django.contrib.auth import views as auth_views
+    from django_ratelimit.core import is_ratelimited
+
+    base = auth_views.PasswordResetView.as_view()
+
+    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "POST":
+            rate = settings.PASSWORD_RESET_RATE
+            limited = [
+                is_ratelimited(
+                    request, group="password-reset", key=key, rate=rate, method="POST", increment=True
+                )
+                for key in ("ip", "post:email")
+            ]
+            if any(limited):
+                response = render(
+                    request,
+                    "registration/locked_out.html",
+                    {"message": "Too many password reset requests: try again in an hour."},
+                    status=429,
+                )
+                response["Retry-After"] = "3600"
+                return response
+        return base(request, *args, **kwargs)
+
+    return view

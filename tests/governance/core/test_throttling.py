@@ -73,3 +73,18 @@ def test_an_over_long_username_is_a_field_error_not_stored(client, db):
         TOKEN, {"username": "x" * 100_000, "password": "p"}, content_type="application/json"
     )
     assert response.status_code == 400 and "username" in response.json()
+
+
+def test_password_reset_requests_are_limited_per_address_and_per_email(client, assessor, mailoutbox):
+    url = reverse("password_reset")
+    codes = [
+        client.post(url, {"email": f"person{i}@example.com"}, REMOTE_ADDR="10.0.0.4").status_code
+        for i in range(6)
+    ]
+    assert codes == [302] * 5 + [429]
+    codes = [
+        client.post(url, {"email": assessor.email}, REMOTE_ADDR=f"10.0.1.{i}").status_code for i in range(6)
+    ]
+    assert codes == [302] * 5 + [429]
+    assert len(mailoutbox) == 5  # the refused request sent nothing
+    assert client.post(url, {"email": "someone@example.com"}, REMOTE_ADDR="10.0.2.1").status_code == 302
