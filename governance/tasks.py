@@ -35,7 +35,8 @@ def render_report(self, report_id: int) -> str | None:
     return report.status if report else None
 
 
-@shared_task(acks_late=True)
+# Every minute: its result (the ids it re-enqueued) goes to the log, not to a result row a minute.
+@shared_task(acks_late=True, ignore_result=True)
 def requeue_stalled_reports() -> list[int]:
     """Beat: give reports whose worker died (or whose message was lost) to a live worker."""
     from governance.services import report_schedules
