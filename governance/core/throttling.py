@@ -12,15 +12,19 @@ def lockout_message() -> str:
     return f"Too many failed sign-ins: try again in {minutes} minutes, or ask an administrator to unlock the account."
 
 
+def too_many(request: HttpRequest, message: str, retry_after_seconds: int) -> HttpResponse:
+    """429 with Retry-After: JSON on the API, the "paused" page otherwise."""
+    if is_api(request):
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, "registration/locked_out.html", {"message": message}, status=429)
+    response["Retry-After"] = str(retry_after_seconds)
+    return response
+
+
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """``AXES_LOCKOUT_CALLABLE``: the same refusal whichever way the sign-in came."""
-    retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
-    if is_api(request):
-        response = JsonResponse({"detail": lockout_message()}, status=429)
-    else:
-        response = render(request, "registration/locked_out.html", {"message": lockout_message()}, status=429)
-    response["Retry-After"] = retry_after
-    return response
+    return too_many(request, lockout_message(), int(settings.AXES_COOLOFF_TIME.total_seconds()))
 
 
 def password_reset_view():
@@ -42,14 +46,7 @@ def password_reset_view():
                 for key in ("ip", "post:email")
             ]
             if any(limited):
-                response = render(
-                    request,
-                    "registration/locked_out.html",
-                    {"message": "Too many password reset requests: try again in an hour."},
-                    status=429,
-                )
-                response["Retry-After"] = "3600"
-                return response
+                return too_many(request, "Too many password reset requests: try again in an hour.", 3600)
         return base(request, *args, **kwargs)
 
     return view

@@ -29,7 +29,7 @@ class ReportSubjectForm(ServiceForm):
 
     def __init__(self, *args, organisation: Organisation | None = None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = available_kinds(user, organisation) if user else available_kinds()
+        self.fields["kind"].choices = available_kinds(user, organisation)
         self._groups: list[tuple[list[str], list[str]]] = []
         subject_kinds: dict[str, list[str]] = {}
         for spec in report_kinds:
@@ -162,10 +162,8 @@ class ReportScheduleForm(ReportSubjectForm):
         spec = report_kinds.get(schedule.kind)
         if spec is not None and spec.subject_model is not None:
             initial[spec.subject_field] = schedule.subject_id
-        if spec is not None and spec.form_fields is not None:
-            for name in spec.form_fields(True):
-                initial[name] = (schedule.parameters or {}).get(name, "")
-        return initial
+        # Parameter fields are named as the parameter keys; a key with no field is ignored by the form.
+        return {**(schedule.parameters or {}), **initial}
 
     def clean_recipients(self) -> list[str]:
         """The addresses as a list; a bad one is reported with its line, so a long list is easy to fix."""

@@ -32,11 +32,7 @@ EMAIL_TASK = "governance.tasks.email_scheduled_report"
 def available_kinds(user=None, organisation: Organisation | None = None) -> list[tuple[str, str]]:
     """(key, label) of the kinds that can be requested (by ``user`` in ``organisation``, when given)."""
     role = role_in(user, organisation) if user is not None and organisation is not None else None
-    return [
-        (spec.key, spec.label)
-        for spec in report_kinds
-        if user is None or spec.roles is None or role in spec.roles
-    ]
+    return [(spec.key, spec.label) for spec in report_kinds if user is None or may_request(spec, role)]
 
 
 def kind_spec(kind: Any) -> ReportKindSpec:

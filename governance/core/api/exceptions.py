@@ -24,9 +24,14 @@ logger = logging.getLogger("governance.api")
 RETRY_AFTER_SECONDS = 5
 
 
+def _body(detail: str) -> dict[str, str | None]:
+    """What every error we answer ourselves says: the message and the request id the log has."""
+    return {"detail": detail, "request_id": current_request_id()}
+
+
 def _error(detail: str, code: int, **headers: str) -> Response:
     set_rollback()
-    return Response({"detail": detail, "request_id": current_request_id()}, status=code, headers=headers)
+    return Response(_body(detail), status=code, headers=headers)
 
 
 def exception_handler(exc, context):
@@ -59,10 +64,6 @@ def exception_handler(exc, context):
     return response
 
 
-def _json_error(request: HttpRequest, code: int, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": detail, "request_id": current_request_id()}, status=code)
-
-
 # Django's own error views answer API paths that never reached a DRF view (an unknown URL, a CSRF failure).
 API_ERRORS = {
     400: "Bad request.",
@@ -74,6 +75,6 @@ API_ERRORS = {
 
 def api_error_view(code: int):
     def view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-        return _json_error(request, code, API_ERRORS[code])
+        return JsonResponse(_body(API_ERRORS[code]), status=code)
 
     return view
