@@ -69,10 +69,13 @@ def _after_commit(job_id: int) -> None:
 
 def dispatch(job_id: int) -> bool:
     """Send one recorded job if it is still waiting; True when it went to the broker now."""
-    global _broker_refused_at
     job = PendingJob.objects.filter(pk=job_id, dispatched_at__isnull=True).first()
-    if job is None:
-        return False
+    return job is not None and _send(job)
+
+
+def _send(job: PendingJob) -> bool:
+    """Hand a waiting job to the broker and stamp it; on a refusal, count the attempt and keep the error."""
+    global _broker_refused_at
     try:
         registered_task(job.task).apply_async(kwargs=job.kwargs, retry=False)
     except Exception as exc:  # the broker's connection errors differ by transport; all mean "not sent"
@@ -105,7 +108,7 @@ def dispatch_pending_jobs(now=None) -> int:
             if not jobs:
                 break
             for job in jobs:
-                if not dispatch(job.pk):
+                if not _send(job):
                     return sent
                 sent += 1
     PendingJob.objects.filter(dispatched_at__lt=now - KEEP_SENT).delete()
