@@ -57,7 +57,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "mozilla_django_oidc",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -79,9 +83,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): did this session give its second factor?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "governance.core.middleware.CurrentOrganisationMiddleware",
+    # A password sign-in with an enrolled (or required) second factor reaches only the two-factor pages first.
+    "governance.accounts.two_factor.TwoFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -138,6 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a check: how Django tells us a password changed, on every path. It revokes that person's API tokens.
+    {"NAME": "governance.services.accounts.RevokeApiTokensOnPasswordChange"},
 ]
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one account, or from one client address,
 # sign-in is refused (429) for AXES_COOLOFF_MINUTES, on the login page, the admin and the API's token endpoint.
@@ -148,6 +158,38 @@ AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "governance.core.throttling.lockout_response"
 AXES_VERBOSE = False
+
+# API tokens (django-rest-knox, model governance.ApiToken): stored as SHA-512 digests, shown once, always
+# expiring. A person chooses the lifetime up to API_TOKEN_MAX_DAYS; the token endpoint's default is
+# API_TOKEN_DEFAULT_DAYS. last_used_at is written at most once per API_TOKEN_LAST_USED_SECONDS per token.
+KNOX_TOKEN_MODEL = "governance.ApiToken"
+API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "30"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))
+API_TOKEN_LAST_USED_SECONDS = 60
+REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_DEFAULT_DAYS), "AUTH_HEADER_PREFIX": "Token"}
+# Second factor (django-otp, TOTP): codes from an authenticator app; failed codes slow down exponentially.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Plumbline")
+
+# --- Single sign-on (OpenID Connect; governance/accounts/oidc.py) -------------------------------------
+# On when OIDC_ISSUER and OIDC_RP_CLIENT_ID are set: the login page offers "Sign in with …". Endpoints and keys
+# come from the issuer's discovery document. People are created at their first sign-in; OIDC_GROUP_ROLES maps
+# the groups claim to roles ("group=organisation-slug:role, …") in the organisations it names, at every sign-in.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+OIDC_GROUP_ROLES = os.environ.get("OIDC_GROUP_ROLES", "")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your organisation's account")
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_CLOCK_SKEW_SECONDS = 60
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_AUTHENTICATE_CLASS = "governance.accounts.oidc.SignInView"
+OIDC_CALLBACK_CLASS = "governance.accounts.oidc.CallbackView"
+AUTHENTICATION_BACKENDS.append("governance.accounts.oidc.PlumblineOIDCBackend")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -301,10 +343,14 @@ REST_FRAMEWORK = {
     # Token first: a request without credentials (or with a bad token) answers 401 with
     # "WWW-Authenticate: Token", the challenge a pipeline expects, not 403. Browsers still use their session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "governance.core.api.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A read-only token may read, whatever view it reaches (tests/governance/test_api_tokens.py checks every one).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "governance.core.api.tokens.TokenScopePermission",
+    ],
     # DRF's defaults, with a JSON parser that answers 400 (not 500) to NUL characters, numbers no float holds
     # and over-deep nesting.
     "DEFAULT_PARSER_CLASSES": [

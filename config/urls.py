@@ -2,12 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from governance.core.api.auth import obtain_auth_token
+from governance.api.tokens import token_view
 from governance.core.throttling import password_reset_view
-from governance.views import core
+from governance.views import accounts, core
 
 api_v1 = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", token_view, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the Content-Security-Policy allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -21,7 +21,14 @@ urlpatterns = [
     path("readyz", core.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/password_reset/", password_reset_view(), name="password_reset"),
+    path("accounts/two-factor/", accounts.two_factor_verify, name="two-factor-verify"),
+    path("accounts/two-factor/setup/", accounts.two_factor_setup, name="two-factor-setup"),
+    path("accounts/two-factor/remove/", accounts.two_factor_remove, name="two-factor-remove"),
+    path("accounts/oidc/", include("mozilla_django_oidc.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/", accounts.account, name="account"),
+    path("account/tokens/new/", accounts.token_create, name="api-token-create"),
+    path("account/tokens/<int:pk>/revoke/", accounts.token_revoke, name="api-token-revoke"),
     path("api/v1/", include(api_v1)),
     path("maturity/", include("maturity.urls")),
     path("", core.home, name="home"),

@@ -2,9 +2,11 @@ from django.contrib import admin, messages
 
 from governance.core import jobs
 from governance.models import (
+    ApiToken,
     AuditEvent,
     BusinessUnit,
     ComplianceRecord,
+    ExternalIdentity,
     Framework,
     Incident,
     KPIDefinition,
@@ -27,7 +29,7 @@ class BusinessUnitInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "classification", "created_at")
+    list_display = ("name", "slug", "classification", "require_two_factor", "created_at")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = [BusinessUnitInline]
@@ -46,6 +48,49 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("organisation", "role")
     search_fields = ("user__username", "user__email")
     autocomplete_fields = ("user",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by their owners (shown once); an administrator can see and revoke them, never read one."""
+
+    list_display = ("name", "user", "scope", "created", "expiry", "last_used_at", "revoked_at")
+    list_filter = ("scope", "revoked_reason")
+    search_fields = ("name", "user__username", "token_key")
+    fields = (
+        "user",
+        "name",
+        "token_key",
+        "scope",
+        "created",
+        "expiry",
+        "last_used_at",
+        "revoked_at",
+        "revoked_reason",
+    )
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset) -> None:
+        from governance.models import TokenRevocation
+        from governance.services.accounts import revoke_api_token
+
+        revoked = sum(revoke_api_token(token, reason=TokenRevocation.ADMINISTRATOR) for token in queryset)
+        self.message_user(request, f"{revoked} token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(admin.ModelAdmin):
+    list_display = ("user", "issuer", "subject", "last_login_at")
+    search_fields = ("user__username", "subject")
+    readonly_fields = ("user", "issuer", "subject", "last_groups", "created_at", "last_login_at")
 
 
 @admin.register(AuditEvent)

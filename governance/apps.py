@@ -7,9 +7,12 @@ class GovernanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_delete
 
         from governance import demo
+        from governance.accounts import oidc  # noqa: F401  (registers its start-up check)
+        from governance.accounts.two_factor import owe_second_factor
         from governance.core import (
             checks,  # noqa: F401  (registers the start-up checks)
             navigation,
@@ -24,6 +27,7 @@ class GovernanceConfig(AppConfig):
         kinds.register()
         demo.register()
         nav_entries.register(*navigation.GOVERNANCE_ENTRIES)
+        user_logged_in.connect(owe_second_factor, dispatch_uid="owe-second-factor")
         post_delete.connect(
             delete_beat_entry, sender=ReportSchedule, dispatch_uid="report-schedule-beat-entry"
         )

@@ -96,14 +96,19 @@ def outsider(db, other_organisation):
 
 @pytest.fixture
 def api_client() -> Callable:
-    """api_client(user) -> an APIClient authenticated with the user's token, as a pipeline would be."""
-    from rest_framework.authtoken.models import Token
+    """api_client(user) -> an APIClient authenticated with a read-and-write token of the user, as a pipeline
+    would be (one token per user, issued on first use)."""
+    from governance.models import TokenScope
+    from governance.services.accounts import issue_api_token
+
+    issued: dict[int, str] = {}
 
     def make(user=None) -> APIClient:
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            if user.pk not in issued:
+                issued[user.pk] = issue_api_token(user, name="tests", scope=TokenScope.READ_WRITE)[1]
+            client.credentials(HTTP_AUTHORIZATION=f"Token {issued[user.pk]}")
         return client
 
     return make

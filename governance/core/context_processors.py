@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 
 from governance.core.navigation import nav_items
@@ -12,4 +13,8 @@ def organisation(request: HttpRequest) -> dict:
         "current_organisation": getattr(request, "organisation", None),
         "all_memberships": memberships_of(getattr(request, "user", None)),
         "nav_items": nav_items(),
+        # The login page offers single sign-on when it is configured.
+        "single_sign_on_name": settings.OIDC_PROVIDER_NAME
+        if settings.OIDC_ISSUER and settings.OIDC_RP_CLIENT_ID
+        else None,
     }

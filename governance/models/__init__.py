@@ -1,5 +1,6 @@
 """Governance models, one module per concept; import them from here."""
 
+from .accounts import ApiToken, ExternalIdentity, TokenRevocation, TokenScope
 from .audit import AuditEvent
 from .compliance import ComplianceRecord, ComplianceStatus, Framework, Requirement
 from .incidents import Incident, IncidentSeverity, IncidentStatus
@@ -24,6 +25,7 @@ from .risks import Risk, RiskCategory, RiskStatus
 
 __all__ = [
     "AIModel",
+    "ApiToken",
     "ApprovalKind",
     "ApprovalRequest",
     "ApprovalStatus",
@@ -33,6 +35,7 @@ __all__ = [
     "ComplianceStatus",
     "DecisionsAboutPeople",
     "EUAIActCategory",
+    "ExternalIdentity",
     "Framework",
     "Incident",
     "IncidentSeverity",
@@ -57,5 +60,7 @@ __all__ = [
     "RiskStatus",
     "RiskTier",
     "ScheduleFrequency",
+    "TokenRevocation",
+    "TokenScope",
     "VersionStatus",
 ]

@@ -8,6 +8,10 @@ from enum import StrEnum
 
 
 class GovernanceAction(StrEnum):
+    # Memberships the identity provider decides (single sign-on maps its groups to roles at each sign-in).
+    MEMBERSHIP_CREATE = "membership.create"
+    MEMBERSHIP_UPDATE = "membership.update"
+    MEMBERSHIP_DELETE = "membership.delete"
     MODEL_CREATE = "model.create"
     MODEL_UPDATE = "model.update"
     MODEL_DELETE = "model.delete"

@@ -10,6 +10,12 @@ class Organisation(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     # Printed in every report footer, e.g. "Confidential — internal use".
     classification = models.CharField(max_length=120, default="Confidential")
+    # Members who sign in with a password must also give a one-time code (TOTP). People who sign in through
+    # the organisation's identity provider are not asked: the provider applies its own policy.
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Members who sign in with a password must also enter a code from an authenticator app.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
