@@ -112,6 +112,11 @@ class PlumblineOIDCBackend(OIDCAuthenticationBackend):
         # provider through here.
         if request is None or not kwargs.get("code_verifier") or not single_sign_on_enabled():
             return None
+        self.configure()
+        return super().authenticate(request, **kwargs)
+
+    def configure(self) -> None:
+        """The library's settings, read now (endpoints from discovery)."""
         self.OIDC_OP_TOKEN_ENDPOINT = oidc_setting("OIDC_OP_TOKEN_ENDPOINT")
         self.OIDC_OP_USER_ENDPOINT = oidc_setting("OIDC_OP_USER_ENDPOINT")
         self.OIDC_OP_JWKS_ENDPOINT = oidc_setting("OIDC_OP_JWKS_ENDPOINT")
@@ -119,7 +124,6 @@ class PlumblineOIDCBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET
         self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
         self.OIDC_RP_IDP_SIGN_KEY = None
-        return super().authenticate(request, **kwargs)
 
     def _verify_jws(self, payload, key):
         """Signature, and what the library leaves unchecked: issuer, audience, expiry, issued-at."""

@@ -28,7 +28,9 @@ def _client(token: str) -> APIClient:
 
 
 def _issue(user, **fields) -> dict:
-    response = APIClient().post(TOKEN_URL, {"username": user.username, "password": PASSWORD, **fields}, format="json")
+    response = APIClient().post(
+        TOKEN_URL, {"username": user.username, "password": PASSWORD, **fields}, format="json"
+    )
     assert response.status_code == 200, response.json()
     return response.json()
 
@@ -46,7 +48,9 @@ def test_the_endpoint_issues_a_named_expiring_read_only_token_by_default_stored_
 
 def test_a_read_only_token_reads_and_may_not_write(model_owner, organisation):
     token = _issue(model_owner)["token"]
-    response = _client(token).post(MODELS_URL, {"name": "Scorecard", "organisation": organisation.pk}, format="json")
+    response = _client(token).post(
+        MODELS_URL, {"name": "Scorecard", "organisation": organisation.pk}, format="json"
+    )
     assert response.status_code == 403
     assert "read-only" in response.json()["detail"]
 
@@ -54,7 +58,8 @@ def test_a_read_only_token_reads_and_may_not_write(model_owner, organisation):
 def test_a_read_and_write_token_writes(model_owner, organisation):
     token = _issue(model_owner, scope="read_write")["token"]
     response = _client(token).post(
-        MODELS_URL, {"name": "Scorecard", "organisation": organisation.pk, "purpose": "Credit", "owner": model_owner.pk},
+        MODELS_URL,
+        {"name": "Scorecard", "organisation": organisation.pk, "purpose": "Credit", "owner": model_owner.pk},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -80,7 +85,9 @@ def test_every_api_view_applies_the_token_scope():
             continue  # reads only (the schema and its documentation pages)
         checked += 1
         classes = view_class.permission_classes
-        assert TokenScopePermission in classes or getattr(view_class, "read_only_token_may_write", False), route
+        assert TokenScopePermission in classes or getattr(view_class, "read_only_token_may_write", False), (
+            route
+        )
     assert checked > 10
 
 

@@ -60,7 +60,9 @@ def test_a_password_sign_in_then_asks_for_the_code_before_any_page(client, model
     # Each wrong code doubles the wait before the next one is even looked at (django-otp's throttling).
     throttled = client.post(reverse("two-factor-verify"), {"code": code(device, 1), "next": "/models/"})
     assert throttled.status_code == 400 and "Too many wrong codes" in throttled.content.decode()
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None, throttling_failure_count=0)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=None, throttling_failure_count=0
+    )
     right = client.post(reverse("two-factor-verify"), {"code": code(device, 1), "next": "/models/"})
     assert right.status_code == 302 and right["Location"] == "/models/"
     assert client.get(reverse("governance:model-list")).status_code == 200
@@ -71,7 +73,9 @@ def test_a_code_works_once(client, model_owner):
     password_login(client, model_owner)
     used = code(device, 1)
     assert client.post(reverse("two-factor-verify"), {"code": used}).status_code == 302
-    other = APIClient().post("/api/v1/auth/token/", {"username": model_owner.username, "password": PASSWORD, "otp": used})
+    other = APIClient().post(
+        "/api/v1/auth/token/", {"username": model_owner.username, "password": PASSWORD, "otp": used}
+    )
     assert other.status_code == 400 and "otp" in other.json()
 
 
@@ -88,7 +92,9 @@ def test_the_token_endpoint_asks_for_the_second_factor(model_owner):
     url = "/api/v1/auth/token/"
     missing = APIClient().post(url, {"username": model_owner.username, "password": PASSWORD})
     assert missing.status_code == 400 and "otp" in missing.json()
-    ok = APIClient().post(url, {"username": model_owner.username, "password": PASSWORD, "otp": code(device, 1)})
+    ok = APIClient().post(
+        url, {"username": model_owner.username, "password": PASSWORD, "otp": code(device, 1)}
+    )
     assert ok.status_code == 200 and ok.json()["token"]
 
 
@@ -98,7 +104,9 @@ def test_an_organisation_that_requires_it_sends_members_to_enrol_first(client, m
     password_login(client, model_owner)
     blocked = client.get(reverse("home"))
     assert blocked.status_code == 302 and blocked["Location"].startswith(reverse("two-factor-setup"))
-    refused = APIClient().post("/api/v1/auth/token/", {"username": model_owner.username, "password": PASSWORD})
+    refused = APIClient().post(
+        "/api/v1/auth/token/", {"username": model_owner.username, "password": PASSWORD}
+    )
     assert refused.status_code == 400 and "requires a second factor" in refused.json()["non_field_errors"][0]
     client.post(reverse("two-factor-setup"), {"action": "start"})
     device = TOTPDevice.objects.get(user=model_owner)
@@ -114,7 +122,9 @@ def test_removing_the_second_factor_needs_a_current_code(login, model_owner):
     device, _ = enrol(model_owner)  # enrolled while signed in: this session owes nothing
     response = client.post(reverse("two-factor-remove"), {"code": "000000"})
     assert response.status_code == 302 and accounts.has_second_factor(model_owner)
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None, throttling_failure_count=0)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=None, throttling_failure_count=0
+    )
     client.post(reverse("two-factor-remove"), {"code": code(device, 1)})
     assert not accounts.has_second_factor(model_owner)
 
