@@ -87,6 +87,8 @@ LAST_VIEWS = (
 # Every form view of the demo the battery must reach (a crawl that silently lost one would prove nothing).
 EXPECTED_VIEWS = {
     "switch-organisation",
+    "api-token-create",
+    "two-factor-setup",
     "governance:model-import",
     "governance:model-create",
     "governance:model-edit",

@@ -87,11 +87,16 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     device = services.pending_enrolment(user, request.session.get(PENDING_DEVICE_KEY))
     form = SecondFactorCodeForm()
-    status = 200
+    status, start_error = 200, None
     if request.method == "POST" and request.POST.get("action") == "start":
         device = services.start_authenticator_enrolment(user)
         request.session[PENDING_DEVICE_KEY] = device.pk
-    elif request.method == "POST" and device is not None:
+    elif request.method == "POST" and device is None:
+        status, start_error = (
+            400,
+            "This set-up is not under way (or was finished elsewhere): press Start to begin.",
+        )
+    elif request.method == "POST":
         form = SecondFactorCodeForm(request.POST)
         if form.is_valid():
             try:
@@ -118,6 +123,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "qr_svg": qr_svg,
             "secret": _base32_secret(device) if device else None,
             "required": services.second_factor_required(user),
+            "start_error": start_error,
             "next": request.POST.get("next") or request.GET.get("next", ""),
         },
         status=status,

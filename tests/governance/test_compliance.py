@@ -43,7 +43,7 @@ LINK = "https://dms.example.com/evidence/1"
 OVERVIEW_QUERIES = 6  # + frameworks with requirements, models, records
 FRAMEWORK_QUERIES = 8  # + framework, frameworks menu, requirements, models, records
 MODEL_QUERIES = 9  # + model, framework, requirements, records, summary (requirements, records)
-API_LIST_QUERIES = 4  # token, memberships, count, page
+API_LIST_QUERIES = 5  # token, its last use (written at most once a minute), memberships, count, page
 
 
 # --- Real small files --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from hmac import compare_digest
 
 from django.conf import settings
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
 from knox.settings import CONSTANTS
@@ -82,3 +83,18 @@ class TokenScopePermission(BasePermission):
         if getattr(view, "read_only_token_may_write", False):
             return True
         return api_token.scope == TokenScope.READ_WRITE
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the token (drf-spectacular finds it by ``target_class``)."""
+
+    target_class = "governance.core.api.tokens.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>`: issue one on Your account or with POST /api/v1/auth/token/.",
+        }

@@ -181,7 +181,7 @@ def test_an_id_token_issued_to_another_application_is_refused(single_sign_on, se
     id_token, nonce = _id_token_for_another_app(single_sign_on, "erin")
     backend = PlumblineOIDCBackend()
     backend.configure()
-    with pytest.raises(SuspiciousOperation, match="(?i)audience"):
+    with pytest.raises(SuspiciousOperation, match=r"(?i)audience"):
         backend.verify_token(id_token, nonce=nonce)
     # The same token is good for the application it was issued to: only the audience made the difference.
     settings.OIDC_RP_CLIENT_ID = OTHER_CLIENT_ID
