@@ -46,7 +46,8 @@ class ApiToken(AbstractAuthToken):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.token_key}…)"
+        # The first characters of the token, as the account page shows them: enough to tell tokens apart.
+        return f"{self.name} ({self.token_key[:8]}…)"
 
     @property
     def is_expired(self) -> bool:

@@ -189,3 +189,16 @@ def test_an_id_token_issued_to_another_application_is_refused(single_sign_on, se
     assert backend.verify_token(id_token, nonce=nonce)["sub"] == "erin"
     with pytest.raises(SuspiciousOperation, match="Nonce"):
         backend.verify_token(id_token, nonce="another")
+
+
+def test_a_malformed_group_map_fails_the_start_up_check(settings):
+    from governance.accounts.oidc import single_sign_on_settings
+
+    settings.OIDC_GROUP_ROLES = "model-risk=acme:superuser"
+    assert [error.id for error in single_sign_on_settings(None)] == ["governance.E010"]
+    settings.OIDC_GROUP_ROLES, settings.OIDC_ISSUER, settings.OIDC_RP_CLIENT_ID = (
+        "",
+        "https://login.example",
+        "",
+    )
+    assert [error.id for error in single_sign_on_settings(None)] == ["governance.E011"]
