@@ -3,6 +3,7 @@ from django.urls import path
 from governance.views import audit, inventory, monitoring, reports
 from governance.views import compliance as compliance_views
 from governance.views import incidents as incident_views
+from governance.views import release as release_views
 from governance.views import report_schedules as schedule_views
 from governance.views import risks as risk_views
 
@@ -17,6 +18,10 @@ urlpatterns: list = [
     path("models/<int:pk>/stage/", inventory.model_stage_change, name="model-stage-change"),
     path("models/<int:pk>/promote/", inventory.model_promote, name="model-promote"),
     path("approvals/", inventory.approval_list, name="approval-list"),
+    path("approvals/<int:pk>/", release_views.approval_detail, name="approval-detail"),
+    path("models/<int:pk>/validations/new/", release_views.validation_create, name="validation-create"),
+    path("validations/<int:pk>/findings/new/", release_views.finding_create, name="finding-create"),
+    path("findings/<int:pk>/status/", release_views.finding_status, name="finding-status"),
     path("approvals/<int:pk>/decide/", inventory.approval_decide, name="approval-decide"),
     path("reports/", reports.report_list, name="report-list"),
     path("reports/status/", reports.report_status, name="report-status"),

@@ -57,6 +57,21 @@ def make_member(db, organisation) -> Callable:
 
 
 @pytest.fixture
+def permissive_release_policy(organisation):
+    """A release policy that requires no check (what an organisation has before it sets one): for tests of
+    approvals that are not about the release checks."""
+    from governance.models import ReleasePolicy
+    from governance.rules.release_policy import PROFILES, TARGETS
+
+    return ReleasePolicy.objects.create(
+        organisation=organisation,
+        version=1,
+        rules={"profiles": {profile: {target: [] for target in TARGETS} for profile in PROFILES}},
+        note="Tests: approvals checked by people only.",
+    )
+
+
+@pytest.fixture
 def admin_user_member(make_member):
     return make_member(Role.ADMIN, username="org-admin")
 

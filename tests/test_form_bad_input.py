@@ -541,7 +541,8 @@ def test_no_form_of_the_demo_answers_malformed_input_with_a_server_error(client,
     forms = _demo_forms(client)
     # Decisions on model approvals are the risk officer's (the administrator may not approve models).
     client.force_login(risk)
-    forms = _collect_forms(client, ["/approvals/"], follow_links=False) | forms
+    pending = ApprovalRequest.objects.filter(status="pending", organisation__name="Acme Bank").first()
+    forms = _collect_forms(client, ["/approvals/", f"/approvals/{pending.pk}/"], follow_links=False) | forms
     forms["switch-organisation"] = _switcher_form()
     for name in NOT_POSTED:
         forms.pop(name, None)

@@ -11,11 +11,14 @@ class Role(models.TextChoices):
     ASSESSOR = "assessor", "Assessor"
     MODEL_OWNER = "model_owner", "Model owner"
     RISK_OFFICER = "risk_officer", "Risk & compliance officer"
+    # Independent model validation (SR 11-7's "effective challenge"): records validations and their findings.
+    VALIDATOR = "validator", "Model validator"
     AUDITOR = "auditor", "Auditor (read-only)"
 
 
 ADMIN, EXECUTIVE, ASSESSOR = Role.ADMIN, Role.EXECUTIVE, Role.ASSESSOR
 OWNER, RISK, AUDITOR = Role.MODEL_OWNER, Role.RISK_OFFICER, Role.AUDITOR
+VALIDATOR = Role.VALIDATOR
 
 
 class Permission(StrEnum):
@@ -30,6 +33,12 @@ class Permission(StrEnum):
     SCHEDULE_MANAGE = "schedule.manage"
     MODEL_EDIT = "model.edit"
     MODEL_APPROVE = "model.approve"
+    # Approve although an overridable release check fails, with a written justification.
+    RELEASE_OVERRIDE = "release.override"
+    RELEASE_POLICY_MANAGE = "release_policy.manage"
+    VALIDATION_RECORD = "validation.record"
+    DEPLOYMENT_CHECK = "deployment.check"
+    DEPLOYMENT_RECORD = "deployment.record"
     VERSION_REGISTER = "version.register"
     RISK_EDIT = "risk.edit"
     COMPLIANCE_EDIT = "compliance.edit"
@@ -53,6 +62,12 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.SCHEDULE_MANAGE: frozenset({ADMIN}),
     Permission.MODEL_EDIT: frozenset({ADMIN, OWNER, RISK}),
     Permission.MODEL_APPROVE: frozenset({EXECUTIVE, RISK}),
+    Permission.RELEASE_OVERRIDE: frozenset({EXECUTIVE}),
+    Permission.RELEASE_POLICY_MANAGE: frozenset({ADMIN}),
+    Permission.VALIDATION_RECORD: frozenset({VALIDATOR}),
+    # Pipelines act with their owner's token: whoever may register versions may ask the gate and record deployments.
+    Permission.DEPLOYMENT_CHECK: frozenset({ADMIN, OWNER}),
+    Permission.DEPLOYMENT_RECORD: frozenset({ADMIN, OWNER}),
     Permission.VERSION_REGISTER: frozenset({ADMIN, OWNER}),
     Permission.RISK_EDIT: frozenset({ADMIN, OWNER, RISK}),
     Permission.COMPLIANCE_EDIT: frozenset({ADMIN, RISK}),

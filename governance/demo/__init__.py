@@ -19,6 +19,7 @@ def register() -> None:
     from governance.demo.compliance import seed_compliance_demo
     from governance.demo.inventory import seed_inventory_demo
     from governance.demo.monitoring import seed_monitoring_demo
+    from governance.demo.release import seed_release_demo
     from governance.demo.reports import seed_report_schedules_demo
     from governance.demo.risks import seed_risks_demo
 
@@ -27,6 +28,7 @@ def register() -> None:
         ("monitoring", 40, seed_monitoring_demo),
         ("compliance", 50, seed_compliance_demo),
         ("risks", 60, seed_risks_demo),
+        ("release", 65, seed_release_demo),
         ("report-schedules", 70, seed_report_schedules_demo),
     ):
         demo_seeders.register(DemoSeeder(key=key, seed=_seed(function), order=order))

@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from governance.models import AIModel, BusinessUnit, LifecycleStage, Organisation
+from governance.models import AIModel, BusinessUnit, LifecycleStage, Organisation, ReleasePolicy
+from governance.rules.release_policy import PROFILES, TARGETS
 from governance.services import inventory as services
+from governance.services import release
 
 UNITS = ("Retail Banking", "Corporate & Investment Banking")
 # Models of group functions ("Group Risk", "Operations" below) belong to no unit but to the whole organisation.
@@ -199,6 +201,15 @@ def _approve_stage(model: AIModel, stage: str, users: dict, justification: str) 
 def seed_inventory_demo(organisation: Organisation, users: dict) -> None:
     """Create the demo inventory for ``organisation``; ``users`` maps role values to users."""
     owner, admin = users["model_owner"], users["admin"]
+    # The history below predates the release policy: its decisions were checked by people only (version 1).
+    # ``governance.demo.release`` then adopts Plumbline's default as version 2, which today's requests face.
+    if not ReleasePolicy.objects.filter(organisation=organisation).exists():
+        release.update_release_policy(
+            actor=admin,
+            organisation=organisation,
+            rules={"profiles": {profile: {target: [] for target in TARGETS} for profile in PROFILES}},
+            note="Before the release policy: approvals were checked by people only.",
+        )
     units = {
         name: BusinessUnit.objects.get_or_create(organisation=organisation, name=name)[0] for name in UNITS
     }
@@ -237,6 +248,7 @@ def seed_inventory_demo(organisation: Organisation, users: dict) -> None:
                 metrics=metrics,
                 artifact_uri=f"s3://acme-models/{model.pk}/{label}/model.pkl",
                 code_commit=f"{index:02d}a{position}f3c9e",
+                training_data_ref=f"s3://acme-data/{model.pk}/training-snapshot-{position + 1}.parquet",
             )
             for position, (label, metrics) in enumerate(spec["versions"])
         ]

@@ -5,7 +5,15 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from governance.forms.base import ServiceForm, ServiceModelForm
-from governance.models import AIModel, BusinessUnit, LifecycleStage, Organisation
+from governance.models import (
+    AIModel,
+    BusinessUnit,
+    FindingSeverity,
+    LifecycleStage,
+    Organisation,
+    ValidationOutcome,
+    ValidationScope,
+)
 from governance.selectors.inventory import PROMOTION_CHOICES, promotable_versions_of
 from governance.services.inventory import EDITABLE_FIELDS, INITIAL_STAGES
 
@@ -111,6 +119,7 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Required when rejecting."
     )
+    override_justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
 class ImportForm(forms.Form):
@@ -121,3 +130,35 @@ class ImportForm(forms.Form):
         if upload.size > 5 * 1024 * 1024:
             raise ValidationError("The file is larger than 5 MB.")
         return upload
+
+
+class ValidationForm(ServiceForm):
+    """An independent validation of one of the model's recent versions."""
+
+    version = forms.ModelChoiceField(queryset=None, label="Version validated")
+    scope = forms.MultipleChoiceField(
+        choices=ValidationScope.choices, widget=forms.CheckboxSelectMultiple, label="Scope"
+    )
+    started_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    completed_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), required=False, help_text="Empty while under way."
+    )
+    outcome = forms.ChoiceField(choices=[("", "— under way —"), *ValidationOutcome.choices], required=False)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    evidence_link = forms.URLField(required=False, max_length=500, help_text="The validation report.")
+
+    def __init__(self, *args, model: AIModel, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = model.versions.order_by("-registered_at")[:PROMOTION_CHOICES]
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version")
+        data["scope"] = list(data["scope"])
+        return data
+
+
+class FindingForm(ServiceForm):
+    title = forms.CharField(max_length=200)
+    severity = forms.ChoiceField(choices=FindingSeverity.choices)
+    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)

@@ -19,6 +19,16 @@ from .inventory import (
 from .jobs import PendingJob
 from .monitoring import KPIDefinition, KPIDirection, KPIKind, KPIMeasurement, MeasurementSource
 from .organisations import BusinessUnit, Membership, Organisation
+from .release import (
+    FindingSeverity,
+    FindingStatus,
+    ReleasePolicy,
+    ReleaseTarget,
+    Validation,
+    ValidationFinding,
+    ValidationOutcome,
+    ValidationScope,
+)
 from .reminders import ReminderDigest
 from .reports import Report, ReportSchedule, ReportStatus, ScheduleFrequency
 from .risks import Risk, RiskCategory, RiskStatus
@@ -36,6 +46,8 @@ __all__ = [
     "DecisionsAboutPeople",
     "EUAIActCategory",
     "ExternalIdentity",
+    "FindingSeverity",
+    "FindingStatus",
     "Framework",
     "Incident",
     "IncidentSeverity",
@@ -50,6 +62,8 @@ __all__ = [
     "ModelVersion",
     "Organisation",
     "PendingJob",
+    "ReleasePolicy",
+    "ReleaseTarget",
     "ReminderDigest",
     "Report",
     "ReportSchedule",
@@ -62,5 +76,9 @@ __all__ = [
     "ScheduleFrequency",
     "TokenRevocation",
     "TokenScope",
+    "Validation",
+    "ValidationFinding",
+    "ValidationOutcome",
+    "ValidationScope",
     "VersionStatus",
 ]

@@ -162,10 +162,18 @@ class ApprovalRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True)
+    # What the release checks found when the request was decided, frozen (governance.rules.release_policy), and
+    # the policy version they were read from: a later change of data or policy cannot rewrite it.
+    readiness = models.JSONField(default=dict, blank=True)
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    # Approved although overridable checks failed: by an executive, who wrote why.
+    overridden = models.BooleanField(default=False)
+    override_justification = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
         indexes = [
+            models.Index(fields=["organisation", "overridden"]),
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["model", "-requested_at"]),
         ]

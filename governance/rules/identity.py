@@ -15,6 +15,7 @@ ROLE_PRECEDENCE = (
     Role.ADMIN,
     Role.RISK_OFFICER,
     Role.MODEL_OWNER,
+    Role.VALIDATOR,
     Role.ASSESSOR,
     Role.EXECUTIVE,
     Role.AUDITOR,

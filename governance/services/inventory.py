@@ -46,6 +46,7 @@ from governance.models import (
 from governance.models.actions import GovernanceAction
 from governance.rules.tiering import effective_risk_tier
 from governance.selectors.inventory import CSV_COLUMNS
+from governance.services import release
 
 # Fields a user edits directly; the stage moves only through request_stage_change / decide_approval and the
 # stored tier is always recomputed.
@@ -370,11 +371,15 @@ def _apply(actor, request: ApprovalRequest) -> None:
     )
 
 
-def decide_approval(*, actor, request: ApprovalRequest, approve: bool, comment: str = "") -> ApprovalRequest:
+def decide_approval(
+    *, actor, request: ApprovalRequest, approve: bool, comment: str = "", override_justification: str = ""
+) -> ApprovalRequest:
     """Approve (and apply) or reject a pending request.
 
     Separation of duties: the decider needs ``model.approve`` and may be neither the requester nor the
-    model's owner.
+    model's owner (nor, for Tier 1 and 2 models, the version's validator). An approval is held to the
+    organisation's release policy (``services.release.check_release``): a failing check blocks it, or, where
+    the policy allows, needs an executive's written override. What the checks found is frozen on the request.
     """
     require(actor, request.organisation_id, Permission.MODEL_APPROVE)
     if actor.pk == request.requested_by_id:
@@ -385,15 +390,29 @@ def decide_approval(*, actor, request: ApprovalRequest, approve: bool, comment: 
     if not approve and not comment:
         raise ValidationError({"decision_comment": ["Say why the request is rejected."]})
     with transaction.atomic():
-        locked = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+        locked = ApprovalRequest.objects.select_for_update().select_related("model").get(pk=request.pk)
         if locked.status != ApprovalStatus.PENDING:
             raise ConflictError(f"This request was already decided ({locked.get_status_display().lower()}).")
         before = snapshot(locked)
+        if approve:
+            release.check_separation_of_duties(actor=actor, request=locked)
+            release.check_release(actor=actor, request=locked, override_justification=override_justification)
         locked.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.decision_comment = comment
-        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+        locked.save(
+            update_fields=[
+                "status",
+                "decided_by",
+                "decided_at",
+                "decision_comment",
+                "readiness",
+                "policy_version",
+                "overridden",
+                "override_justification",
+            ]
+        )
         record_event(
             organisation=locked.organisation,
             actor=actor,
@@ -401,6 +420,21 @@ def decide_approval(*, actor, request: ApprovalRequest, approve: bool, comment: 
             obj=locked,
             changes=diff(before, snapshot(locked)),
         )
+        if locked.overridden:
+            record_event(
+                organisation=locked.organisation,
+                actor=actor,
+                action=GovernanceAction.APPROVAL_OVERRIDE,
+                obj=locked,
+                changes={
+                    "failed_checks": [
+                        None,
+                        [c["name"] for c in locked.readiness["checks"] if c["status"] == "fail"],
+                    ],
+                    "override_justification": [None, locked.override_justification],
+                    "policy_version": [None, locked.policy_version],
+                },
+            )
         if approve:
             _apply(actor, locked)
     return locked

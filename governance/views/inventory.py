@@ -24,6 +24,7 @@ from governance.models import AIModel, ApprovalRequest
 from governance.selectors import inventory as selectors
 from governance.services import inventory as services
 from governance.views import incidents as incident_views
+from governance.views import release as release_views
 from governance.views import risks as risk_views
 
 PAGE_SIZE = 25
@@ -136,6 +137,7 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
             "can_edit_kpis": can(request.user, model.organisation_id, Permission.KPI_EDIT),
             **risk_views.model_section(request, model),
             **incident_views.model_section(request, model),
+            **release_views.model_section(request, model),
             "today": timezone.localdate(),
         },
         status=status,
@@ -266,16 +268,20 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
             request=approval,
             approve=form.cleaned_data["decision"] == "approve",
             comment=form.cleaned_data["comment"],
+            override_justification=form.cleaned_data["override_justification"],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("governance:approval-detail", args=[approval.pk]))
     except ConflictError as exc:
         messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("governance:approval-detail", args=[approval.pk]))
     except PermissionDenied as exc:
         # Separation-of-duties refusals are explained on the page; a role that may never decide gets 403.
         if not can(request.user, approval.organisation_id, Permission.MODEL_APPROVE):
             raise
         messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("governance:approval-detail", args=[approval.pk]))
     else:
         verb = "approved" if form.cleaned_data["decision"] == "approve" else "rejected"
         messages.success(request, f"Request {verb}: {approval.model.name}.")

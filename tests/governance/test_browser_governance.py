@@ -14,7 +14,12 @@ from django.utils import timezone
 from governance.core.roles import Role
 from governance.models import AIModel, ApprovalRequest, ApprovalStatus, KPIDefinition, LifecycleStage
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The release checks have a browser test of their own (tests/governance/release/); here people decide.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("permissive_release_policy"),
+]
 
 
 def _request_stage(page, stage: str, justification: str) -> None:
@@ -27,9 +32,10 @@ def _request_stage(page, stage: str, justification: str) -> None:
 
 def _approve(page, live_server, model_name: str, comment: str) -> None:
     page.goto(f"{live_server.url}/approvals/")
-    row = page.locator("tr", has_text=model_name)
-    row.locator("textarea[name=comment]").fill(comment)
-    row.locator("button[value=approve]").click()
+    page.locator("tr", has_text=model_name).locator("text=Review readiness and decide").click()
+    page.wait_for_selector("#readiness")
+    page.fill("#id_comment", comment)
+    page.click("button[value=approve]")
     page.wait_for_selector(f"text=Request approved: {model_name}.")
 
 

@@ -11,6 +11,9 @@ from governance.models import (
 from governance.services import inventory as services
 from tests.governance.inventory_factories import AIModelFactory
 
+# These tests are about who decides; the release checks have their own (tests/governance/release/).
+pytestmark = pytest.mark.usefixtures("permissive_release_policy")
+
 MODELS = "/api/v1/models/"
 APPROVALS = "/api/v1/approval-requests/"
 

@@ -22,9 +22,13 @@ from governance.services import inventory as services
 from tests.factories import BusinessUnitFactory
 from tests.governance.inventory_factories import AIModelFactory
 
+# These tests are about who decides; the release checks have their own (tests/governance/release/).
+pytestmark = pytest.mark.usefixtures("permissive_release_policy")
+
 LIST_QUERIES = 7
-DETAIL_QUERIES = 13  # +1: the KPI table (latest value by subquery); +2: the risk and incident sections;
-# +2: the compliance section (current requirements, the model's records)
+DETAIL_QUERIES = 24  # +1: the KPI table (latest value by subquery); +2: the risk and incident sections;
+# +2: the compliance section (current requirements, the model's records); +11: the release section (policy, the
+# version, the facts the checks read, the latest validations with their findings and owners)
 
 
 def _bulk_models(organisation, owner, count, **extra):
@@ -289,7 +293,9 @@ def test_stage_request_and_approval_flow_through_pages(
 
     client.force_login(risk_officer)
     page = client.get(reverse("governance:approval-list")).content.decode()
-    assert "Retail credit scorecard" in page and "Approve" in page
+    assert "Retail credit scorecard" in page and "Review readiness and decide" in page
+    detail_page = client.get(reverse("governance:approval-detail", args=[request.pk])).content.decode()
+    assert "Readiness" in detail_page and "Approve" in detail_page
     client.post(
         reverse("governance:approval-decide", args=[request.pk]), {"decision": "approve", "comment": "OK"}
     )

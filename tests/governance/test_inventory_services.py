@@ -18,6 +18,9 @@ from governance.models import (
 from governance.services import inventory as services
 from tests.governance.inventory_factories import AIModelFactory, ModelVersionFactory
 
+# These tests are about who decides; the release checks have their own (tests/governance/release/).
+pytestmark = pytest.mark.usefixtures("permissive_release_policy")
+
 
 @pytest.fixture
 def ai_model(organisation, model_owner):

@@ -22,6 +22,7 @@ DEMO_USERS = (
     ("assessor", Role.ASSESSOR, "Sam Assessor"),
     ("owner", Role.MODEL_OWNER, "Omar Owner"),
     ("risk", Role.RISK_OFFICER, "Rita Risk"),
+    ("validator", Role.VALIDATOR, "Valerie Validator"),
     ("auditor", Role.AUDITOR, "Audrey Auditor"),
 )
 
