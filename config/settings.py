@@ -385,6 +385,9 @@ SPECTACULAR_SETTINGS = {
         "ApprovalKindEnum": "governance.models.inventory.ApprovalKind",
         "ReassessmentFrequencyEnum": "maturity.models.ScheduleFrequency",
         "ReportScheduleFrequencyEnum": "governance.models.reports.ScheduleFrequency",
+        "DeploymentStatusEnum": "governance.models.release.DeploymentStatus",
+        "FindingStatusEnum": "governance.models.release.FindingStatus",
+        "CheckStatusEnum": ["pass", "fail", "not_required"],
     },
 }
 

@@ -28,10 +28,15 @@ from governance.core.roles import Role
 from governance.models import (
     AuditEvent,
     BusinessUnit,
+    Deployment,
+    DeploymentCheck,
     Incident,
     KPIMeasurement,
     ReportSchedule,
+    Validation,
+    ValidationFinding,
 )
+from governance.selectors.release import default_rules
 from governance.services import inventory as inventory_services
 from governance.services import monitoring as monitoring_services
 from maturity import services as maturity_services
@@ -225,6 +230,14 @@ def dataset(organisation, other_organisation, business_unit, admin_user_member, 
         )
         kpi = KPIFactory(model=model)
         KPIMeasurement.objects.create(kpi=kpi, value=0.9, measured_at=now - timedelta(hours=1))
+        validation = Validation.objects.create(
+            organisation=org,
+            model=model,
+            version=version,
+            validator=admin,
+            scope=["data"],
+            started_on=now.date(),
+        )
         assessment = maturity_services.create_assessment(actor=admin, organisation=org, title="Q3 review")
         answer_all(assessment, level=2, user=admin)  # so that submitting it can succeed
         return {
@@ -255,6 +268,22 @@ def dataset(organisation, other_organisation, business_unit, admin_user_member, 
                 created_by=admin,
             ),
             "assessments": assessment,
+            "validations": validation,
+            "validation-findings": ValidationFinding.objects.create(
+                validation=validation, title="Leakage", severity="high"
+            ),
+            "deployment-checks": DeploymentCheck.objects.create(
+                organisation=org,
+                model=model,
+                version=version,
+                environment="production",
+                allowed=False,
+                policy_version=0,
+                asked_by=admin,
+            ),
+            "deployments": Deployment.objects.create(
+                organisation=org, model=model, version=version, environment="test", recorded_by=admin
+            ),
             "reassessment-schedules": ReassessmentSchedule.objects.create(
                 organisation=org, frequency="quarterly", next_run_on=now.date(), created_by=admin
             ),
@@ -425,6 +454,47 @@ def valid_bodies(data: dict) -> dict[tuple[str, str], Any]:
         },
         ("PATCH", "/api/v1/reassessment-schedules/{id}/"): {"frequency": "yearly", "active": False},
         ("POST", "/api/v1/reassessment-schedules/{id}/run/"): {},
+        ("POST", "/api/v1/validations/"): {
+            "version": ours["version"].pk,
+            "scope": ["data", "performance"],
+            "started_on": (today - timedelta(days=10)).isoformat(),
+            "completed_on": today.isoformat(),
+            "outcome": "approved",
+            "summary": "Sound.",
+            "evidence_link": "https://wiki.example.com/validation",
+        },
+        ("PUT", "/api/v1/validations/{id}/"): {
+            "version": ours["version"].pk,
+            "scope": ["data"],
+            "started_on": (today - timedelta(days=10)).isoformat(),
+        },
+        ("PATCH", "/api/v1/validations/{id}/"): {"summary": "Updated.", "scope": ["implementation"]},
+        ("POST", "/api/v1/validation-findings/"): {
+            "validation": ours["validations"].pk,
+            "title": "Calibration drift",
+            "severity": "medium",
+            "due_date": (today + timedelta(days=30)).isoformat(),
+        },
+        ("PATCH", "/api/v1/validation-findings/{id}/"): {"status": "accepted"},
+        ("POST", "/api/v1/deployment-checks/"): {
+            "model": str(model.pk),
+            "version": ours["version"].version,
+            "environment": "production",
+        },
+        ("POST", "/api/v1/deployments/"): {
+            "model": model.name,
+            "version": ours["version"].version,
+            "environment": "test",
+            "strategy": "canary",
+            "status": "started",
+            "pipeline_run_url": "https://ci.example.com/run/1",
+        },
+        ("POST", "/api/v1/deployments/{id}/status/"): {"status": "succeeded"},
+        ("POST", "/api/v1/release-policy/"): {
+            "rules": default_rules(),
+            "note": "Stricter.",
+            "organisation": org.pk,
+        },
     }
 
 

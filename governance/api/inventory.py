@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.api.release import ReadinessMixin
 from governance.core.api.fields import MemberOrganisation
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.roles import Permission
@@ -126,19 +127,38 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_comment",
+            "readiness",
+            "policy_version",
+            "overridden",
+            "override_justification",
         ]
-        read_only_fields = ["status", "requested_at", "decided_at", "decision_comment"]
+        read_only_fields = [
+            "status",
+            "requested_at",
+            "decided_at",
+            "decision_comment",
+            "readiness",
+            "policy_version",
+            "overridden",
+            "override_justification",
+        ]
 
 
 class DecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    override_justification = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Approve past failing overridable checks (executives only): why the release goes ahead.",
+    )
 
 
 def _writable(data: dict) -> dict:
     return {key: value for key, value in data.items() if key != "organisation"}
 
 
-class AIModelViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
+class AIModelViewSet(ReadinessMixin, OrganisationScopedMixin, viewsets.ModelViewSet):
     """The inventory. Every member reads; admins, model owners and risk officers write."""
 
     serializer_class = AIModelSerializer
@@ -267,6 +287,7 @@ class ApprovalRequestViewSet(
             request=approval,
             approve=approve,
             comment=serializer.validated_data["comment"],
+            override_justification=serializer.validated_data["override_justification"],
         )
         return Response(self.get_serializer(approval).data)
 

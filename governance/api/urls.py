@@ -1,8 +1,10 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from governance.api import audit, inventory, monitoring, reports
 from governance.api import compliance as compliance_api
 from governance.api import incidents as incident_api
+from governance.api import release as release_api
 from governance.api import report_schedules as report_schedule_api
 from governance.api import risks as risk_api
 
@@ -22,4 +24,12 @@ router.register(
     "compliance-records", compliance_api.ComplianceRecordViewSet, basename="api-compliance-record"
 )
 
-urlpatterns = router.urls
+router.register("validations", release_api.ValidationViewSet, basename="api-validation")
+router.register("validation-findings", release_api.FindingViewSet, basename="api-validation-finding")
+router.register("deployment-checks", release_api.DeploymentCheckViewSet, basename="api-deployment-check")
+router.register("deployments", release_api.DeploymentViewSet, basename="api-deployment")
+
+urlpatterns = [
+    path("release-policy/", release_api.ReleasePolicyView.as_view(), name="api-release-policy"),
+    *router.urls,
+]

@@ -145,7 +145,9 @@ class ValidationForm(ServiceForm):
     )
     outcome = forms.ChoiceField(choices=[("", "— under way —"), *ValidationOutcome.choices], required=False)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    evidence_link = forms.URLField(required=False, max_length=500, help_text="The validation report.")
+    evidence_link = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", help_text="The validation report."
+    )
 
     def __init__(self, *args, model: AIModel, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,6 +20,11 @@ from .jobs import PendingJob
 from .monitoring import KPIDefinition, KPIDirection, KPIKind, KPIMeasurement, MeasurementSource
 from .organisations import BusinessUnit, Membership, Organisation
 from .release import (
+    Deployment,
+    DeploymentCheck,
+    DeploymentEnvironment,
+    DeploymentStatus,
+    DeploymentStrategy,
     FindingSeverity,
     FindingStatus,
     ReleasePolicy,
@@ -44,6 +49,11 @@ __all__ = [
     "ComplianceRecord",
     "ComplianceStatus",
     "DecisionsAboutPeople",
+    "Deployment",
+    "DeploymentCheck",
+    "DeploymentEnvironment",
+    "DeploymentStatus",
+    "DeploymentStrategy",
     "EUAIActCategory",
     "ExternalIdentity",
     "FindingSeverity",

@@ -115,3 +115,85 @@ class ValidationFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_severity_display()}, {self.get_status_display()})"
+
+
+class DeploymentEnvironment(models.TextChoices):
+    TEST = "test", "Test"
+    STAGING = "staging", "Staging"
+    PRODUCTION = "production", "Production"
+
+
+class DeploymentStrategy(models.TextChoices):
+    CANARY = "canary", "Canary"
+    FULL = "full", "Full"
+
+
+class DeploymentStatus(models.TextChoices):
+    STARTED = "started", "Started"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    ROLLED_BACK = "rolled_back", "Rolled back"
+
+
+class DeploymentCheck(models.Model):
+    """One question a pipeline asked the deployment gate, and the answer: kept whatever it was."""
+
+    organisation = models.ForeignKey("governance.Organisation", on_delete=models.PROTECT, related_name="+")
+    model = models.ForeignKey(
+        "governance.AIModel", on_delete=models.CASCADE, related_name="deployment_checks"
+    )
+    version = models.ForeignKey(
+        "governance.ModelVersion", on_delete=models.CASCADE, related_name="deployment_checks"
+    )
+    environment = models.CharField(max_length=20, choices=DeploymentEnvironment.choices)
+    allowed = models.BooleanField()
+    policy_version = models.PositiveIntegerField()
+    checks = models.JSONField(default=list)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        indexes = [models.Index(fields=["model", "-asked_at"])]
+
+    def __str__(self) -> str:
+        return f"Gate decision #{self.pk}: {'allowed' if self.allowed else 'denied'} ({self.environment})"
+
+
+class Deployment(models.Model):
+    """What a pipeline deployed where, and how it went."""
+
+    organisation = models.ForeignKey(
+        "governance.Organisation", on_delete=models.PROTECT, related_name="deployments"
+    )
+    model = models.ForeignKey("governance.AIModel", on_delete=models.CASCADE, related_name="deployments")
+    version = models.ForeignKey(
+        "governance.ModelVersion", on_delete=models.CASCADE, related_name="deployments"
+    )
+    environment = models.CharField(max_length=20, choices=DeploymentEnvironment.choices)
+    strategy = models.CharField(
+        max_length=10, choices=DeploymentStrategy.choices, default=DeploymentStrategy.FULL
+    )
+    status = models.CharField(
+        max_length=12, choices=DeploymentStatus.choices, default=DeploymentStatus.STARTED
+    )
+    pipeline_run_url = models.URLField(max_length=500, blank=True)
+    gate_decision = models.ForeignKey(
+        DeploymentCheck, on_delete=models.SET_NULL, null=True, blank=True, related_name="deployments"
+    )
+    # Recorded when the version deployed to production was not the approved champion of a model approved for
+    # production: the dashboard's alarm and the inventory's filter read it.
+    without_approval = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(fields=["model", "environment", "-recorded_at"]),
+            models.Index(fields=["organisation", "without_approval", "environment"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deployment #{self.pk} to {self.environment} ({self.get_status_display()})"

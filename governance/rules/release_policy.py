@@ -44,7 +44,7 @@ def policy_problems(rules: Any) -> list[str]:
             problems.append(f"Profile {profile!r} is missing.")
     for profile, targets in profiles.items():
         if profile not in PROFILES:
-            problems.append(f"Unknown profile {profile!r} (one of {', '.join(PROFILES)}).")
+            problems.append(f"Unknown profile {profile[:60]!r} (one of {', '.join(PROFILES)}).")
             continue
         if not isinstance(targets, dict):
             problems.append(f"{profile}: give the checks per target ({', '.join(TARGETS)}).")
@@ -52,7 +52,7 @@ def policy_problems(rules: Any) -> list[str]:
         for target, entries in targets.items():
             where = f"{profile}/{target}"
             if target not in TARGETS:
-                problems.append(f"{profile}: unknown target {target!r} (one of {', '.join(TARGETS)}).")
+                problems.append(f"{profile}: unknown target {target[:60]!r} (one of {', '.join(TARGETS)}).")
                 continue
             if not isinstance(entries, list):
                 problems.append(f"{where}: a list of checks.")
@@ -60,8 +60,9 @@ def policy_problems(rules: Any) -> list[str]:
             seen = set()
             for entry in entries:
                 name = entry.get("check") if isinstance(entry, dict) else None
-                if name not in CHECKS:
-                    problems.append(f"{where}: unknown check {name!r} (one of {', '.join(CHECKS)}).")
+                if not isinstance(name, str) or name not in CHECKS:
+                    shown = repr(name)[:60]
+                    problems.append(f"{where}: unknown check {shown} (one of {', '.join(CHECKS)}).")
                     continue
                 if name in seen:
                     problems.append(f"{where}: {name} is listed twice.")
@@ -72,7 +73,7 @@ def policy_problems(rules: Any) -> list[str]:
                     continue
                 for key, value in params.items():
                     if key not in CHECKS[name].params:
-                        problems.append(f"{where}: {name} takes no parameter {key!r}.")
+                        problems.append(f"{where}: {name} takes no parameter {key[:60]!r}.")
                     elif problem := _param_problem(name, key, value):
                         problems.append(f"{where}: {problem}")
                 if not isinstance(entry.get("overridable", False), bool):

@@ -14,6 +14,7 @@ from governance.models import (
     ApprovalRequest,
     ApprovalStatus,
     BusinessUnit,
+    Deployment,
     LifecycleStage,
     ModelVersion,
     Organisation,
@@ -40,6 +41,22 @@ def with_kpi_severity(queryset: QuerySet[AIModel]) -> QuerySet[AIModel]:
     return queryset.annotate(kpi_severity=worst_severity_of_model())
 
 
+def with_production_deployment_unapproved(
+    queryset: QuerySet[AIModel], value: bool = True
+) -> QuerySet[AIModel]:
+    """Models whose latest production deployment was (value=True) or was not (False) of something other than
+    the approved champion of a model approved for production, and did not fail."""
+    latest = Deployment.objects.filter(model=OuterRef("pk"), environment="production").order_by(
+        "-recorded_at", "-id"
+    )
+    flagged = Q(latest_without_approval=True, latest_status__in=["started", "succeeded"])
+    queryset = queryset.annotate(
+        latest_without_approval=Subquery(latest.values("without_approval")[:1]),
+        latest_status=Subquery(latest.values("status")[:1]),
+    )
+    return queryset.filter(flagged) if value else queryset.exclude(flagged)
+
+
 def overdue_q(today=None) -> Q:
     today = today or timezone.localdate()
     return Q(next_review_due__lt=today) & ~Q(lifecycle_stage=LifecycleStage.RETIRED)
@@ -62,6 +79,12 @@ class AIModelFilter(OrganisationFilterSet):
         method="filter_kpi_status",
         label="Worst KPI status",
     )
+    running_without_approval = django_filters.BooleanFilter(
+        method="filter_running_without_approval", label="Running in production without approval"
+    )
+    name = django_filters.CharFilter(
+        field_name="name", lookup_expr="exact", max_length=200, label="Exact name"
+    )
 
     class Meta:
         model = AIModel
@@ -74,6 +97,8 @@ class AIModelFilter(OrganisationFilterSet):
             "overdue",
             "kpi_breach",
             "kpi_status",
+            "running_without_approval",
+            "name",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -105,6 +130,9 @@ class AIModelFilter(OrganisationFilterSet):
             return queryset.filter(kpi_severity__gte=SEVERITY[WARNING])
         # Spelled out rather than exclude(): a model without KPI data has a NULL severity and is not in breach.
         return queryset.filter(Q(kpi_severity__lt=SEVERITY[WARNING]) | Q(kpi_severity__isnull=True))
+
+    def filter_running_without_approval(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return with_production_deployment_unapproved(queryset, value)
 
     def filter_kpi_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Models whose worst KPI is exactly this status (critical is not also listed under warning)."""

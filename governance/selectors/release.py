@@ -8,12 +8,22 @@ import yaml
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from governance.models import AIModel, Incident, ModelVersion, Organisation, Risk, VersionStatus
+from governance.models import (
+    AIModel,
+    ApprovalRequest,
+    ApprovalStatus,
+    Deployment,
+    Incident,
+    ModelVersion,
+    Organisation,
+    Risk,
+    VersionStatus,
+)
 from governance.models.release import FindingStatus, ReleasePolicy, ReleaseTarget, Validation
 from governance.rules import release_checks as checks
 from governance.rules.release_policy import Readiness, evaluate, profile_for
 from governance.selectors.compliance import model_summary
-from governance.selectors.inventory import kpis_of
+from governance.selectors.inventory import kpis_of, with_production_deployment_unapproved
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "data" / "release_policy" / "default.yaml"
 # What a stage change is checked as.
@@ -147,6 +157,40 @@ def readiness(
         profile=profile_for(model.risk_tier, model.eu_ai_act_category),
         facts=release_facts(model, version, today),
     )
+
+
+def overridden_checks(model: AIModel, version: ModelVersion) -> dict[str, ApprovalRequest]:
+    """Checks an executive approved past for ``version`` (name -> the approval): the gate honours them."""
+    overridden: dict[str, ApprovalRequest] = {}
+    approvals = (
+        ApprovalRequest.objects.filter(model=model, status=ApprovalStatus.APPROVED, overridden=True)
+        .select_related("decided_by")
+        .order_by("decided_at")
+    )
+    for approval in approvals:
+        if approval.readiness.get("version") != version.version:
+            continue
+        for check in approval.readiness.get("checks", []):
+            if check.get("status") == "fail":
+                overridden[check["name"]] = approval
+    return overridden
+
+
+def deployments_by_environment(model: AIModel) -> list[Deployment]:
+    """What runs where: the latest deployment to each environment, the newest first."""
+    latest: dict[str, Deployment] = {}
+    for deployment in (
+        Deployment.objects.filter(model=model)
+        .select_related("version", "recorded_by")
+        .order_by("-recorded_at", "-id")[:200]
+    ):
+        latest.setdefault(deployment.environment, deployment)
+    return list(latest.values())
+
+
+def running_without_approval(organisation: Organisation) -> QuerySet[AIModel]:
+    """Models whose latest production deployment was not of an approved champion (and did not fail)."""
+    return with_production_deployment_unapproved(AIModel.objects.filter(organisation=organisation))
 
 
 def validations_of(model: AIModel) -> QuerySet[Validation]:

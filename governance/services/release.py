@@ -15,9 +15,16 @@ from governance.models import (
     AIModel,
     ApprovalKind,
     ApprovalRequest,
+    Deployment,
+    DeploymentCheck,
+    DeploymentEnvironment,
+    DeploymentStatus,
+    DeploymentStrategy,
+    LifecycleStage,
     ModelVersion,
     Organisation,
     RiskTier,
+    VersionStatus,
 )
 from governance.models.actions import GovernanceAction
 from governance.models.release import (
@@ -282,6 +289,183 @@ def set_finding_status(*, actor, finding: ValidationFinding, status: str) -> Val
             organisation=validation.organisation,
             actor=actor,
             action=GovernanceAction.FINDING_UPDATE,
+            obj=locked,
+            changes=diff(before, snapshot(locked)),
+        )
+    return locked
+
+
+# --- The deployment gate and deployments -----------------------------------------------------------------
+
+ENVIRONMENT_TARGETS = {
+    DeploymentEnvironment.TEST: ReleaseTarget.VALIDATION,
+    DeploymentEnvironment.STAGING: ReleaseTarget.VALIDATION,
+    DeploymentEnvironment.PRODUCTION: ReleaseTarget.PRODUCTION,
+}
+
+
+def _approval_checks(model: AIModel, version: ModelVersion, environment: str) -> list[dict]:
+    if environment == DeploymentEnvironment.PRODUCTION:
+        in_stage = model.lifecycle_stage == LifecycleStage.PRODUCTION
+        champion = version.status == VersionStatus.CHAMPION
+        return [
+            {
+                "name": "stage_approved",
+                "passed": in_stage,
+                "message": "The model is approved for production."
+                if in_stage
+                else f"The model is in {model.get_lifecycle_stage_display().lower()}, not approved for production.",
+            },
+            {
+                "name": "version_approved",
+                "passed": champion,
+                "message": f"Version {version.version} is the approved champion."
+                if champion
+                else f"Version {version.version} is not the approved champion: request its promotion first.",
+            },
+        ]
+    in_stage = model.lifecycle_stage in (LifecycleStage.VALIDATION, LifecycleStage.PRODUCTION)
+    return [
+        {
+            "name": "stage_approved",
+            "passed": in_stage,
+            "message": "The model is approved for validation."
+            if in_stage
+            else f"The model is in {model.get_lifecycle_stage_display().lower()}: request validation first.",
+        }
+    ]
+
+
+def ask_gate(*, actor, model: AIModel, version: ModelVersion, environment: str) -> DeploymentCheck:
+    """May ``version`` of ``model`` be deployed to ``environment`` now? The approvals it needs must be in place
+    and the policy's checks must pass, a check an executive overrode for this version counting as passed. The
+    answer is kept and audited, allowed or not (a denial is an answer, not an error)."""
+    require(actor, model.organisation_id, Permission.DEPLOYMENT_CHECK)
+    if environment not in DeploymentEnvironment.values:
+        raise ValidationError({"environment": [f"One of: {', '.join(DeploymentEnvironment.values)}."]})
+    if version.model_id != model.pk:
+        raise ValidationError({"version": ["Choose a version of this model."]})
+    with transaction.atomic():
+        policy = policy_for_decision(model.organisation)
+        readiness = selectors.readiness(model, ENVIRONMENT_TARGETS[environment], version, policy=policy)
+        overridden = selectors.overridden_checks(model, version)
+        checks = _approval_checks(model, version, environment)
+        for outcome in readiness.outcomes:
+            if outcome.status == "not_required":
+                continue
+            if outcome.failed and outcome.name in overridden:
+                approval = overridden[outcome.name]
+                checks.append(
+                    {
+                        "name": outcome.name,
+                        "passed": True,
+                        "message": f"Overridden by {approval.decided_by.get_username()} at approval #{approval.pk}: "
+                        f"{outcome.message}",
+                    }
+                )
+            else:
+                checks.append(
+                    {"name": outcome.name, "passed": not outcome.failed, "message": outcome.message}
+                )
+        decision = DeploymentCheck.objects.create(
+            organisation_id=model.organisation_id,
+            model=model,
+            version=version,
+            environment=environment,
+            allowed=all(c["passed"] for c in checks),
+            policy_version=policy.version,
+            checks=checks,
+            asked_by=actor,
+        )
+        record_event(
+            organisation=model.organisation,
+            actor=actor,
+            action=GovernanceAction.DEPLOYMENT_CHECK,
+            obj=decision,
+            changes={
+                "allowed": [None, decision.allowed],
+                "environment": [None, environment],
+                "version": [None, version.version],
+                "failed_checks": [None, [c["name"] for c in checks if not c["passed"]]],
+            },
+            object_repr=f"Gate: {model.name} {version.version} to {environment}",
+        )
+    return decision
+
+
+def record_deployment(
+    *,
+    actor,
+    model: AIModel,
+    version: ModelVersion,
+    environment: str,
+    strategy: str = DeploymentStrategy.FULL,
+    status: str = DeploymentStatus.STARTED,
+    pipeline_run_url: str = "",
+) -> Deployment:
+    """What a pipeline deployed. A production deployment of anything but the approved champion of a model
+    approved for production is recorded all the same (the pipeline did it), flagged ``without_approval``."""
+    require(actor, model.organisation_id, Permission.DEPLOYMENT_RECORD)
+    errors = {}
+    if version.model_id != model.pk:
+        errors["version"] = ["Choose a version of this model."]
+    if environment not in DeploymentEnvironment.values:
+        errors["environment"] = [f"One of: {', '.join(DeploymentEnvironment.values)}."]
+    if strategy not in DeploymentStrategy.values:
+        errors["strategy"] = [f"One of: {', '.join(DeploymentStrategy.values)}."]
+    if status not in DeploymentStatus.values:
+        errors["status"] = [f"One of: {', '.join(DeploymentStatus.values)}."]
+    if errors:
+        raise ValidationError(errors)
+    deployment = Deployment(
+        organisation_id=model.organisation_id,
+        model=model,
+        version=version,
+        environment=environment,
+        strategy=strategy,
+        status=status,
+        pipeline_run_url=(pipeline_run_url or "").strip(),
+        recorded_by=actor,
+        without_approval=environment == DeploymentEnvironment.PRODUCTION
+        and not (
+            model.lifecycle_stage == LifecycleStage.PRODUCTION and version.status == VersionStatus.CHAMPION
+        ),
+        gate_decision=DeploymentCheck.objects.filter(
+            model=model, version=version, environment=environment, allowed=True
+        )
+        .order_by("-asked_at", "-id")
+        .first(),
+    )
+    try:
+        deployment.full_clean(exclude=["organisation", "model", "version", "recorded_by", "gate_decision"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from exc
+    with transaction.atomic():
+        deployment.save()
+        record_event(
+            organisation=model.organisation,
+            actor=actor,
+            action=GovernanceAction.DEPLOYMENT_RECORD,
+            obj=deployment,
+            changes=diff(None, snapshot(deployment)),
+            object_repr=f"{model.name} {version.version} to {environment} ({strategy})",
+        )
+    return deployment
+
+
+def update_deployment_status(*, actor, deployment: Deployment, status: str) -> Deployment:
+    require(actor, deployment.organisation_id, Permission.DEPLOYMENT_RECORD)
+    if status not in DeploymentStatus.values:
+        raise ValidationError({"status": [f"One of: {', '.join(DeploymentStatus.values)}."]})
+    with transaction.atomic():
+        locked = Deployment.objects.select_for_update().get(pk=deployment.pk)
+        before = snapshot(locked)
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+        record_event(
+            organisation=locked.organisation,
+            actor=actor,
+            action=GovernanceAction.DEPLOYMENT_UPDATE,
             obj=locked,
             changes=diff(before, snapshot(locked)),
         )

@@ -12,14 +12,18 @@ def validator(make_member):
 @pytest.fixture
 def new_high_risk_model(organisation, model_owner):
     """The issue's scenario: a new high-risk (Tier 2) model with nothing recorded but one version."""
-    model = AIModelFactory(organisation=organisation, owner=model_owner, name="Mortgage affordability", risk_tier="high")
+    model = AIModelFactory(
+        organisation=organisation, owner=model_owner, name="Mortgage affordability", risk_tier="high"
+    )
     ModelVersionFactory(model=model, version="0.1.0")
     return model
 
 
 @pytest.fixture
 def tier_one_model(organisation, model_owner):
-    model = AIModelFactory(organisation=organisation, owner=model_owner, name="Capital model", risk_tier="critical")
+    model = AIModelFactory(
+        organisation=organisation, owner=model_owner, name="Capital model", risk_tier="critical"
+    )
     ModelVersionFactory(
         model=model,
         version="3.0.0",

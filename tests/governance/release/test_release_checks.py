@@ -42,7 +42,15 @@ def test_every_check_passes_a_well_prepared_release_and_says_so(name):
 
 def test_every_check_has_a_label_and_a_page_that_fixes_it():
     for spec in CHECKS.values():
-        assert spec.label and spec.fix in {"compliance", "risks", "validation", "kpis", "versions", "incidents", "model"}
+        assert spec.label and spec.fix in {
+            "compliance",
+            "risks",
+            "validation",
+            "kpis",
+            "versions",
+            "incidents",
+            "model",
+        }
 
 
 def test_compliance_coverage_names_the_frameworks_below_the_threshold():

@@ -52,11 +52,21 @@ def test_the_profile_is_eu_high_risk_whatever_the_tier():
         ({"profiles": {"critical": {"go-live": []}}}, "unknown target 'go-live'"),
         ({"profiles": {"tier-0": {}}}, "Unknown profile 'tier-0'"),
         (
-            {"profiles": {"critical": {"production": [{"check": "compliance_coverage", "params": {"min_percent": 120}}]}}},
+            {
+                "profiles": {
+                    "critical": {
+                        "production": [{"check": "compliance_coverage", "params": {"min_percent": 120}}]
+                    }
+                }
+            },
             "at most 100",
         ),
         (
-            {"profiles": {"critical": {"production": [{"check": "risks_mitigated", "params": {"band": "scary"}}]}}},
+            {
+                "profiles": {
+                    "critical": {"production": [{"check": "risks_mitigated", "params": {"band": "scary"}}]}
+                }
+            },
             "band is one of",
         ),
         (
@@ -64,10 +74,17 @@ def test_the_profile_is_eu_high_risk_whatever_the_tier():
             "takes no parameter 'x'",
         ),
         (
-            {"profiles": {"critical": {"production": [{"check": "risk_assessed"}, {"check": "risk_assessed"}]}}},
+            {
+                "profiles": {
+                    "critical": {"production": [{"check": "risk_assessed"}, {"check": "risk_assessed"}]}
+                }
+            },
             "listed twice",
         ),
-        ({"profiles": {"critical": {"production": [{"check": "risk_assessed", "overridable": "yes"}]}}}, "true or false"),
+        (
+            {"profiles": {"critical": {"production": [{"check": "risk_assessed", "overridable": "yes"}]}}},
+            "true or false",
+        ),
     ],
 )
 def test_a_malformed_policy_is_told_what_is_wrong(rules, problem):
@@ -78,8 +95,15 @@ def test_a_malformed_policy_is_told_what_is_wrong(rules, problem):
 def test_a_release_with_nothing_recorded_fails_every_required_check_and_lists_the_others():
     readiness = evaluate(default_rules(), policy_version=3, target="production", profile="high", facts=EMPTY)
     required = [o for o in readiness.outcomes if o.status != NOT_REQUIRED]
-    assert [o.name for o in required] == [e["check"] for e in default_rules()["profiles"]["high"]["production"]]
-    assert {o.name for o in readiness.failures} >= {"risk_assessed", "validation_approved", "kpis_defined", "lineage_complete"}
+    assert [o.name for o in required] == [
+        e["check"] for e in default_rules()["profiles"]["high"]["production"]
+    ]
+    assert {o.name for o in readiness.failures} >= {
+        "risk_assessed",
+        "validation_approved",
+        "kpis_defined",
+        "lineage_complete",
+    }
     assert [o.name for o in readiness.blocking] == []  # Tier 2: everything failing here can be overridden
     strict = evaluate(default_rules(), policy_version=3, target="production", profile="critical", facts=EMPTY)
     assert {o.name for o in strict.blocking} >= {"validation_approved", "lineage_complete", "risk_assessed"}
@@ -87,7 +111,9 @@ def test_a_release_with_nothing_recorded_fails_every_required_check_and_lists_th
 
 
 def test_a_prepared_release_passes_and_the_snapshot_keeps_every_result():
-    readiness = evaluate(default_rules(), policy_version=1, target="production", profile="critical", facts=GOOD)
+    readiness = evaluate(
+        default_rules(), policy_version=1, target="production", profile="critical", facts=GOOD
+    )
     assert readiness.allowed, [(o.name, o.message) for o in readiness.failures]
     snapshot = readiness.snapshot()
     assert {c["status"] for c in snapshot["checks"]} <= {PASS, NOT_REQUIRED, FAIL}

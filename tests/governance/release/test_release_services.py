@@ -69,7 +69,9 @@ def test_a_tier_1_model_with_nothing_recorded_is_blocked_even_for_an_executive(
     request.refresh_from_db()
     assert request.status == ApprovalStatus.PENDING and request.readiness == {}
     # Rejecting is always possible.
-    inventory_services.decide_approval(actor=executive, request=request, approve=False, comment="Validate first.")
+    inventory_services.decide_approval(
+        actor=executive, request=request, approve=False, comment="Validate first."
+    )
 
 
 def test_a_prepared_release_passes_without_an_override_and_its_readiness_is_frozen(
@@ -111,10 +113,16 @@ def test_a_prepared_release_passes_without_an_override_and_its_readiness_is_froz
     assert decided.readiness == frozen
 
 
-def test_policy_versions_are_new_rows_audited_and_only_admins_write_them(organisation, admin_user_member, executive):
+def test_policy_versions_are_new_rows_audited_and_only_admins_write_them(
+    organisation, admin_user_member, executive
+):
     rules = default_rules()
-    first = services.update_release_policy(actor=admin_user_member, organisation=organisation, rules=rules, note="Adopt.")
-    second = services.update_release_policy(actor=admin_user_member, organisation=organisation, rules=rules, note="Again.")
+    first = services.update_release_policy(
+        actor=admin_user_member, organisation=organisation, rules=rules, note="Adopt."
+    )
+    second = services.update_release_policy(
+        actor=admin_user_member, organisation=organisation, rules=rules, note="Again."
+    )
     assert (first.version, second.version) == (1, 2)
     assert ReleasePolicy.objects.filter(organisation=organisation).count() == 2
     assert AuditEvent.objects.filter(action="release_policy.update").count() == 2
@@ -126,7 +134,9 @@ def test_policy_versions_are_new_rows_audited_and_only_admins_write_them(organis
         )
     assert "Profile 'critical' is missing." in bad.value.message_dict["rules"]
     with pytest.raises(ValidationError) as no_note:
-        services.update_release_policy(actor=admin_user_member, organisation=organisation, rules=rules, note=" ")
+        services.update_release_policy(
+            actor=admin_user_member, organisation=organisation, rules=rules, note=" "
+        )
     assert "note" in no_note.value.message_dict
 
 
@@ -145,7 +155,9 @@ def test_validators_are_independent_of_the_model(new_high_risk_model, model_owne
         services.update_validation(actor=validator, validation=validation, outcome="approved")
     assert "completed_on" in bad.value.message_dict
     with pytest.raises(ValidationError) as no_scope:
-        services.record_validation(actor=validator, version=version, scope=[], started_on=timezone.localdate())
+        services.record_validation(
+            actor=validator, version=version, scope=[], started_on=timezone.localdate()
+        )
     assert "scope" in no_scope.value.message_dict
 
 
@@ -158,22 +170,34 @@ def test_an_open_high_finding_blocks_production_until_the_validator_closes_it(
         rules={
             "profiles": {
                 **default_rules()["profiles"],
-                "critical": {"validation": [], "production": [{"check": "validation_findings_closed"}], "champion": []},
+                "critical": {
+                    "validation": [],
+                    "production": [{"check": "validation_findings_closed"}],
+                    "champion": [],
+                },
             }
         },
         note="Findings first.",
     )
     validation = services.record_validation(
-        actor=validator, version=tier_one_model.versions.get(), scope=["data"], started_on=timezone.localdate()
+        actor=validator,
+        version=tier_one_model.versions.get(),
+        scope=["data"],
+        started_on=timezone.localdate(),
     )
-    finding = services.add_finding(actor=validator, validation=validation, title="Leakage in a feature", severity="high")
+    finding = services.add_finding(
+        actor=validator, validation=validation, title="Leakage in a feature", severity="high"
+    )
     request = _ask_production(tier_one_model, model_owner)
     with pytest.raises(ConflictError, match="still open"):
         inventory_services.decide_approval(actor=risk_officer, request=request, approve=True)
     with pytest.raises(PermissionDenied):
         services.set_finding_status(actor=model_owner, finding=finding, status="remediated")
     services.set_finding_status(actor=validator, finding=finding, status="remediated")
-    assert inventory_services.decide_approval(actor=risk_officer, request=request, approve=True).status == "approved"
+    assert (
+        inventory_services.decide_approval(actor=risk_officer, request=request, approve=True).status
+        == "approved"
+    )
 
 
 def test_tier_1_and_2_releases_need_three_different_people(
@@ -182,11 +206,16 @@ def test_tier_1_and_2_releases_need_three_different_people(
     from governance.models import Membership
 
     services.record_validation(
-        actor=validator, version=new_high_risk_model.versions.get(), scope=["data"], started_on=timezone.localdate()
+        actor=validator,
+        version=new_high_risk_model.versions.get(),
+        scope=["data"],
+        started_on=timezone.localdate(),
     )
     request = _ask_production(new_high_risk_model, model_owner)
     # The validator becomes an executive: still not the one to approve what they validated.
     Membership.objects.filter(user=validator, organisation=organisation).update(role="executive")
     validator = type(validator).objects.get(pk=validator.pk)  # memberships are cached on the user object
     with pytest.raises(PermissionDenied, match="you validated this version"):
-        inventory_services.decide_approval(actor=validator, request=request, approve=True, override_justification=OVERRIDE)
+        inventory_services.decide_approval(
+            actor=validator, request=request, approve=True, override_justification=OVERRIDE
+        )
