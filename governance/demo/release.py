@@ -65,6 +65,20 @@ def seed_release_demo(organisation: Organisation, users: dict) -> None:
         rules=default_rules(),
         note="Adopted Plumbline's default release policy: approvals now check readiness per risk tier.",
     )
+    # The pipeline of the retail scorecard asked the gate and deployed its champion.
+    scorecard = models.get("Retail credit scorecard")
+    champion = scorecard.versions.filter(status=VersionStatus.CHAMPION).first() if scorecard else None
+    if champion is not None:
+        release.ask_gate(actor=owner, model=scorecard, version=champion, environment="production")
+        deployment = release.record_deployment(
+            actor=owner,
+            model=scorecard,
+            version=champion,
+            environment="production",
+            strategy="canary",
+            pipeline_run_url="https://gitlab.acme-bank.example/ml/retail-scorecard/-/pipelines/4711",
+        )
+        release.update_deployment_status(actor=owner, deployment=deployment, status="succeeded")
     # A release the CIO approves past the checks that fail (an audited override), where the policy lets one.
     for model in AIModel.objects.filter(organisation=organisation, lifecycle_stage=LifecycleStage.VALIDATION):
         try:

@@ -200,3 +200,29 @@ def validations_of(model: AIModel) -> QuerySet[Validation]:
         .prefetch_related("findings__owner")
         .order_by("-started_on", "-id")
     )
+
+
+RELEASE_PANEL_ROWS = 5
+
+
+def release_panel(organisation: Organisation, today: date) -> dict:
+    """The home page's release panel: production deployments without approval (an alarm) and the latest
+    approvals granted past failing checks, in four queries."""
+    unapproved = running_without_approval(organisation).order_by("name")
+    unapproved_rows = list(unapproved[:RELEASE_PANEL_ROWS])
+    overrides = (
+        ApprovalRequest.objects.filter(organisation=organisation, overridden=True)
+        .select_related("model", "version", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+    override_rows = list(overrides[:RELEASE_PANEL_ROWS])
+    return {
+        "unapproved": unapproved_rows,
+        "unapproved_count": unapproved.count()
+        if len(unapproved_rows) == RELEASE_PANEL_ROWS
+        else len(unapproved_rows),
+        "overrides": override_rows,
+        "override_count": overrides.count()
+        if len(override_rows) == RELEASE_PANEL_ROWS
+        else len(override_rows),
+    }

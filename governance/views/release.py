@@ -110,6 +110,7 @@ def model_section(request: HttpRequest, model: AIModel) -> dict:
         "readiness": header,
         "checks": checks,
         "validations": list(selectors.validations_of(model)[:VALIDATIONS_SHOWN]),
+        "deployments": selectors.deployments_by_environment(model),
         "can_validate": can_validate,
         "validation_form": ValidationForm(model=model) if can_validate else None,
         "finding_form": FindingForm() if can_validate else None,
