@@ -123,11 +123,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 from governance.models import AIModel, ApprovalRequest, ModelVersion  # noqa: E402
 
 
+# The stage of a model and the status of a version change only through approvals held to the release policy
+# (governance.services.inventory.decide_approval): the admin shows them and never edits them.
 class ModelVersionInline(admin.TabularInline):
     model = ModelVersion
     extra = 0
     fields = ("version", "status", "registered_at", "registered_by", "code_commit")
-    readonly_fields = ("registered_at",)
+    readonly_fields = ("status", "registered_at")
 
 
 @admin.register(AIModel)
@@ -145,6 +147,7 @@ class AIModelAdmin(admin.ModelAdmin):
     search_fields = ("name", "purpose")
     list_select_related = ("organisation", "business_unit", "owner")
     autocomplete_fields = ("owner", "developers")
+    readonly_fields = ("lifecycle_stage",)
     inlines = [ModelVersionInline]
 
 
@@ -154,6 +157,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("model__name", "version", "code_commit")
     list_select_related = ("model", "registered_by")
+    readonly_fields = ("status",)
 
 
 @admin.register(ApprovalRequest)
@@ -162,6 +166,13 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
     list_filter = ("organisation", "kind", "status")
     search_fields = ("model__name", "justification", "decision_comment")
     list_select_related = ("model", "version", "requested_by", "decided_by")
+
+    # Decisions are made on the approval page, held to the release policy; the admin only reads them.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(KPIDefinition)
@@ -292,3 +303,65 @@ class PendingJobAdmin(admin.ModelAdmin):
     def send_now(self, request, queryset) -> None:
         sent = sum(jobs.dispatch(job.pk) for job in queryset.filter(dispatched_at__isnull=True))
         self.message_user(request, f"{sent} job(s) sent.", messages.SUCCESS if sent else messages.WARNING)
+
+
+# --- Release governance: written by their pages, the API and pipelines (all audited); the admin reads -------
+from governance.models import (  # noqa: E402
+    Deployment,
+    DeploymentCheck,
+    ReleasePolicy,
+    Validation,
+    ValidationFinding,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReleasePolicy)
+class ReleasePolicyAdmin(ReadOnlyAdmin):
+    list_display = ("organisation", "version", "note", "created_by", "created_at")
+    list_filter = ("organisation",)
+
+
+@admin.register(Validation)
+class ValidationAdmin(ReadOnlyAdmin):
+    list_display = ("model", "version", "validator", "outcome", "started_on", "completed_on")
+    list_filter = ("outcome", "organisation")
+    list_select_related = ("model", "version", "validator")
+
+
+@admin.register(ValidationFinding)
+class ValidationFindingAdmin(ReadOnlyAdmin):
+    list_display = ("title", "validation", "severity", "status", "due_date")
+    list_filter = ("severity", "status")
+
+
+@admin.register(DeploymentCheck)
+class DeploymentCheckAdmin(ReadOnlyAdmin):
+    list_display = ("model", "version", "environment", "allowed", "policy_version", "asked_by", "asked_at")
+    list_filter = ("environment", "allowed")
+    list_select_related = ("model", "version", "asked_by")
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "model",
+        "version",
+        "environment",
+        "strategy",
+        "status",
+        "without_approval",
+        "recorded_at",
+    )
+    list_filter = ("environment", "status", "without_approval")
+    list_select_related = ("model", "version")

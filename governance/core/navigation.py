@@ -13,6 +13,12 @@ GOVERNANCE_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry(
         "Approvals", "governance:approval-list", "Stage changes and promotions waiting for a decision.", 50
     ),
+    NavEntry(
+        "Release policy",
+        "governance:release-policy",
+        "What must hold before a model enters validation or production, per risk tier.",
+        55,
+    ),
     NavEntry("Risks", "governance:risk-heatmap", "Inherent and residual risk across the inventory.", 60),
     NavEntry(
         "Compliance",

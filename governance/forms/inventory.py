@@ -151,7 +151,11 @@ class ValidationForm(ServiceForm):
 
     def __init__(self, *args, model: AIModel, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = model.versions.order_by("-registered_at")[:PROMOTION_CHOICES]
+        # A sliced queryset cannot validate a choice: offer the recent ones by id.
+        recent = list(
+            model.versions.order_by("-registered_at").values_list("pk", flat=True)[:PROMOTION_CHOICES]
+        )
+        self.fields["version"].queryset = model.versions.filter(pk__in=recent).order_by("-registered_at")
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
@@ -164,3 +168,26 @@ class FindingForm(ServiceForm):
     title = forms.CharField(max_length=200)
     severity = forms.ChoiceField(choices=FindingSeverity.choices)
     due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+
+
+class ReleasePolicyForm(ServiceForm):
+    """A new version of the release policy, written as YAML (the format of the shipped default)."""
+
+    rules = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 30, "class": "code", "spellcheck": "false"}),
+        help_text="profiles → target (validation, production, champion) → checks, as in the default policy.",
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="What changed and why: auditors read it.",
+    )
+
+    def clean_rules(self):
+        import yaml
+
+        try:
+            rules = yaml.safe_load(self.cleaned_data["rules"])
+        except yaml.YAMLError as exc:
+            raise ValidationError(f"This is not valid YAML: {exc}") from exc
+        return rules

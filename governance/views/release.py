@@ -1,17 +1,18 @@
 """Release governance pages: one approval request with its readiness (decided there), and the helpers the
 model page uses to show a model's readiness and validations."""
 
+import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from governance.core.roles import Permission
-from governance.core.tenancy import can, get_for_user, require
-from governance.forms.inventory import DecisionForm, FindingForm, ValidationForm
+from governance.core.tenancy import can, current_organisation, get_for_user, require
+from governance.forms.inventory import DecisionForm, FindingForm, ReleasePolicyForm, ValidationForm
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -22,7 +23,8 @@ from governance.models import (
     ValidationFinding,
     VersionStatus,
 )
-from governance.rules.release_policy import Readiness
+from governance.rules.release_checks import CHECKS
+from governance.rules.release_policy import PROFILES, TARGETS, Readiness
 from governance.selectors import release as selectors
 from governance.services import release as services
 from governance.services.release import release_target
@@ -184,3 +186,71 @@ def finding_status(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, model, exc)
     messages.success(request, f"Finding “{finding.title}” is {finding.get_status_display().lower()}.")
     return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]) + "#validations")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def release_policy(request: HttpRequest) -> HttpResponse:
+    """The organisation's release policy in force, its versions, and (for admins) a new version."""
+    organisation = current_organisation(request)
+    policy = selectors.current_policy(organisation)
+    may_edit = can(request.user, organisation, Permission.RELEASE_POLICY_MANAGE)
+    form = ReleasePolicyForm(initial={"rules": yaml.safe_dump(policy.rules, sort_keys=False, width=110)})
+    status = 200
+    if request.method == "POST":
+        require(request.user, organisation, Permission.RELEASE_POLICY_MANAGE)
+        form = ReleasePolicyForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                saved = services.update_release_policy(
+                    actor=request.user, organisation=organisation, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, f"Release policy version {saved.version} is in force.")
+                return HttpResponseRedirect(reverse("governance:release-policy"))
+    return render(
+        request,
+        "governance/release_policy.html",
+        {
+            "policy": policy,
+            "table": policy_table(policy.rules),
+            "history": selectors.policy_history(organisation)[:20],
+            "may_edit": may_edit,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+def policy_table(rules: dict) -> list[dict]:
+    """The policy as rows a person reads: per profile, the checks of each target, with parameters."""
+    rows = []
+    for profile in PROFILES:
+        targets = rules.get("profiles", {}).get(profile, {})
+        cells = []
+        for target in TARGETS:
+            cells.append(
+                [
+                    {
+                        "label": CHECKS[entry["check"]].label,
+                        "params": ", ".join(f"{k} {v}" for k, v in (entry.get("params") or {}).items()),
+                        "overridable": entry.get("overridable", False),
+                    }
+                    for entry in targets.get(target, [])
+                    if entry.get("check") in CHECKS
+                ]
+            )
+        rows.append({"profile": PROFILE_LABELS[profile], "cells": cells})
+    return rows
+
+
+PROFILE_LABELS = {
+    "eu_ai_act_high_risk": "EU AI Act high-risk (any tier)",
+    "critical": "Tier 1 — critical",
+    "high": "Tier 2 — high",
+    "medium": "Tier 3 — medium",
+    "low": "Tier 4 — low",
+}
