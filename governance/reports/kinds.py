@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from governance.core.registry import ReportKindSpec, report_kinds
 from governance.models import (
     AIModel,
+    ApprovalRequest,
     AuditEvent,
     ComplianceStatus,
     Framework,
@@ -24,12 +25,13 @@ from governance.models import (
     LifecycleStage,
     Report,
     RiskTier,
+    Validation,
 )
 from governance.reports.charts import horizontal_bar_svg, line_chart_svg, risk_matrix_svg
 from governance.reports.render import SubjectError
 from governance.selectors import compliance
 from governance.selectors.incidents import losses_by_currency
-from governance.selectors.inventory import kpis_of
+from governance.selectors.inventory import kpis_of, with_production_deployment_unapproved
 from governance.selectors.risks import heatmap_grids, risks_of
 
 MODEL_INVENTORY = "model_inventory"
@@ -53,6 +55,16 @@ def _inventory_context(report: Report) -> dict[str, Any]:
     return {
         "scope": "All AI models in the organisation's inventory",
         "models": models,
+        "overrides": list(
+            ApprovalRequest.objects.filter(organisation=report.organisation, overridden=True)
+            .select_related("model", "decided_by")
+            .order_by("-decided_at", "-pk")
+        ),
+        "unapproved": list(
+            with_production_deployment_unapproved(
+                AIModel.objects.filter(organisation=report.organisation)
+            ).order_by("name")
+        ),
         "total": len(models),
         "high_risk": sum(1 for m in models if m.risk_tier in {RiskTier.CRITICAL, RiskTier.HIGH}),
         "personal_data": sum(1 for m in models if m.processes_personal_data),
@@ -67,6 +79,7 @@ def _inventory_context(report: Report) -> dict[str, Any]:
             ("distribution", "Risk and lifecycle distribution"),
             ("inventory", "Inventory"),
             ("overdue", "Reviews overdue"),
+            ("releases", "Release gates"),
             ("signoff", "Sign-off"),
         ],
     }
@@ -142,6 +155,7 @@ def _dossier_context(report: Report) -> dict[str, Any]:
     related = {
         "governance.modelversion": [v.pk for v in versions],
         "governance.approvalrequest": [a.pk for a in approvals],
+        "governance.validation": list(Validation.objects.filter(model=model).values_list("pk", flat=True)),
         "governance.risk": [r.pk for r in risks],
         "governance.incident": [i.pk for i in incidents],
         "governance.kpidefinition": [k["kpi"].pk for k in kpis],
@@ -153,6 +167,13 @@ def _dossier_context(report: Report) -> dict[str, Any]:
         "model": model,
         "versions": versions,
         "approvals": approvals,
+        "overrides": [a for a in approvals if a.overridden],
+        "validations": list(
+            Validation.objects.filter(model=model)
+            .select_related("version", "validator")
+            .prefetch_related("findings")
+            .order_by("-started_on", "-pk")
+        ),
         "risks": risks,
         "open_risks": sum(1 for r in risks if r.status != "closed"),
         "inherent_chart": mark_safe(risk_matrix_svg("Inherent risk", inherent_grid)),
