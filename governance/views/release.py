@@ -33,14 +33,15 @@ from governance.services.release import release_target
 def fix_url(model: AIModel, fix: str) -> str:
     """The page that fixes a failing check of ``model`` (``CheckSpec.fix``)."""
     detail = reverse("governance:model-detail", args=[model.pk])
+    # The model page's sections: each offers the actions the reader's role may take there.
     return {
-        "compliance": reverse("governance:compliance-overview"),
-        "risks": reverse("governance:risk-create", args=[model.pk]),
+        "compliance": f"{detail}#compliance-h",
+        "risks": f"{detail}#risks-h",
         "validation": f"{detail}#validations",
-        "kpis": reverse("governance:kpi-create", args=[model.pk]),
+        "kpis": f"{detail}#kpis-h",
         "versions": f"{detail}#versions",
-        "incidents": f"{detail}#incidents",
-        "model": reverse("governance:model-edit", args=[model.pk]),
+        "incidents": f"{detail}#incidents-h",
+        "model": f"{detail}#card-h",
     }.get(fix, detail)
 
 

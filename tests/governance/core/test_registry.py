@@ -115,7 +115,10 @@ def test_each_app_registers_its_own_kinds_panels_and_navigation():
     ]
     assert report_kinds["assessment"].template.startswith("maturity/pdf/")
     assert report_kinds["model_dossier"].template.startswith("governance/pdf/")
-    assert home_panels.keys() == ["maturity"]
+    assert home_panels.keys() == [
+        "release",
+        "maturity",
+    ]  # governance's release gates (order 50), then maturity
     assert [entry.label for entry in nav_entries][:4] == [
         "Maturity",
         "Assessments",
@@ -139,7 +142,7 @@ def risk_appetite_panel():
     panel = HomePanel(
         key="appetite",
         template="governance/_field.html",
-        order=50,
+        order=40,
         build=lambda organisation, today: None if organisation.name == "Quiet" else {"label": "x"},
     )
     home_panels.register(panel)
@@ -151,11 +154,11 @@ def test_home_shows_each_registered_panel_that_has_something_to_say(
     risk_appetite_panel, organisation, executive, login
 ):
     panels = login(executive).get(reverse("home")).context["panels"]
-    assert [p.key for p in panels] == ["appetite", "maturity"]
+    assert [p.key for p in panels] == ["appetite", "release", "maturity"]
     organisation.name = "Quiet"
     organisation.save()
     panels = login(executive).get(reverse("home")).context["panels"]
-    assert [p.key for p in panels] == ["maturity"]
+    assert [p.key for p in panels] == ["release", "maturity"]
 
 
 def test_every_permission_has_its_row_and_a_typo_fails_loudly(organisation, outsider):

@@ -1,0 +1,297 @@
+"""The audit trail: record events and verify the hash chain.
+
+Every service that creates, changes, deletes or decides on a governed record calls ``record_event`` inside
+the same transaction as the change, so the record and its audit event commit (or roll back) together.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from governance.core.middleware import current_request_id
+from governance.core.registry import audit_actions
+from governance.models import AuditEvent, Organisation
+
+GENESIS_HASH = "0" * 64
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    if hasattr(value, "name") and hasattr(value, "storage"):  # FieldFile
+        return value.name or ""
+    return str(value)
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The instance's concrete field values as JSON-safe data (foreign keys as ids)."""
+    result: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        result[field.name] = _jsonable(getattr(instance, field.attname))
+    return result
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """Fields whose values differ, as {field: [before, after]}; a missing side is None."""
+    before, after = before or {}, after or {}
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def _event_hash(event: AuditEvent) -> str:
+    payload = {
+        "organisation": event.organisation_id,
+        "sequence": event.sequence,
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "changes": event.changes,
+        "request_id": event.request_id,
+        "created_at": event.created_at.isoformat(),
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record_event(
+    *,
+    organisation: Organisation,
+    actor,
+    action: StrEnum,
+    obj: models.Model,
+    changes: dict[str, list[Any]] | None = None,
+    object_repr: str | None = None,
+) -> AuditEvent:
+    """Append an event to the organisation's chain.
+
+    ``action`` is a member of an app's audit vocabulary (``GovernanceAction``, ``MaturityAction``); an action
+    no app declared raises ValueError. The organisation row is locked so concurrent writers take turns: each
+    event must see its predecessor.
+    """
+    if action not in audit_actions:
+        raise ValueError(f"Unknown audit action {action!r}: declare it in its app's audit vocabulary.")
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        last = (
+            AuditEvent.objects.filter(organisation=organisation)
+            .order_by("-sequence")
+            .values_list("sequence", "hash")
+            .first()
+        )
+        sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        actor = actor if getattr(actor, "is_authenticated", False) else None
+        event = AuditEvent(
+            organisation=organisation,
+            sequence=sequence,
+            actor=actor,
+            actor_label=actor.get_username() if actor else "system",
+            action=str(action),
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=(object_repr or str(obj))[:255],
+            changes=json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder)),
+            request_id=current_request_id() or "",
+            created_at=timezone.now(),
+            prev_hash=prev_hash,
+        )
+        event.hash = _event_hash(event)
+        event.save()
+        return event
+
+
+def save_validated(obj: models.Model, validate: Callable[[], None] | None = None, **save_kwargs: Any) -> None:
+    """Save ``obj``, which ``validate`` has already checked; a race lost on a unique constraint is a field error.
+
+    Two requests can both validate "no model of that name yet" and then both insert. The database refuses the
+    second (IntegrityError); by then the first one's row is committed, so validating again reports the same
+    field error a request a moment later would get, instead of a 500. The savepoint keeps the caller's
+    transaction usable.
+    """
+    try:
+        with transaction.atomic():
+            obj.save(**save_kwargs)
+    except IntegrityError:
+        if validate is not None:
+            validate()
+        obj.validate_constraints()
+        raise
+
+
+def save_audited_new(
+    *,
+    organisation: Organisation,
+    actor,
+    action: StrEnum,
+    obj: models.Model,
+    validate: Callable[[], None] | None = None,
+) -> None:
+    """Save a new governed record with an audit event holding every value it starts with.
+
+    ``validate`` (the service's own checks, already passed) runs again if a concurrent insert wins a unique
+    constraint, so the loser gets a field error (see ``save_validated``).
+    """
+    with transaction.atomic():
+        save_validated(obj, validate)
+        record_event(
+            organisation=organisation, actor=actor, action=action, obj=obj, changes=diff(None, snapshot(obj))
+        )
+
+
+def save_audited_changes(
+    *,
+    organisation: Organisation,
+    actor,
+    action: StrEnum,
+    obj: models.Model,
+    before: dict[str, Any],
+    validate: Callable[[], None] | None = None,
+) -> dict[str, list[Any]]:
+    """Save ``obj`` and audit what changed since the ``before`` snapshot; no change, no write and no event.
+
+    ``updated_at`` is left out: it changes on every save and says nothing an auditor needs.
+    """
+    changes = diff(before, snapshot(obj))
+    changes.pop("updated_at", None)
+    if changes:
+        with transaction.atomic():
+            save_validated(obj, validate)
+            record_event(organisation=organisation, actor=actor, action=action, obj=obj, changes=changes)
+    return changes
+
+
+def set_audited(
+    *, organisation: Organisation, actor, action: StrEnum, obj: models.Model, **values: Any
+) -> None:
+    """Set a few fields (a status, a stage), save only those, and audit each as [before, after].
+
+    For transitions the caller has already checked on a row it holds locked (``select_for_update``), so the
+    "before" is current; ``updated_at`` is kept current when the model has one.
+    """
+    changes = {name: [getattr(obj, name), value] for name, value in values.items()}
+    for name, value in values.items():
+        setattr(obj, name, value)
+    stamped = ["updated_at"] if any(f.name == "updated_at" for f in obj._meta.concrete_fields) else []
+    with transaction.atomic():
+        obj.save(update_fields=[*values, *stamped])
+        record_event(organisation=organisation, actor=actor, action=action, obj=obj, changes=changes)
+
+
+def update_audited(
+    *,
+    actor,
+    obj: models.Model,
+    action: StrEnum,
+    data: dict[str, Any],
+    prepare: Callable[[Any], None] | None = None,
+    select_related: tuple[str, ...] = (),
+    organisation_of: Callable[[Any], Organisation] = lambda locked: locked.organisation,
+) -> Any:
+    """Change a governed record under a row lock and audit what changed; returns the fresh, saved record.
+
+    The row is re-read with ``select_for_update`` inside the transaction, so concurrent updates of different
+    fields take turns instead of overwriting each other (a lost update with a false audit trail). ``data`` is
+    set on the locked copy; ``prepare(locked)`` then validates and derives (raising ValidationError leaves the
+    row as it was). No change, no write and no event.
+    """
+    with transaction.atomic():
+        # Only this row: joined rows (the model, its organisation) are locked by record_event in its own order.
+        locked = (
+            type(obj).objects.select_for_update(of=("self",)).select_related(*select_related).get(pk=obj.pk)
+        )
+        before = snapshot(locked)
+        for field, value in data.items():
+            setattr(locked, field, value)
+        if prepare is not None:
+            prepare(locked)
+        save_audited_changes(
+            organisation=organisation_of(locked),
+            actor=actor,
+            action=action,
+            obj=locked,
+            before=before,
+            validate=(lambda: prepare(locked)) if prepare is not None else None,
+        )
+    return locked
+
+
+def delete_audited(
+    *,
+    organisation: Organisation,
+    actor,
+    action: StrEnum,
+    obj: models.Model,
+    fields: list[str] | None = None,
+    object_repr: str | None = None,
+) -> None:
+    """Delete a governed record, leaving an audit event that keeps every value it had."""
+    with transaction.atomic():
+        record_event(
+            organisation=organisation,
+            actor=actor,
+            action=action,
+            obj=obj,
+            changes=diff(snapshot(obj, fields), None),
+            object_repr=object_repr,
+        )
+        obj.delete()
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    organisation_id: int
+    sequence: int
+    event_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"organisation {self.organisation_id}, event #{self.sequence}: {self.reason}"
+
+
+def verify_chain(organisation: Organisation | None = None) -> list[ChainProblem]:
+    """Recompute every hash and link; an empty list means the trail is intact."""
+    problems: list[ChainProblem] = []
+    organisations = [organisation] if organisation else Organisation.objects.all()
+    for org in organisations:
+        expected_prev, expected_sequence = GENESIS_HASH, 1
+        events = AuditEvent.objects.filter(organisation=org).order_by("sequence").iterator(chunk_size=2000)
+        for event in events:
+            if event.sequence != expected_sequence:
+                problems.append(
+                    ChainProblem(
+                        org.pk, expected_sequence, None, f"missing (next found is #{event.sequence})"
+                    )
+                )
+            if event.prev_hash != expected_prev:
+                problems.append(
+                    ChainProblem(org.pk, event.sequence, event.pk, "does not link to the previous event")
+                )
+            if _event_hash(event) != event.hash:
+                problems.append(
+                    ChainProblem(org.pk, event.sequence, event.pk, "content does not match its hash")
+                )
+            expected_prev, expected_sequence = event.hash, event.sequence + 1
+    return problems

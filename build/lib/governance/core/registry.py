@@ -1,0 +1,204 @@
+"""Extension points: registries that each app fills from its ``AppConfig.ready()``.
+
+The core never names what the apps put here, so ``governance`` can offer report kinds, home panels, navigation
+entries and demo data without importing ``maturity``; adding one is a new entry in the app that owns the data.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Items by their unique ``key``, in registration order (or by ``order`` when the items have one)."""
+
+    def __init__(self, noun: str) -> None:
+        self.noun = noun
+        self._items: dict[str, T] = {}
+
+    def register(self, *items: T) -> None:
+        for item in items:
+            key = item.key
+            if key in self._items:
+                raise ValueError(f"The {self.noun} {key!r} is registered twice.")
+            self._items[key] = item
+
+    def unregister(self, key: str) -> None:
+        """Drop an entry (tests use it to register one of their own and clean up)."""
+        self._items.pop(key, None)
+
+    def get(self, key: str) -> T | None:
+        return self._items.get(key)
+
+    def __getitem__(self, key: str) -> T:
+        try:
+            return self._items[key]
+        except KeyError:
+            raise KeyError(f"No {self.noun} {key!r} is registered.") from None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[T]:
+        items = list(self._items.values())
+        if items and all(hasattr(item, "order") for item in items):
+            items.sort(key=lambda item: item.order)
+        return iter(items)
+
+    def keys(self) -> list[str]:
+        return [item.key for item in self]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# --- Audit actions ------------------------------------------------------------------------------------------
+
+
+class AuditActions:
+    """The audit action names every app declared (one StrEnum per app); ``record_event`` refuses others."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, str] = {}
+
+    def register(self, vocabulary: type[StrEnum]) -> None:
+        for action in vocabulary:
+            owner = self._owners.get(action.value)
+            if owner is not None and owner != vocabulary.__qualname__:
+                raise ValueError(
+                    f"Audit action {action.value!r} is declared by {owner} and {vocabulary.__qualname__}."
+                )
+            self._owners[action.value] = vocabulary.__qualname__
+
+    def __contains__(self, action: object) -> bool:
+        return isinstance(action, str) and action in self._owners
+
+    def values(self) -> list[str]:
+        return sorted(self._owners)
+
+
+audit_actions = AuditActions()
+
+
+# --- Report kinds -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportKindSpec:
+    """Everything Plumbline knows about one kind of PDF report; the app that owns the data registers it.
+
+    ``build_context(report)`` reads the data (raising ``SubjectError`` when the subject is gone) and returns the
+    template's context; the pipeline adds the cover, period and sign-off. A kind about one record names its
+    ``subject_model`` (looked up within the report's organisation) and the request form field that picks it.
+    ``clean_parameters(parameters)`` validates kind-specific parameters and returns them (normalised) with a
+    description of what the report is about, for its title. ``form_fields(scheduled)`` adds the request (or
+    schedule) form's fields for those parameters, named as the parameter keys, and
+    ``parameters_from_form(cleaned_data)`` reads them back.
+    """
+
+    key: str
+    label: str
+    template: str
+    build_context: Callable[[Any], dict[str, Any]]
+    title: str  # "Model dossier: {subject}"; {subject} is the subject record or the parameters' description
+    order: int = 100
+    subject_model: type | None = None
+    subject_field: str = ""  # request form field that picks the subject ("subject", "assessment")
+    subject_label: str = ""
+    subject_help: str = ""
+    # The records the request form offers as subjects (default: all of the organisation's subject_model).
+    subject_choices: Callable[[Any], Any] | None = None
+    covers_period: bool = False  # period_start / period_end select the content
+    period_help: str = ""  # what the period does to this kind, for the request form's help text
+    clean_parameters: Callable[[dict[str, Any]], tuple[dict[str, Any], str | None]] | None = None
+    form_fields: Callable[[bool], dict[str, Any]] | None = None  # argument: for the schedule form
+    parameters_from_form: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    describe_parameters: Callable[[list[dict[str, Any]]], list[str]] | None = None
+    # Who may request it: the roles of the report.request permission unless the kind narrows them.
+    roles: frozenset[str] | None = None
+    # ``bench_reports``: (subject id, parameters, size label) of a realistic case built in the benchmark's
+    # throw-away organisation; ``context`` holds organisation, people, models, framework, units and sizes, and
+    # kinds may keep what they build there for each other. None skips the kind.
+    benchmark_case: Callable[[dict[str, Any]], tuple[int | None, dict[str, Any], str] | None] | None = None
+
+
+report_kinds: Registry[ReportKindSpec] = Registry("report kind")
+
+
+def report_kind_choices() -> list[tuple[str, str]]:
+    """(key, label) of every registered report kind: the choices of ``Report.kind`` and the forms."""
+    return [(spec.key, spec.label) for spec in report_kinds]
+
+
+class LazyChoices:
+    """Choices read from a registry each time they are iterated, for fields declared before the apps are ready
+    (DRF re-creates declared fields per serializer instance, so each instance sees the registry as it is)."""
+
+    def __init__(self, source: Callable[[], list[tuple[str, str]]]) -> None:
+        self.source = source
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.source())
+
+
+REPORT_KIND_CHOICES = LazyChoices(report_kind_choices)
+
+
+# --- Home panels ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """One section of the organisation overview on the home page.
+
+    ``build(organisation, today)`` returns the template's context (in a fixed number of queries, whatever the
+    data size), or None to leave the panel out. ``stat_template`` optionally adds a figure to the row of
+    headline numbers at the top.
+    """
+
+    key: str
+    template: str
+    build: Callable[[Any, Any], dict[str, Any] | None]
+    order: int = 100
+    stat_template: str = ""
+
+
+home_panels: Registry[HomePanel] = Registry("home panel")
+
+
+# --- Navigation ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    description: str
+    order: int = 100
+
+    @property
+    def key(self) -> str:
+        return self.url_name
+
+
+nav_entries: Registry[NavEntry] = Registry("navigation entry")
+
+
+# --- Demo data ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoSeeder:
+    """Fills the demo organisation with one app's data: ``seed(context)`` reads the organisation, its units and
+    its users by role from ``context`` (and may leave there what a later seeder needs). Seeders run by ``order``
+    and must be idempotent: ``seed_demo`` runs on every ``make run``."""
+
+    key: str
+    seed: Callable[[dict[str, Any]], Any]
+    order: int = 100
+
+
+demo_seeders: Registry[DemoSeeder] = Registry("demo seeder")

@@ -1,0 +1,193 @@
+"""Forms of the model inventory pages; the services do the real validation, these shape the input."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from governance.forms.base import ServiceForm, ServiceModelForm
+from governance.models import (
+    AIModel,
+    BusinessUnit,
+    FindingSeverity,
+    LifecycleStage,
+    Organisation,
+    ValidationOutcome,
+    ValidationScope,
+)
+from governance.selectors.inventory import PROMOTION_CHOICES, promotable_versions_of
+from governance.services.inventory import EDITABLE_FIELDS, INITIAL_STAGES
+
+# The largest value a primary key can hold (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+def _members(organisation: Organisation):
+    return get_user_model().objects.filter(memberships__organisation=organisation).order_by("username")
+
+
+class MembersField(forms.ModelMultipleChoiceField):
+    """Several members by id; an id beyond any primary key is an invalid choice.
+
+    Django checks the chosen ids with an ``IN`` query, which SQLite refuses (OverflowError) for integers wider
+    than 64 bits, so such an id is turned away before the query.
+    """
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                out_of_range = abs(int(str(pk))) > MAX_ID
+            except ValueError:
+                continue  # not an id at all: the parent reports it
+            if out_of_range:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
+class AIModelForm(ServiceModelForm):
+    class Meta:
+        model = AIModel
+        fields = ["lifecycle_stage", *EDITABLE_FIELDS, "developers"]
+        field_classes = {"developers": MembersField}
+        widgets = {
+            "last_validated_on": forms.DateInput(attrs={"type": "date"}),
+            "next_review_due": forms.DateInput(attrs={"type": "date"}),
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "data_sources": forms.Textarea(attrs={"rows": 2}),
+            "risk_tier_override_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "materiality": "1 (little business impact if wrong) to 5 (severe).",
+            "complexity": "1 (simple, transparent) to 5 (hard to understand and validate).",
+            "risk_tier_override": "Leave empty to use the tier derived from materiality, complexity and EU AI Act.",
+        }
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _members(organisation)
+        self.fields["developers"].queryset = _members(organisation)
+        self.fields["developers"].required = False
+        self.fields["business_unit"].queryset = BusinessUnit.objects.filter(organisation=organisation)
+        if self.instance.pk:
+            # The stage moves through stage change requests, never through this form.
+            del self.fields["lifecycle_stage"]
+        else:
+            self.fields["lifecycle_stage"].choices = [
+                (value, label) for value, label in LifecycleStage.choices if value in INITIAL_STAGES
+            ]
+
+    def service_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class StageChangeForm(ServiceForm):
+    requested_stage = forms.ChoiceField(choices=LifecycleStage.choices, label="New stage")
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Required for validation and production, which need an approval.",
+    )
+
+
+class PromotionForm(ServiceForm):
+    """Promote one of the model's most recent candidates (pipelines register thousands of versions)."""
+
+    version = forms.ModelChoiceField(
+        queryset=None,
+        label="Version to promote",
+        help_text=(
+            f"The {PROMOTION_CHOICES} most recent candidate versions, newest first; "
+            "promote an older one through the API."
+        ),
+        error_messages={
+            "invalid_choice": (
+                f"Choose one of the listed versions: only the {PROMOTION_CHOICES} most recent candidates "
+                "can be promoted here."
+            )
+        },
+    )
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, model: AIModel, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = promotable_versions_of(model)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Required when rejecting."
+    )
+    override_justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, with a header row; at most 5 MB.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise ValidationError("The file is larger than 5 MB.")
+        return upload
+
+
+class ValidationForm(ServiceForm):
+    """An independent validation of one of the model's recent versions."""
+
+    version = forms.ModelChoiceField(queryset=None, label="Version validated")
+    scope = forms.MultipleChoiceField(
+        choices=ValidationScope.choices, widget=forms.CheckboxSelectMultiple, label="Scope"
+    )
+    started_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    completed_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), required=False, help_text="Empty while under way."
+    )
+    outcome = forms.ChoiceField(choices=[("", "— under way —"), *ValidationOutcome.choices], required=False)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    evidence_link = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", help_text="The validation report."
+    )
+
+    def __init__(self, *args, model: AIModel, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A sliced queryset cannot validate a choice: offer the recent ones by id.
+        recent = list(
+            model.versions.order_by("-registered_at").values_list("pk", flat=True)[:PROMOTION_CHOICES]
+        )
+        self.fields["version"].queryset = model.versions.filter(pk__in=recent).order_by("-registered_at")
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version")
+        data["scope"] = list(data["scope"])
+        return data
+
+
+class FindingForm(ServiceForm):
+    title = forms.CharField(max_length=200)
+    severity = forms.ChoiceField(choices=FindingSeverity.choices)
+    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+
+
+class ReleasePolicyForm(ServiceForm):
+    """A new version of the release policy, written as YAML (the format of the shipped default)."""
+
+    rules = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 30, "class": "code", "spellcheck": "false"}),
+        help_text="profiles → target (validation, production, champion) → checks, as in the default policy.",
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="What changed and why: auditors read it.",
+    )
+
+    def clean_rules(self):
+        import yaml
+
+        try:
+            rules = yaml.safe_load(self.cleaned_data["rules"])
+        except yaml.YAMLError as exc:
+            raise ValidationError(f"This is not valid YAML: {exc}") from exc
+        return rules

@@ -1,0 +1,1 @@
+"""Audit-ready PDF reports: request (services), render (render), verify (verify)."""

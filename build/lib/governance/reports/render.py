@@ -1,0 +1,127 @@
+"""Render a report to PDF bytes: Django templates for the HTML, WeasyPrint for the pages.
+
+Only the pipeline lives here. What each kind shows comes from its ``ReportKindSpec`` (registered by the app that
+owns the data, see ``governance.core.registry``); the shared layout (cover, contents, footer "Page X of Y" with
+the classification line, sign-off) lives in templates/governance/pdf/base.html.
+"""
+
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from governance.core.registry import report_kinds
+
+Progress = Callable[[int], None]
+# WeasyPrint logs every layout step at INFO; a 200-model report would flood the worker log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+PERIOD_PARAMETERS = ("period_start", "period_end")
+
+
+class SubjectError(Exception):
+    """The report's subject is missing or not the organisation's: rendering cannot succeed on a retry."""
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    content: bytes
+    page_count: int
+
+
+def report_period(report) -> tuple[date | None, date | None]:
+    """The period the report's parameters select (ISO dates ``period_start`` / ``period_end``), if any."""
+    bounds = []
+    for name in PERIOD_PARAMETERS:
+        value = (report.parameters or {}).get(name)
+        try:
+            bounds.append(date.fromisoformat(value) if value else None)
+        except (TypeError, ValueError) as exc:
+            raise SubjectError(f"Parameter {name} is not a date (YYYY-MM-DD): {value!r}.") from exc
+    return bounds[0], bounds[1]
+
+
+def clean_parameters(kind: str, parameters: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """Validate a request's parameters for ``kind``; return them normalised and what the report is about.
+
+    Periods are ISO dates (``period_start`` <= ``period_end``), allowed only for kinds that cover a period; the
+    kind's own ``clean_parameters`` checks the rest (e.g. the framework of a compliance report).
+    """
+    spec = report_kinds[kind]
+    cleaned = dict(parameters)
+    errors: dict[str, list[str]] = {}
+    bounds = {}
+    for name in PERIOD_PARAMETERS:
+        value = cleaned.get(name)
+        if value in (None, ""):
+            cleaned.pop(name, None)
+            continue
+        try:
+            bounds[name] = date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            bounds[name] = None
+        if bounds[name] is None:
+            errors[name] = ["Enter a date as YYYY-MM-DD."]
+    if not errors and len(bounds) == 2 and bounds["period_start"] > bounds["period_end"]:
+        errors["period_end"] = ["The period cannot end before it starts."]
+    if bounds and not spec.covers_period:
+        # The other kinds show records as they are now; a period on their cover would mislead an auditor.
+        periodic = " or ".join(s.label.lower() for s in report_kinds if s.covers_period) or "no"
+        for name in bounds:
+            errors[name] = [
+                f"Only {'an' if periodic[:1] in 'aeiou' else 'a'} {periodic} report covers a period."
+            ]
+    described = None
+    if spec.clean_parameters is not None:
+        try:
+            cleaned, described = spec.clean_parameters(cleaned)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned, described
+
+
+def render_html(report, progress: Progress | None = None) -> str:
+    progress = progress or (lambda _: None)
+    spec = report_kinds[report.kind]
+    context = spec.build_context(report)
+    progress(30)
+    start, end = report_period(report)
+    today = timezone.localdate()
+    period = (
+        f"{start} to {end or today}" if start else f"Up to {end}" if end else f"As at {today.isoformat()}"
+    )
+    context.update(
+        {
+            "report": report,
+            "organisation": report.organisation,
+            "generated_at": timezone.now(),
+            "generated_by": report.requested_by.get_full_name() or report.requested_by.get_username()
+            if report.requested_by
+            else "system",
+            "period": period,
+        }
+    )
+    return render_to_string(spec.template, context)
+
+
+def render_pdf(report, progress: Progress | None = None) -> RenderedReport:
+    """The whole PDF in memory; nothing is stored here, so a crash leaves no half-written file."""
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    progress = progress or (lambda _: None)
+    html = render_html(report, progress)
+    progress(50)
+    content = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    progress(85)
+    page_count = len(PdfReader(io.BytesIO(content)).pages)
+    return RenderedReport(content=content, page_count=page_count)

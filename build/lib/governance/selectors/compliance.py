@@ -1,0 +1,449 @@
+"""Compliance reads: which requirements apply to a model, the matrices and the coverage figures.
+
+Pages, the API and the PDF reports all use these functions, so a number on a page and in a report agree.
+
+Coverage, everywhere in Plumbline, is::
+
+    (compliant + 0.5 * partially compliant) / (applicable requirements - not applicable) * 100
+
+"Not assessed" and "non-compliant" count as 0 in the numerator; requirements marked not applicable (with a
+reason) leave the denominator. With nothing left in the denominator, coverage is ``None`` (shown as "—").
+
+Only the current version of each framework counts, and only requirements whose ``applies_to`` rules select the
+model (see governance/data/frameworks/README.md). Retired models are out of scope. Records kept against a
+requirement that no longer applies (the model's category changed) stay stored but are not counted.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from governance.compliance_catalogue import rules_match
+from governance.models import (
+    AIModel,
+    ComplianceRecord,
+    ComplianceStatus,
+    Framework,
+    LifecycleStage,
+    Organisation,
+    Requirement,
+)
+
+# A review falling due within this many days is flagged "due soon" (before that, "overdue").
+REVIEW_DUE_SOON_DAYS = 30
+PARTIAL_WEIGHT = 0.5
+
+
+# --- Coverage ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Counts of statuses over a set of applicable requirements, and the coverage percentage they give."""
+
+    compliant: int = 0
+    partial: int = 0
+    non_compliant: int = 0
+    not_assessed: int = 0
+    not_applicable: int = 0
+
+    @property
+    def total(self) -> int:
+        """Applicable requirements counted (including those marked not applicable)."""
+        return self.compliant + self.partial + self.non_compliant + self.not_assessed + self.not_applicable
+
+    @property
+    def in_scope(self) -> int:
+        """The denominator: requirements not marked not applicable."""
+        return self.total - self.not_applicable
+
+    @property
+    def assessed(self) -> int:
+        """Requirements with a status other than not assessed."""
+        return self.total - self.not_assessed
+
+    @property
+    def percent(self) -> float | None:
+        """Coverage in percent, one decimal; None when nothing is in scope."""
+        if self.in_scope == 0:
+            return None
+        return round(100 * (self.compliant + PARTIAL_WEIGHT * self.partial) / self.in_scope, 1)
+
+    def __add__(self, other: "Coverage") -> "Coverage":
+        return Coverage(
+            self.compliant + other.compliant,
+            self.partial + other.partial,
+            self.non_compliant + other.non_compliant,
+            self.not_assessed + other.not_assessed,
+            self.not_applicable + other.not_applicable,
+        )
+
+
+_STATUS_FIELD = {
+    ComplianceStatus.COMPLIANT: "compliant",
+    ComplianceStatus.PARTIAL: "partial",
+    ComplianceStatus.NON_COMPLIANT: "non_compliant",
+    ComplianceStatus.NOT_ASSESSED: "not_assessed",
+    ComplianceStatus.NOT_APPLICABLE: "not_applicable",
+}
+
+
+def coverage(statuses: Iterable[str]) -> Coverage:
+    """Coverage of a set of applicable requirements, given one status each (``not_assessed`` when unrecorded)."""
+    counts = dict.fromkeys(_STATUS_FIELD.values(), 0)
+    for status in statuses:
+        counts[_STATUS_FIELD[ComplianceStatus(status)]] += 1
+    return Coverage(**counts)
+
+
+def review_state(due: date | None, today: date) -> str:
+    """ "overdue", "due" (within REVIEW_DUE_SOON_DAYS) or "" for a next-review date."""
+    if due is None:
+        return ""
+    if due < today:
+        return "overdue"
+    if due <= today + timedelta(days=REVIEW_DUE_SOON_DAYS):
+        return "due"
+    return ""
+
+
+# --- Frameworks and applicability ------------------------------------------------------------------------
+
+
+def current_frameworks() -> list[Framework]:
+    """The current version of every loaded framework, by name."""
+    return list(Framework.objects.filter(is_current=True).order_by("name"))
+
+
+def current_framework(key: str) -> Framework | None:
+    """The current version of the framework with this key, or None."""
+    return Framework.objects.filter(key=key, is_current=True).first()
+
+
+def requirements_of(framework: Framework) -> list[Requirement]:
+    """The framework's requirements in catalogue order."""
+    return list(framework.requirements.order_by("position"))
+
+
+def applies_to_model(requirement: Requirement, model: AIModel) -> bool:
+    """True when the requirement's ``applies_to`` rules select the model."""
+    return rules_match(requirement.applies_to, model)
+
+
+def applicable_requirements(
+    model: AIModel, framework: Framework, requirements: list[Requirement] | None = None
+) -> list[Requirement]:
+    """The framework's requirements that apply to ``model`` (pure rule evaluation; pass ``requirements``
+    to avoid a query when they are already loaded)."""
+    if requirements is None:
+        requirements = requirements_of(framework)
+    return [r for r in requirements if applies_to_model(r, model)]
+
+
+def in_scope_models(organisation: Organisation) -> QuerySet[AIModel]:
+    """The organisation's models that compliance covers: every model except retired ones."""
+    return (
+        AIModel.objects.filter(organisation=organisation)
+        .exclude(lifecycle_stage=LifecycleStage.RETIRED)
+        .select_related("business_unit", "owner")
+        .order_by("name")
+    )
+
+
+def _current_catalogue() -> list[tuple[Framework, list[Requirement]]]:
+    """Every current framework (by name) with its requirements in catalogue order — one query."""
+    catalogue: dict[int, tuple[Framework, list[Requirement]]] = {}
+    requirements = Requirement.objects.filter(framework__is_current=True).select_related("framework")
+    for requirement in requirements.order_by("framework__name", "framework_id", "position"):
+        catalogue.setdefault(requirement.framework_id, (requirement.framework, []))[1].append(requirement)
+    return list(catalogue.values())
+
+
+# --- One model against one framework ---------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One model against one requirement: its record (None when never assessed) and derived state."""
+
+    requirement: Requirement
+    record: ComplianceRecord | None
+    review: str = ""  # "overdue", "due" or ""
+
+    @property
+    def status(self) -> str:
+        """The record's status, or not assessed."""
+        return self.record.status if self.record else ComplianceStatus.NOT_ASSESSED
+
+    @property
+    def status_label(self) -> str:
+        """Human label for the status."""
+        return ComplianceStatus(self.status).label
+
+
+@dataclass
+class ModelMatrix:
+    """One model's standing against one framework: every applicable requirement with its cell."""
+
+    model: AIModel
+    framework: Framework
+    cells: list[Cell]
+    coverage: Coverage
+    overdue: int
+    due_soon: int
+
+    @property
+    def sections(self) -> list[tuple[str, list[Cell]]]:
+        """Cells grouped by requirement section, in catalogue order."""
+        groups: dict[str, list[Cell]] = {}
+        for cell in self.cells:
+            groups.setdefault(cell.requirement.section, []).append(cell)
+        return list(groups.items())
+
+
+def _cells(requirements: list[Requirement], records: dict[int, ComplianceRecord], today: date) -> list[Cell]:
+    cells = []
+    for requirement in requirements:
+        record = records.get(requirement.pk)
+        review = review_state(record.next_review_due, today) if record else ""
+        cells.append(Cell(requirement=requirement, record=record, review=review))
+    return cells
+
+
+def model_matrix(model: AIModel, framework: Framework, today: date | None = None) -> ModelMatrix:
+    """Every requirement of ``framework`` that applies to ``model``, with its record — two queries."""
+    today = today or timezone.localdate()
+    requirements = applicable_requirements(model, framework)
+    records = {
+        r.requirement_id: r
+        for r in ComplianceRecord.objects.filter(
+            model=model, requirement__framework=framework
+        ).select_related("reviewer")
+    }
+    cells = _cells(requirements, records, today)
+    return ModelMatrix(
+        model=model,
+        framework=framework,
+        cells=cells,
+        coverage=coverage(c.status for c in cells),
+        overdue=sum(c.review == "overdue" for c in cells),
+        due_soon=sum(c.review == "due" for c in cells),
+    )
+
+
+@dataclass
+class ModelFrameworkSummary:
+    """One model's coverage against one current framework (for the model page and dossiers)."""
+
+    framework: Framework
+    applicable: int
+    coverage: Coverage
+    overdue: int
+
+
+def model_summary(model: AIModel, today: date | None = None) -> list[ModelFrameworkSummary]:
+    """The model's coverage against every current framework with a requirement that applies — two queries.
+
+    Empty for a retired model (out of compliance scope).
+    """
+    if model.lifecycle_stage == LifecycleStage.RETIRED:
+        return []
+    today = today or timezone.localdate()
+    frameworks = _current_catalogue()
+    records = {
+        requirement_id: (status, due)
+        for requirement_id, status, due in ComplianceRecord.objects.filter(
+            model=model, requirement__framework__is_current=True
+        ).values_list("requirement_id", "status", "next_review_due")
+    }
+    summaries = []
+    for framework, requirements in frameworks:
+        applicable = [r for r in requirements if applies_to_model(r, model)]
+        if not applicable:
+            continue
+        statuses = [records.get(r.pk, (ComplianceStatus.NOT_ASSESSED, None)) for r in applicable]
+        summaries.append(
+            ModelFrameworkSummary(
+                framework=framework,
+                applicable=len(applicable),
+                coverage=coverage(status for status, _ in statuses),
+                overdue=sum(review_state(due, today) == "overdue" for _, due in statuses),
+            )
+        )
+    return summaries
+
+
+# --- One framework across the inventory ------------------------------------------------------------------
+
+
+@dataclass
+class ModelRow:
+    """One model's row in a framework matrix: a cell per framework requirement (None: does not apply)."""
+
+    model: AIModel
+    cells: list[Cell | None]
+    coverage: Coverage
+    overdue: int
+    due_soon: int
+
+    @property
+    def non_compliant(self) -> int:
+        """How many applicable requirements the model fails."""
+        return self.coverage.non_compliant
+
+
+@dataclass
+class FrameworkMatrix:
+    """One framework across the inventory: models as rows, requirements as columns, coverage per model."""
+
+    framework: Framework
+    requirements: list[Requirement]
+    rows: list[ModelRow]
+    coverage: Coverage = field(default_factory=Coverage)
+
+    @property
+    def sections(self) -> list[tuple[str, int]]:
+        """Column groups for a table header: (section, number of requirements), in catalogue order."""
+        groups: dict[str, int] = {}
+        for requirement in self.requirements:
+            groups[requirement.section] = groups.get(requirement.section, 0) + 1
+        return list(groups.items())
+
+    @property
+    def overdue(self) -> int:
+        """Reviews past due across the matrix."""
+        return sum(row.overdue for row in self.rows)
+
+    @property
+    def due_soon(self) -> int:
+        """Reviews due within REVIEW_DUE_SOON_DAYS across the matrix."""
+        return sum(row.due_soon for row in self.rows)
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        """Status -> number of model-requirement cells in that status (for charts)."""
+        return {
+            ComplianceStatus.COMPLIANT.value: self.coverage.compliant,
+            ComplianceStatus.PARTIAL.value: self.coverage.partial,
+            ComplianceStatus.NON_COMPLIANT.value: self.coverage.non_compliant,
+            ComplianceStatus.NOT_ASSESSED.value: self.coverage.not_assessed,
+            ComplianceStatus.NOT_APPLICABLE.value: self.coverage.not_applicable,
+        }
+
+
+def framework_matrix(
+    organisation: Organisation,
+    framework: Framework,
+    models: Iterable[AIModel] | None = None,
+    today: date | None = None,
+) -> FrameworkMatrix:
+    """``framework`` across the organisation's in-scope models (or the given ``models`` of it) — three queries.
+
+    Models no requirement applies to are left out; ``coverage`` aggregates every applicable cell.
+    """
+    today = today or timezone.localdate()
+    requirements = requirements_of(framework)
+    models = list(in_scope_models(organisation) if models is None else models)
+    records: dict[tuple[int, int], ComplianceRecord] = {
+        (r.model_id, r.requirement_id): r
+        for r in ComplianceRecord.objects.filter(
+            organisation=organisation, requirement__framework=framework
+        ).select_related("reviewer")
+    }
+    rows: list[ModelRow] = []
+    total = Coverage()
+    for model in models:
+        cells: list[Cell | None] = []
+        for requirement in requirements:
+            if not applies_to_model(requirement, model):
+                cells.append(None)
+                continue
+            record = records.get((model.pk, requirement.pk))
+            review = review_state(record.next_review_due, today) if record else ""
+            cells.append(Cell(requirement=requirement, record=record, review=review))
+        applicable = [c for c in cells if c is not None]
+        if not applicable:
+            continue
+        row_coverage = coverage(c.status for c in applicable)
+        total = total + row_coverage
+        rows.append(
+            ModelRow(
+                model=model,
+                cells=cells,
+                coverage=row_coverage,
+                overdue=sum(c.review == "overdue" for c in applicable),
+                due_soon=sum(c.review == "due" for c in applicable),
+            )
+        )
+    return FrameworkMatrix(framework=framework, requirements=requirements, rows=rows, coverage=total)
+
+
+# --- Every framework across the inventory ----------------------------------------------------------------
+
+
+@dataclass
+class FrameworkSummary:
+    """One current framework across the organisation: coverage, models in scope, failures and reviews."""
+
+    framework: Framework
+    requirement_count: int
+    models_in_scope: int
+    coverage: Coverage
+    non_compliant: int
+    overdue: int
+    due_soon: int
+
+
+def compliance_overview(organisation: Organisation, today: date | None = None) -> list[FrameworkSummary]:
+    """A summary per current framework for the organisation's in-scope models — three queries.
+
+    A current framework without requirements is left out (the loader never creates one).
+    """
+    today = today or timezone.localdate()
+    frameworks = _current_catalogue()
+    models = list(in_scope_models(organisation))
+    records: dict[tuple[int, int], tuple[str, date | None]] = {
+        (model_id, requirement_id): (status, due)
+        for model_id, requirement_id, status, due in ComplianceRecord.objects.filter(
+            organisation=organisation, requirement__framework__is_current=True
+        ).values_list("model_id", "requirement_id", "status", "next_review_due")
+    }
+    summaries = []
+    for framework, requirements in frameworks:
+        statuses: list[str] = []
+        reviews: dict[str, int] = defaultdict(int)
+        in_scope = 0
+        for model in models:
+            applicable = [r for r in requirements if applies_to_model(r, model)]
+            if applicable:
+                in_scope += 1
+            for requirement in applicable:
+                status, due = records.get((model.pk, requirement.pk), (ComplianceStatus.NOT_ASSESSED, None))
+                statuses.append(status)
+                reviews[review_state(due, today)] += 1
+        total = coverage(statuses)
+        summaries.append(
+            FrameworkSummary(
+                framework=framework,
+                requirement_count=len(requirements),
+                models_in_scope=in_scope,
+                coverage=total,
+                non_compliant=total.non_compliant,
+                overdue=reviews["overdue"],
+                due_soon=reviews["due"],
+            )
+        )
+    return summaries
+
+
+def records_for(organisation_ids: Iterable[int]) -> QuerySet[ComplianceRecord]:
+    """Compliance records of these organisations with what lists show (API and exports)."""
+    return (
+        ComplianceRecord.objects.filter(organisation__in=list(organisation_ids))
+        .select_related("model", "requirement__framework", "reviewer")
+        .order_by("model__name", "requirement__framework__key", "requirement__position")
+    )

@@ -1,0 +1,208 @@
+"""Governance's part of the home page overview, read in a fixed number of queries however large the inventory.
+
+Other apps add panels of their own through ``governance.core.registry.home_panels``.
+
+Everything is counted, grouped or ranked in the database; only short, limited lists come back as rows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from governance.models import (
+    AIModel,
+    ApprovalRequest,
+    Incident,
+    IncidentSeverity,
+    IncidentStatus,
+    KPIDefinition,
+    LifecycleStage,
+    Organisation,
+    Risk,
+    RiskStatus,
+    RiskTier,
+)
+from governance.rules.kpi_status import WARNING
+from governance.selectors import monitoring
+from governance.selectors.inventory import overdue_q, pending_approvals, with_kpi_severity
+
+REVIEW_HORIZON_DAYS = 14
+BREACH_ROWS = 25  # breaching KPIs listed; the count and the inventory link cover the rest
+REVIEW_ROWS = 10
+APPROVAL_ROWS = 5
+INCIDENT_ROWS = 5
+RISK_ROWS = 5
+
+
+@dataclass
+class StageTierRow:
+    """One lifecycle stage: its model count per risk tier (in the order of ``StageTierTable.tiers``)."""
+
+    stage: str
+    label: str
+    counts: list[int]
+    total: int
+
+
+@dataclass
+class StageTierTable:
+    """Models by lifecycle stage (rows) and risk tier (columns, as value, label, total), with totals."""
+
+    tiers: list[tuple[str, str, int]]
+    rows: list[StageTierRow]
+    total: int
+
+
+@dataclass
+class BreachingModel:
+    """A model with KPIs at or past a threshold; ``kpis`` carry ``latest`` and ``status``, worst first."""
+
+    model: AIModel
+    status: str
+    kpis: list[KPIDefinition] = field(default_factory=list)
+
+
+@dataclass
+class Overview:
+    """What the home page shows about one organisation."""
+
+    today: date
+    horizon: date
+    inventory: StageTierTable
+    breaches: list[BreachingModel]
+    breaching_model_count: int
+    breaching_kpi_count: int
+    reviews: list[AIModel]
+    overdue_count: int
+    due_soon_count: int
+    approvals: list[ApprovalRequest]
+    approval_count: int
+    incidents: list[Incident]
+    incident_counts: list[tuple[str, str, int]]
+    open_incident_count: int
+    risks: list[Risk]
+    open_risk_count: int
+
+
+def inventory_table(organisation: Organisation) -> StageTierTable:
+    """Counts of the organisation's models per stage and tier, from one grouped query."""
+    grouped = (
+        AIModel.objects.filter(organisation=organisation)
+        .order_by()
+        .values_list("lifecycle_stage", "risk_tier")
+        .annotate(n=Count("pk"))
+    )
+    counts = {(stage, tier): n for stage, tier, n in grouped}
+    rows = []
+    for stage, label in LifecycleStage.choices:
+        cells = [counts.get((stage, tier), 0) for tier in RiskTier.values]
+        rows.append(StageTierRow(stage=stage, label=label, counts=cells, total=sum(cells)))
+    tiers = [
+        (tier, label, sum(n for (_, t), n in counts.items() if t == tier)) for tier, label in RiskTier.choices
+    ]
+    return StageTierTable(tiers=tiers, rows=rows, total=sum(counts.values()))
+
+
+def kpi_breaches(organisation: Organisation) -> tuple[list[BreachingModel], int, int]:
+    """Breaching KPIs grouped by model (worst first), the number of models in breach and of breaching KPIs."""
+    breaching = monitoring.breaching(KPIDefinition.objects.filter(model__organisation=organisation))
+    kpis = list(
+        breaching.select_related("model", "model__owner").order_by("-severity", "model__name", "name")[
+            :BREACH_ROWS
+        ]
+    )
+    by_model: dict[int, BreachingModel] = {}
+    for kpi in kpis:
+        kpi.status = monitoring.STATUS_OF_SEVERITY[kpi.severity]
+        entry = by_model.setdefault(kpi.model_id, BreachingModel(model=kpi.model, status=kpi.status))
+        entry.kpis.append(kpi)
+    counts = with_kpi_severity(AIModel.objects.filter(organisation=organisation)).aggregate(
+        models=Count("pk", filter=Q(kpi_severity__gte=monitoring.SEVERITY[WARNING]))
+    )
+    kpi_count = breaching.count() if len(kpis) == BREACH_ROWS else len(kpis)
+    return list(by_model.values()), counts["models"], kpi_count
+
+
+def review_summary(organisation: Organisation, today: date) -> tuple[list[AIModel], int, int]:
+    """Models whose review is overdue or due within the horizon (soonest first), and both counts."""
+    horizon = today + timedelta(days=REVIEW_HORIZON_DAYS)
+    active = AIModel.objects.filter(organisation=organisation)
+    counts = active.aggregate(
+        overdue=Count("pk", filter=overdue_q(today)),
+        due_soon=Count(
+            "pk",
+            filter=Q(next_review_due__gte=today, next_review_due__lte=horizon)
+            & ~Q(lifecycle_stage=LifecycleStage.RETIRED),
+        ),
+    )
+    rows = list(
+        active.filter(next_review_due__lte=horizon)
+        .exclude(lifecycle_stage=LifecycleStage.RETIRED)
+        .select_related("owner")
+        .order_by("next_review_due", "name")[:REVIEW_ROWS]
+    )
+    return rows, counts["overdue"], counts["due_soon"]
+
+
+_SEVERITY_RANK = Case(
+    *(When(severity=value, then=Value(rank)) for rank, value in enumerate(IncidentSeverity.values)),
+    default=Value(len(IncidentSeverity.values)),
+    output_field=IntegerField(),
+)
+
+
+def open_incidents(organisation: Organisation) -> tuple[list[Incident], list[tuple[str, str, int]], int]:
+    """Incidents not closed: the most severe and recent few, and the count per severity (most severe first)."""
+    still_open = Incident.objects.filter(organisation=organisation).exclude(status=IncidentStatus.CLOSED)
+    per_severity = dict(still_open.order_by().values_list("severity").annotate(n=Count("pk")))
+    counts = [(value, label, per_severity.get(value, 0)) for value, label in IncidentSeverity.choices]
+    rows = list(
+        still_open.select_related("model")
+        .annotate(severity_rank=_SEVERITY_RANK)
+        .order_by("severity_rank", "-occurred_at", "-pk")[:INCIDENT_ROWS]
+    )
+    return rows, counts, sum(n for _, _, n in counts)
+
+
+def top_residual_risks(organisation: Organisation) -> tuple[list[Risk], int]:
+    """Risks not closed with the highest residual score (the inherent score where no residual is assessed)."""
+    not_closed = Risk.objects.filter(organisation=organisation).exclude(status=RiskStatus.CLOSED)
+    rows = list(
+        not_closed.select_related("model", "owner")
+        .annotate(effective_residual=Coalesce("residual_score", "inherent_score"))
+        .order_by("-effective_residual", "-inherent_score", "title", "pk")[:RISK_ROWS]
+    )
+    count = not_closed.count() if len(rows) == RISK_ROWS else len(rows)
+    return rows, count
+
+
+def overview(organisation: Organisation, today: date | None = None) -> Overview:
+    """Everything the organisation overview shows, in a constant number of queries."""
+    today = today or timezone.localdate()
+    breaches, breaching_models, breaching_kpis = kpi_breaches(organisation)
+    reviews, overdue, due_soon = review_summary(organisation, today)
+    pending = pending_approvals(organisation)
+    approvals = list(pending[:APPROVAL_ROWS])
+    incidents, incident_counts, open_incident_count = open_incidents(organisation)
+    risks, risk_count = top_residual_risks(organisation)
+    return Overview(
+        today=today,
+        horizon=today + timedelta(days=REVIEW_HORIZON_DAYS),
+        inventory=inventory_table(organisation),
+        breaches=breaches,
+        breaching_model_count=breaching_models,
+        breaching_kpi_count=breaching_kpis,
+        reviews=reviews,
+        overdue_count=overdue,
+        due_soon_count=due_soon,
+        approvals=approvals,
+        approval_count=pending.count() if len(approvals) == APPROVAL_ROWS else len(approvals),
+        incidents=incidents,
+        incident_counts=incident_counts,
+        open_incident_count=open_incident_count,
+        risks=risks,
+        open_risk_count=risk_count,
+    )

@@ -1,0 +1,34 @@
+"""What the list filters share: the organisations a filter's choices come from, and date ranges."""
+
+import django_filters
+from django import forms
+
+from governance.core.tenancy import organisation_ids_of
+from governance.models import Organisation
+
+
+def date_range(field_name: str, label_from: str, label_to: str) -> tuple[django_filters.DateFilter, ...]:
+    """A from/to pair of date filters on a datetime field (inclusive on both days), with date pickers."""
+    return tuple(
+        django_filters.DateFilter(
+            field_name=field_name,
+            lookup_expr=lookup,
+            label=label,
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
+        for lookup, label in (("date__gte", label_from), ("date__lte", label_to))
+    )
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    """A filter whose choices (models, units, owners) are those of the page's organisation, or, in the API, of
+    every organisation of the user (token requests have no current organisation): ``self.organisation_ids``."""
+
+    def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisation is not None:
+            self.organisation_ids = [organisation.pk]
+        elif self.request is not None:
+            self.organisation_ids = organisation_ids_of(self.request.user)
+        else:
+            self.organisation_ids = []

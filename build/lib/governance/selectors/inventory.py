@@ -1,0 +1,240 @@
+"""Model inventory reads: the filtered list (pages, CSV export, API) and one model with its history."""
+
+from collections.abc import Iterable
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from governance.core.csv_export import csv_text
+from governance.models import (
+    AIModel,
+    ApprovalRequest,
+    ApprovalStatus,
+    BusinessUnit,
+    Deployment,
+    LifecycleStage,
+    ModelVersion,
+    Organisation,
+    RiskTier,
+    VersionStatus,
+)
+from governance.models.monitoring import KPIDefinition, KPIMeasurement
+from governance.rules.kpi_status import CRITICAL, SEVERITY, WARNING, kpi_status
+from governance.selectors.filters import OrganisationFilterSet
+from governance.selectors.monitoring import worst_severity_of_model
+
+
+def models_for(organisation: Organisation) -> QuerySet[AIModel]:
+    """The organisation's models with what list rows show, in a constant number of queries."""
+    return with_kpi_severity(
+        AIModel.objects.filter(organisation=organisation).select_related("business_unit", "owner")
+    )
+
+
+def with_kpi_severity(queryset: QuerySet[AIModel]) -> QuerySet[AIModel]:
+    """Models annotated with ``kpi_severity``: their worst KPI (0 ok, 1 warning, 2 critical, None no data)."""
+    if "kpi_severity" in queryset.query.annotations:
+        return queryset
+    return queryset.annotate(kpi_severity=worst_severity_of_model())
+
+
+def with_production_deployment_unapproved(
+    queryset: QuerySet[AIModel], value: bool = True
+) -> QuerySet[AIModel]:
+    """Models whose latest production deployment was (value=True) or was not (False) of something other than
+    the approved champion of a model approved for production, and did not fail."""
+    latest = Deployment.objects.filter(model=OuterRef("pk"), environment="production").order_by(
+        "-recorded_at", "-id"
+    )
+    flagged = Q(latest_without_approval=True, latest_status__in=["started", "succeeded"])
+    queryset = queryset.annotate(
+        latest_without_approval=Subquery(latest.values("without_approval")[:1]),
+        latest_status=Subquery(latest.values("status")[:1]),
+    )
+    return queryset.filter(flagged) if value else queryset.exclude(flagged)
+
+
+def overdue_q(today=None) -> Q:
+    today = today or timezone.localdate()
+    return Q(next_review_due__lt=today) & ~Q(lifecycle_stage=LifecycleStage.RETIRED)
+
+
+class AIModelFilter(OrganisationFilterSet):
+    """Filters shared by the list page, the CSV export and the API."""
+
+    q = django_filters.CharFilter(method="filter_search", label="Search name or purpose", max_length=200)
+    lifecycle_stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices, label="Stage")
+    risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label="Risk tier")
+    business_unit = django_filters.ModelChoiceFilter(
+        queryset=BusinessUnit.objects.none(), label="Business unit"
+    )
+    owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.none(), label="Owner")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Review overdue")
+    kpi_breach = django_filters.BooleanFilter(method="filter_kpi_breach", label="KPI breach")
+    kpi_status = django_filters.ChoiceFilter(
+        choices=[(WARNING, "Warning"), (CRITICAL, "Critical")],
+        method="filter_kpi_status",
+        label="Worst KPI status",
+    )
+    running_without_approval = django_filters.BooleanFilter(
+        method="filter_running_without_approval", label="Running in production without approval"
+    )
+    name = django_filters.CharFilter(
+        field_name="name", lookup_expr="exact", max_length=200, label="Exact name"
+    )
+
+    class Meta:
+        model = AIModel
+        fields = [
+            "q",
+            "lifecycle_stage",
+            "risk_tier",
+            "business_unit",
+            "owner",
+            "overdue",
+            "kpi_breach",
+            "kpi_status",
+            "running_without_approval",
+            "name",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        organisations = self.organisation_ids
+        self.filters["business_unit"].queryset = BusinessUnit.objects.filter(organisation__in=organisations)
+        self.filters["owner"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__organisation__in=organisations)
+            .distinct()
+            .order_by("username")
+        )
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(purpose__icontains=value))
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def filter_kpi_breach(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        """Models with a KPI at or past its warning or critical threshold (judged in the database)."""
+        queryset = with_kpi_severity(queryset)
+        if value:
+            return queryset.filter(kpi_severity__gte=SEVERITY[WARNING])
+        # Spelled out rather than exclude(): a model without KPI data has a NULL severity and is not in breach.
+        return queryset.filter(Q(kpi_severity__lt=SEVERITY[WARNING]) | Q(kpi_severity__isnull=True))
+
+    def filter_running_without_approval(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return with_production_deployment_unapproved(queryset, value)
+
+    def filter_kpi_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Models whose worst KPI is exactly this status (critical is not also listed under warning)."""
+        if not value:
+            return queryset
+        return with_kpi_severity(queryset).filter(kpi_severity=SEVERITY[value])
+
+
+# A pipeline registers a version per training run: the promotion select offers only the most recent candidates.
+PROMOTION_CHOICES = 50
+
+
+def versions_of(model: AIModel) -> QuerySet[ModelVersion]:
+    return model.versions.select_related("registered_by").order_by("-registered_at", "-pk")
+
+
+def _promotable(versions: QuerySet[ModelVersion]) -> QuerySet[ModelVersion]:
+    return versions.exclude(status__in=[VersionStatus.CHAMPION, VersionStatus.RETIRED])
+
+
+def promotable_versions_of(model: AIModel, limit: int = PROMOTION_CHOICES) -> QuerySet[ModelVersion]:
+    """The model's ``limit`` most recent versions that may still become champion, newest first.
+
+    Filtered by a subquery rather than sliced, so a form can still look a chosen version up in it.
+    """
+    recent = _promotable(model.versions.order_by("-registered_at", "-pk")).values("pk")[:limit]
+    return model.versions.filter(pk__in=recent).order_by("-registered_at", "-pk")
+
+
+def _count_per_model(queryset: QuerySet) -> Coalesce:
+    per_model = queryset.filter(model=OuterRef("pk")).order_by().values("model").annotate(n=Count("pk"))
+    return Coalesce(Subquery(per_model.values("n")), 0)
+
+
+def with_history_counts(queryset: QuerySet[AIModel]) -> QuerySet[AIModel]:
+    """Models annotated with ``version_count``, ``approval_count`` and ``has_promotable`` (a candidate exists).
+
+    The detail page pages through both histories: counting with the model saves each paginator a query.
+    """
+    return queryset.annotate(
+        version_count=_count_per_model(ModelVersion.objects.all()),
+        approval_count=_count_per_model(ApprovalRequest.objects.all()),
+        has_promotable=Exists(_promotable(ModelVersion.objects.filter(model=OuterRef("pk")))),
+    )
+
+
+def approvals_of(model: AIModel) -> QuerySet[ApprovalRequest]:
+    return model.approval_requests.select_related("requested_by", "decided_by", "version").order_by(
+        "-requested_at", "-pk"
+    )
+
+
+def pending_approvals(organisation: Organisation) -> QuerySet[ApprovalRequest]:
+    return (
+        ApprovalRequest.objects.filter(organisation=organisation, status=ApprovalStatus.PENDING)
+        .select_related("model", "model__owner", "requested_by", "version")
+        .order_by("requested_at", "pk")
+    )
+
+
+# The inventory's CSV format: what an export writes and an import (services.inventory) reads.
+CSV_COLUMNS: tuple[str, ...] = (
+    "name",
+    "purpose",
+    "business_unit",
+    "owner",
+    "lifecycle_stage",
+    "model_type",
+    "deployment_environment",
+    "data_sources",
+    "eu_ai_act_category",
+    "materiality",
+    "complexity",
+    "processes_personal_data",
+    "decisions_about_people",
+    "third_party",
+    "vendor",
+    "last_validated_on",
+    "next_review_due",
+)
+
+
+def _cell(model: AIModel, column: str):
+    if column == "business_unit":
+        return model.business_unit.name if model.business_unit else ""
+    if column == "owner":
+        return model.owner.get_username()
+    return getattr(model, column)
+
+
+def models_csv(models: Iterable[AIModel]) -> str:
+    """The inventory as CSV: the import columns plus the stored risk tier (so an export re-imports)."""
+    return csv_text(
+        [*CSV_COLUMNS, "risk_tier"],
+        ([*(_cell(model, c) for c in CSV_COLUMNS), model.risk_tier] for model in models),
+    )
+
+
+def kpis_of(model: AIModel) -> list[KPIDefinition]:
+    """The model's KPIs, each with its ``latest`` value and derived ``status``, in one query."""
+    latest = KPIMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_at").values("value")[:1]
+    kpis = list(model.kpis.annotate(latest=Subquery(latest)))
+    for kpi in kpis:
+        kpi.status = kpi_status(kpi, kpi.latest)
+    return kpis

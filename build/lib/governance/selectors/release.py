@@ -1,0 +1,228 @@
+"""Reads for release governance: the organisation's release policy, the facts about a release, its readiness."""
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from governance.models import (
+    AIModel,
+    ApprovalRequest,
+    ApprovalStatus,
+    Deployment,
+    Incident,
+    ModelVersion,
+    Organisation,
+    Risk,
+    VersionStatus,
+)
+from governance.models.release import FindingStatus, ReleasePolicy, ReleaseTarget, Validation
+from governance.rules import release_checks as checks
+from governance.rules.release_policy import Readiness, evaluate, profile_for
+from governance.selectors.compliance import model_summary
+from governance.selectors.inventory import kpis_of, with_production_deployment_unapproved
+
+DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "data" / "release_policy" / "default.yaml"
+# What a stage change is checked as.
+STAGE_TARGETS = {"validation": ReleaseTarget.VALIDATION, "production": ReleaseTarget.PRODUCTION}
+OPEN_INCIDENT_STATUSES = ("open", "investigating")
+
+
+@cache
+def default_rules() -> dict:
+    """Plumbline's default policy (governance/data/release_policy/default.yaml), which an organisation starts from."""
+    data = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
+    return {"profiles": data["profiles"]}
+
+
+def current_policy(organisation: Organisation) -> ReleasePolicy:
+    """The organisation's latest policy version; before its first edit, the default, unsaved, as version 0."""
+    latest = ReleasePolicy.objects.filter(organisation=organisation).order_by("-version").first()
+    return latest or ReleasePolicy(
+        organisation=organisation, version=0, rules=default_rules(), note="Plumbline default"
+    )
+
+
+def policy_history(organisation: Organisation) -> QuerySet[ReleasePolicy]:
+    return (
+        ReleasePolicy.objects.filter(organisation=organisation)
+        .select_related("created_by")
+        .order_by("-version")
+    )
+
+
+def release_version(model: AIModel, target: str, version: ModelVersion | None = None) -> ModelVersion | None:
+    """The version a release is about: the one being promoted; else the champion, else the newest candidate."""
+    if version is not None or target == ReleaseTarget.CHAMPION:
+        return version
+    versions = ModelVersion.objects.filter(model=model).exclude(status=VersionStatus.RETIRED)
+    return (
+        versions.filter(status=VersionStatus.CHAMPION).first() or versions.order_by("-registered_at").first()
+    )
+
+
+def release_facts(
+    model: AIModel, version: ModelVersion | None, today: date | None = None
+) -> checks.ReleaseFacts:
+    """Everything the checks look at, in a fixed number of queries whatever the model's history."""
+    today = today or timezone.localdate()
+    compliance = [
+        checks.FrameworkFacts(
+            key=s.framework.key,
+            name=s.framework.name,
+            applicable=s.applicable,
+            percent=s.coverage.percent,
+            non_compliant=s.coverage.non_compliant,
+            overdue=s.overdue,
+        )
+        for s in model_summary(model, today)
+    ]
+    risks = [
+        checks.RiskFacts(
+            title=r["title"],
+            status=r["status"],
+            inherent_score=r["inherent_score"],
+            residual_score=r["residual_score"],
+            has_mitigation=bool((r["mitigation"] or "").strip()),
+            has_owner=r["owner_id"] is not None,
+        )
+        for r in Risk.objects.filter(model=model).values(
+            "title", "status", "inherent_score", "residual_score", "mitigation", "owner_id"
+        )
+    ]
+    validations = []
+    if version is not None:
+        open_counts = {
+            severity: Count(
+                "findings", filter=Q(findings__status=FindingStatus.OPEN, findings__severity=severity)
+            )
+            for severity in ("high", "medium", "low")
+        }
+        for row in (
+            Validation.objects.filter(version=version)
+            .values("outcome", "completed_on")
+            .annotate(**open_counts)
+        ):
+            validations.append(
+                checks.ValidationFacts(
+                    outcome=row["outcome"],
+                    completed_on=row["completed_on"],
+                    open_findings={s: row[s] for s in ("high", "medium", "low") if row[s]},
+                )
+            )
+    kpis = [
+        checks.KPIFacts(
+            name=k.name,
+            has_thresholds=k.warning_threshold is not None or k.critical_threshold is not None,
+            status=k.status,
+        )
+        for k in kpis_of(model)
+    ]
+    incidents = list(
+        Incident.objects.filter(model=model, status__in=OPEN_INCIDENT_STATUSES).values_list(
+            "title", "severity"
+        )
+    )
+    return checks.ReleaseFacts(
+        today=today,
+        version=version.version if version else None,
+        lineage={name: getattr(version, name) for name in checks.LINEAGE_FIELDS} if version else {},
+        next_review_due=model.next_review_due,
+        compliance=compliance,
+        risks=risks,
+        validations=validations,
+        kpis=kpis,
+        open_incidents=incidents,
+    )
+
+
+def readiness(
+    model: AIModel,
+    target: str,
+    version: ModelVersion | None = None,
+    *,
+    policy: ReleasePolicy | None = None,
+    today: date | None = None,
+) -> Readiness:
+    """What the organisation's policy says about releasing ``model`` (``version``) to ``target`` now."""
+    policy = policy or current_policy(model.organisation)
+    version = release_version(model, target, version)
+    return evaluate(
+        policy.rules,
+        policy_version=policy.version,
+        target=target,
+        profile=profile_for(model.risk_tier, model.eu_ai_act_category),
+        facts=release_facts(model, version, today),
+    )
+
+
+def overridden_checks(model: AIModel, version: ModelVersion) -> dict[str, ApprovalRequest]:
+    """Checks an executive approved past for ``version`` (name -> the approval): the gate honours them."""
+    overridden: dict[str, ApprovalRequest] = {}
+    approvals = (
+        ApprovalRequest.objects.filter(model=model, status=ApprovalStatus.APPROVED, overridden=True)
+        .select_related("decided_by")
+        .order_by("decided_at")
+    )
+    for approval in approvals:
+        if approval.readiness.get("version") != version.version:
+            continue
+        for check in approval.readiness.get("checks", []):
+            if check.get("status") == "fail":
+                overridden[check["name"]] = approval
+    return overridden
+
+
+def deployments_by_environment(model: AIModel) -> list[Deployment]:
+    """What runs where: the latest deployment to each environment, the newest first."""
+    latest: dict[str, Deployment] = {}
+    for deployment in (
+        Deployment.objects.filter(model=model)
+        .select_related("version", "recorded_by")
+        .order_by("-recorded_at", "-id")[:200]
+    ):
+        latest.setdefault(deployment.environment, deployment)
+    return list(latest.values())
+
+
+def running_without_approval(organisation: Organisation) -> QuerySet[AIModel]:
+    """Models whose latest production deployment was not of an approved champion (and did not fail)."""
+    return with_production_deployment_unapproved(AIModel.objects.filter(organisation=organisation))
+
+
+def validations_of(model: AIModel) -> QuerySet[Validation]:
+    return (
+        Validation.objects.filter(model=model)
+        .select_related("version", "validator")
+        .prefetch_related("findings__owner")
+        .order_by("-started_on", "-id")
+    )
+
+
+RELEASE_PANEL_ROWS = 5
+
+
+def release_panel(organisation: Organisation, today: date) -> dict:
+    """The home page's release panel: production deployments without approval (an alarm) and the latest
+    approvals granted past failing checks, in four queries."""
+    unapproved = running_without_approval(organisation).order_by("name")
+    unapproved_rows = list(unapproved[:RELEASE_PANEL_ROWS])
+    overrides = (
+        ApprovalRequest.objects.filter(organisation=organisation, overridden=True)
+        .select_related("model", "version", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+    override_rows = list(overrides[:RELEASE_PANEL_ROWS])
+    return {
+        "unapproved": unapproved_rows,
+        "unapproved_count": unapproved.count()
+        if len(unapproved_rows) == RELEASE_PANEL_ROWS
+        else len(unapproved_rows),
+        "overrides": override_rows,
+        "override_count": overrides.count()
+        if len(override_rows) == RELEASE_PANEL_ROWS
+        else len(override_rows),
+    }

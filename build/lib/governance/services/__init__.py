@@ -1,0 +1,1 @@
+"""Governance services (writes), one module per area: ``from governance.services import inventory``."""

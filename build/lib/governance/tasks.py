@@ -1,0 +1,123 @@
+"""Celery tasks of the governance app: thin wrappers over services."""
+
+import logging
+
+from celery import shared_task
+from celery.signals import worker_ready
+from django.db import OperationalError, connections
+
+from governance.core import jobs
+from governance.reports import services
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=3,
+)
+def render_report(self, report_id: int) -> str | None:
+    """Render a report's PDF. Idempotent: a finished report is not rendered again."""
+    try:
+        report = services.generate_report(report_id)
+    except (OSError, OperationalError) as exc:
+        if self.request.retries >= self.max_retries:
+            services.mark_failed(report_id, f"Rendering failed after {self.max_retries + 1} attempts: {exc}")
+        raise
+    except Exception as exc:
+        # Not transient: retrying would fail the same way, so say what went wrong on the report.
+        services.mark_failed(report_id, f"Rendering failed: {type(exc).__name__}: {exc}")
+        raise
+    return report.status if report else None
+
+
+# Every minute: its result (the ids it re-enqueued) goes to the log, not to a result row a minute.
+@shared_task(acks_late=True, ignore_result=True)
+def requeue_stalled_reports() -> list[int]:
+    """Beat: give reports whose worker died (or whose message was lost) to a live worker."""
+    from governance.services import report_schedules
+
+    # A scheduled report whose email task was lost is emailed now (the email itself is sent once only).
+    for report_id in report_schedules.unsent_scheduled_reports():
+        email_scheduled_report.delay(report_id)
+    return services.requeue_stalled_reports()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=4,
+)
+def send_reminder_digests(self, day: str | None = None) -> int:
+    """Beat, daily: each person's reminder digest, once per day however often this runs."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from governance.services import reminders
+
+    today = date.fromisoformat(day) if day else timezone.localdate()
+    sent = reminders.send_daily_digests(today)
+    if reminders.unsent_digest_count(today) and self.request.retries < self.max_retries:
+        # Some emails failed (mail server down): retry that day's unsent digests later.
+        raise self.retry(kwargs={"day": today.isoformat()}, countdown=300 * (self.request.retries + 1))
+    return sent
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def run_report_schedule(schedule_id: int) -> int | None:
+    """Beat: request this period's report of a schedule (once per period). Returns the report's id."""
+    from governance.models import ReportSchedule
+    from governance.services import report_schedules
+
+    schedule = ReportSchedule.objects.filter(pk=schedule_id).first()
+    if schedule is None:
+        return None
+    report = report_schedules.run_report_schedule(schedule)
+    return report.pk if report else None
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def email_scheduled_report(report_id: int) -> bool:
+    """Email a finished scheduled report to its recipients (or its failure to its creator), once."""
+    from governance.services import report_schedules
+
+    return report_schedules.email_scheduled_report(report_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def dispatch_pending_jobs() -> int:
+    """Beat, every few seconds: send the jobs recorded while the broker was down (the outbox)."""
+    return jobs.dispatch_pending_jobs()
+
+
+@worker_ready.connect
+def _dispatch_on_start(**kwargs) -> None:
+    # A worker that starts after an outage sends what waited, without waiting for beat.
+    try:
+        jobs.dispatch_pending_jobs()
+    except Exception:  # a worker must start even if the database is not there yet; beat retries
+        logging.getLogger(__name__).exception("Could not dispatch pending jobs at start")
+    finally:
+        # This runs in the worker's main process: pool processes forked from it must not share its connection.
+        connections.close_all()

@@ -1,0 +1,1 @@
+"""Template tags and filters, one module per area."""

@@ -1,0 +1,74 @@
+from django.urls import path
+
+from governance.views import audit, inventory, monitoring, reports
+from governance.views import compliance as compliance_views
+from governance.views import incidents as incident_views
+from governance.views import release as release_views
+from governance.views import report_schedules as schedule_views
+from governance.views import risks as risk_views
+
+app_name = "governance"
+urlpatterns: list = [
+    path("models/", inventory.model_list, name="model-list"),
+    path("models/export.csv", inventory.model_export, name="model-export"),
+    path("models/import/", inventory.model_import, name="model-import"),
+    path("models/new/", inventory.model_create, name="model-create"),
+    path("models/<int:pk>/", inventory.model_detail, name="model-detail"),
+    path("models/<int:pk>/edit/", inventory.model_edit, name="model-edit"),
+    path("models/<int:pk>/stage/", inventory.model_stage_change, name="model-stage-change"),
+    path("models/<int:pk>/promote/", inventory.model_promote, name="model-promote"),
+    path("approvals/", inventory.approval_list, name="approval-list"),
+    path("approvals/<int:pk>/", release_views.approval_detail, name="approval-detail"),
+    path("release-policy/", release_views.release_policy, name="release-policy"),
+    path("models/<int:pk>/validations/new/", release_views.validation_create, name="validation-create"),
+    path("validations/<int:pk>/findings/new/", release_views.finding_create, name="finding-create"),
+    path("findings/<int:pk>/status/", release_views.finding_status, name="finding-status"),
+    path("approvals/<int:pk>/decide/", inventory.approval_decide, name="approval-decide"),
+    path("reports/", reports.report_list, name="report-list"),
+    path("reports/status/", reports.report_status, name="report-status"),
+    path("reports/verify/", reports.report_verify, name="report-verify"),
+    path("reports/<int:pk>/download/", reports.report_download, name="report-download"),
+    path("reports/schedules/", schedule_views.schedule_list, name="report-schedule-list"),
+    path("reports/schedules/new/", schedule_views.schedule_create, name="report-schedule-create"),
+    path("reports/schedules/<int:pk>/edit/", schedule_views.schedule_edit, name="report-schedule-edit"),
+    path("reports/schedules/<int:pk>/delete/", schedule_views.schedule_delete, name="report-schedule-delete"),
+    path("reports/schedules/<int:pk>/run/", schedule_views.schedule_run, name="report-schedule-run"),
+    path("audit/", audit.audit_log, name="audit-log"),
+    path("audit/export.csv", audit.audit_export, name="audit-export"),
+    path("kpis/<int:pk>/", monitoring.kpi_detail, name="kpi-detail"),
+    path("models/<int:pk>/kpis/new/", monitoring.kpi_create, name="kpi-create"),
+    path("kpis/<int:pk>/edit/", monitoring.kpi_edit, name="kpi-edit"),
+    path("kpis/<int:pk>/delete/", monitoring.kpi_delete, name="kpi-delete"),
+    path("kpis/<int:pk>/measure/", monitoring.kpi_measure, name="kpi-measure"),
+    path("risks/", risk_views.risk_heatmap, name="risk-heatmap"),
+    path("risks/export.csv", risk_views.risk_export, name="risk-export"),
+    path("risks/<int:pk>/", risk_views.risk_detail, name="risk-detail"),
+    path("models/<int:pk>/risks/new/", risk_views.risk_create, name="risk-create"),
+    path("risks/<int:pk>/edit/", risk_views.risk_edit, name="risk-edit"),
+    path("risks/<int:pk>/delete/", risk_views.risk_delete, name="risk-delete"),
+    path("incidents/", incident_views.incident_list, name="incident-list"),
+    path("incidents/export.csv", incident_views.incident_export, name="incident-export"),
+    path("incidents/<int:pk>/", incident_views.incident_detail, name="incident-detail"),
+    path("models/<int:pk>/incidents/new/", incident_views.incident_create, name="incident-create"),
+    path("incidents/<int:pk>/edit/", incident_views.incident_edit, name="incident-edit"),
+    path("incidents/<int:pk>/delete/", incident_views.incident_delete, name="incident-delete"),
+    path("compliance/", compliance_views.compliance_overview, name="compliance-overview"),
+    path(
+        "compliance/<slug:framework_key>/", compliance_views.compliance_framework, name="compliance-framework"
+    ),
+    path(
+        "compliance/records/<int:pk>/evidence/",
+        compliance_views.compliance_evidence,
+        name="compliance-evidence",
+    ),
+    path(
+        "models/<int:pk>/compliance/<slug:framework_key>/",
+        compliance_views.compliance_model,
+        name="compliance-model",
+    ),
+    path(
+        "models/<int:pk>/compliance/requirements/<int:requirement_pk>/edit/",
+        compliance_views.compliance_record_edit,
+        name="compliance-record-edit",
+    ),
+]

@@ -1,0 +1,256 @@
+"""Release governance pages: one approval request with its readiness (decided there), and the helpers the
+model page uses to show a model's readiness and validations."""
+
+import yaml
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from governance.core.roles import Permission
+from governance.core.tenancy import can, current_organisation, get_for_user, require
+from governance.forms.inventory import DecisionForm, FindingForm, ReleasePolicyForm, ValidationForm
+from governance.models import (
+    AIModel,
+    ApprovalRequest,
+    ApprovalStatus,
+    LifecycleStage,
+    ReleaseTarget,
+    Validation,
+    ValidationFinding,
+    VersionStatus,
+)
+from governance.rules.release_checks import CHECKS
+from governance.rules.release_policy import PROFILES, TARGETS, Readiness
+from governance.selectors import release as selectors
+from governance.services import release as services
+from governance.services.release import release_target
+
+
+def fix_url(model: AIModel, fix: str) -> str:
+    """The page that fixes a failing check of ``model`` (``CheckSpec.fix``)."""
+    detail = reverse("governance:model-detail", args=[model.pk])
+    return {
+        "compliance": reverse("governance:compliance-overview"),
+        "risks": reverse("governance:risk-create", args=[model.pk]),
+        "validation": f"{detail}#validations",
+        "kpis": reverse("governance:kpi-create", args=[model.pk]),
+        "versions": f"{detail}#versions",
+        "incidents": f"{detail}#incidents",
+        "model": reverse("governance:model-edit", args=[model.pk]),
+    }.get(fix, detail)
+
+
+def checks_for_display(model: AIModel, readiness: Readiness | dict) -> tuple[dict, list[dict]]:
+    """(header, checks) for ``_readiness.html``, from a live readiness or a decision's frozen snapshot."""
+    data = readiness.snapshot() if isinstance(readiness, Readiness) else readiness
+    checks = [{**check, "fix_url": fix_url(model, check.get("fix", ""))} for check in data.get("checks", [])]
+    return data, checks
+
+
+@login_required
+def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A request with what the release checks find now (pending) or found when it was decided (frozen)."""
+    approval = get_for_user(
+        ApprovalRequest.objects.select_related("model", "version", "requested_by", "decided_by"),
+        request.user,
+        pk=pk,
+    )
+    model = approval.model
+    if approval.status == ApprovalStatus.PENDING:
+        target, version = release_target(approval)
+        header, checks = checks_for_display(model, selectors.readiness(model, target, version))
+    else:
+        header, checks = checks_for_display(model, approval.readiness or {})
+    organisation_id = approval.organisation_id
+    may_decide = (
+        approval.status == ApprovalStatus.PENDING
+        and can(request.user, organisation_id, Permission.MODEL_APPROVE)
+        and request.user.pk not in (approval.requested_by_id, model.owner_id)
+    )
+    return render(
+        request,
+        "governance/approval_detail.html",
+        {
+            "approval": approval,
+            "model": model,
+            "readiness": header,
+            "checks": checks,
+            "failing": [c for c in checks if c["status"] == "fail"],
+            "blocking": [c for c in checks if c["status"] == "fail" and not c["overridable"]],
+            "may_decide": may_decide,
+            "may_override": can(request.user, organisation_id, Permission.RELEASE_OVERRIDE),
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+VALIDATIONS_SHOWN = 10
+
+
+def model_section(request: HttpRequest, model: AIModel) -> dict:
+    """The model page's release part: readiness for its next release and its latest validations."""
+    if model.lifecycle_stage == LifecycleStage.RETIRED:
+        target = None
+    elif model.lifecycle_stage == LifecycleStage.PRODUCTION:
+        target = ReleaseTarget.CHAMPION
+    else:
+        target = ReleaseTarget.PRODUCTION
+    header, checks = ({}, [])
+    if target is not None:
+        version = None
+        if target == ReleaseTarget.CHAMPION:
+            version = model.versions.filter(status=VersionStatus.CANDIDATE).order_by("-registered_at").first()
+        if target != ReleaseTarget.CHAMPION or version is not None:
+            header, checks = checks_for_display(model, selectors.readiness(model, target, version))
+    can_validate = can(request.user, model.organisation_id, Permission.VALIDATION_RECORD)
+    return {
+        "readiness_target": ReleaseTarget(target).label if target and checks else None,
+        "readiness": header,
+        "checks": checks,
+        "validations": list(selectors.validations_of(model)[:VALIDATIONS_SHOWN]),
+        "deployments": selectors.deployments_by_environment(model),
+        "can_validate": can_validate,
+        "validation_form": ValidationForm(model=model) if can_validate else None,
+        "finding_form": FindingForm() if can_validate else None,
+    }
+
+
+def _model_for_validation(request: HttpRequest, pk: int) -> AIModel:
+    model = get_for_user(AIModel.objects.all(), request.user, pk=pk)
+    require(request.user, model.organisation_id, Permission.VALIDATION_RECORD)
+    return model
+
+
+def _refused(request: HttpRequest, model: AIModel, exc: Exception) -> HttpResponse:
+    text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    messages.error(request, text)
+    return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]) + "#validations")
+
+
+@login_required
+@require_POST
+def validation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    model = _model_for_validation(request, pk)
+    form = ValidationForm(request.POST, model=model)
+    if not form.is_valid():
+        errors = "; ".join(
+            f"{form.fields[f].label or f}: {' '.join(e)}" if f in form.fields else " ".join(e)
+            for f, e in form.errors.items()
+        )
+        return _refused(request, model, ValidationError(errors))
+    try:
+        services.record_validation(
+            actor=request.user, version=form.cleaned_data["version"], **form.service_data()
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        return _refused(request, model, exc)
+    messages.success(request, f"Validation of version {form.cleaned_data['version'].version} recorded.")
+    return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]) + "#validations")
+
+
+@login_required
+@require_POST
+def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
+    validation = get_for_user(Validation.objects.select_related("model"), request.user, pk=pk)
+    model = validation.model
+    form = FindingForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, model, ValidationError("; ".join(" ".join(e) for e in form.errors.values())))
+    try:
+        services.add_finding(actor=request.user, validation=validation, **form.cleaned_data)
+    except (ValidationError, PermissionDenied) as exc:
+        return _refused(request, model, exc)
+    messages.success(request, "Finding recorded.")
+    return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]) + "#validations")
+
+
+@login_required
+@require_POST
+def finding_status(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = get_for_user(
+        ValidationFinding.objects.select_related("validation__model"),
+        request.user,
+        "validation__organisation",
+        pk=pk,
+    )
+    model = finding.validation.model
+    try:
+        services.set_finding_status(
+            actor=request.user, finding=finding, status=request.POST.get("status", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        return _refused(request, model, exc)
+    messages.success(request, f"Finding “{finding.title}” is {finding.get_status_display().lower()}.")
+    return HttpResponseRedirect(reverse("governance:model-detail", args=[model.pk]) + "#validations")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def release_policy(request: HttpRequest) -> HttpResponse:
+    """The organisation's release policy in force, its versions, and (for admins) a new version."""
+    organisation = current_organisation(request)
+    policy = selectors.current_policy(organisation)
+    may_edit = can(request.user, organisation, Permission.RELEASE_POLICY_MANAGE)
+    form = ReleasePolicyForm(initial={"rules": yaml.safe_dump(policy.rules, sort_keys=False, width=110)})
+    status = 200
+    if request.method == "POST":
+        require(request.user, organisation, Permission.RELEASE_POLICY_MANAGE)
+        form = ReleasePolicyForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                saved = services.update_release_policy(
+                    actor=request.user, organisation=organisation, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, f"Release policy version {saved.version} is in force.")
+                return HttpResponseRedirect(reverse("governance:release-policy"))
+    return render(
+        request,
+        "governance/release_policy.html",
+        {
+            "policy": policy,
+            "table": policy_table(policy.rules),
+            "history": selectors.policy_history(organisation)[:20],
+            "may_edit": may_edit,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+def policy_table(rules: dict) -> list[dict]:
+    """The policy as rows a person reads: per profile, the checks of each target, with parameters."""
+    rows = []
+    for profile in PROFILES:
+        targets = rules.get("profiles", {}).get(profile, {})
+        cells = []
+        for target in TARGETS:
+            cells.append(
+                [
+                    {
+                        "label": CHECKS[entry["check"]].label,
+                        "params": ", ".join(f"{k} {v}" for k, v in (entry.get("params") or {}).items()),
+                        "overridable": entry.get("overridable", False),
+                    }
+                    for entry in targets.get(target, [])
+                    if entry.get("check") in CHECKS
+                ]
+            )
+        rows.append({"profile": PROFILE_LABELS[profile], "cells": cells})
+    return rows
+
+
+PROFILE_LABELS = {
+    "eu_ai_act_high_risk": "EU AI Act high-risk (any tier)",
+    "critical": "Tier 1 — critical",
+    "high": "Tier 2 — high",
+    "medium": "Tier 3 — medium",
+    "low": "Tier 4 — low",
+}

@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+
+
+class MaturityConfig(AppConfig):
+    name = "maturity"
+    verbose_name = "MLOps maturity"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from governance.core.registry import NavEntry, audit_actions, nav_entries
+        from governance.core.scheduling import delete_beat_entry
+        from maturity import demo, panels, reports
+        from maturity.actions import MaturityAction
+        from maturity.models import ReassessmentSchedule
+
+        audit_actions.register(MaturityAction)
+        reports.register()
+        panels.register()
+        demo.register()
+        nav_entries.register(
+            NavEntry("Maturity", "maturity:dashboard", "Overall and factor scores over time.", 10),
+            NavEntry(
+                "Assessments",
+                "maturity:assessment-list",
+                "Answer, submit and approve maturity assessments.",
+                20,
+            ),
+            NavEntry(
+                "Compare units", "maturity:compare", "Business units side by side, factor by factor.", 30
+            ),
+        )
+        post_delete.connect(
+            delete_beat_entry, sender=ReassessmentSchedule, dispatch_uid="reassessment-schedule-beat-entry"
+        )

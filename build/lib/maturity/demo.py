@@ -1,0 +1,215 @@
+"""Demo assessments for `seed_demo` (a history of approved assessments per scope so trends and comparisons
+show) and the maturity data `bench_reports` renders its two maturity report kinds from."""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from governance.core.roles import Role
+from governance.models import BusinessUnit, Organisation
+from maturity import services
+from maturity.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    MaturityTarget,
+    Question,
+    Questionnaire,
+    ReassessmentSchedule,
+)
+
+TARGETS = {"strategy": 4.0, "architecture": 3.5, "modeling": 4.0, "processes": 3.5, "governance": 4.0}
+# Typical level per factor at each past assessment (oldest first): the bank improves, governance lags behind.
+HISTORY = (
+    (270, {"strategy": 2, "architecture": 2, "modeling": 2, "processes": 1, "governance": 1}),
+    (180, {"strategy": 2, "architecture": 3, "modeling": 3, "processes": 2, "governance": 2}),
+    (90, {"strategy": 3, "architecture": 3, "modeling": 3, "processes": 3, "governance": 2}),
+)
+# Each unit's offset from the group profile, so the comparison heatmap has something to say.
+UNIT_OFFSET = {None: 0, "Retail Banking": 1, "Corporate & Investment Banking": -1}
+
+
+def _answers(
+    questionnaire: Questionnaire, profile: dict[str, int], offset: int, rng: random.Random
+) -> list[dict]:
+    answers = []
+    for factor in questionnaire.factors.prefetch_related("questions"):
+        for question in factor.questions.all():
+            level = max(0, min(5, profile[factor.key] + offset + rng.choice((-1, 0, 0, 1))))
+            answers.append(
+                {
+                    "question": question.key,
+                    "level": level,
+                    "not_applicable": False,
+                    "not_applicable_reason": "",
+                    "comment": "",
+                    "evidence_links": [],
+                }
+            )
+    return answers
+
+
+def seed_maturity_demo(organisation: Organisation, units: list[BusinessUnit], users: dict) -> None:
+    """Three approved assessments per scope (group and each unit) and one draft in progress. Idempotent."""
+    if Assessment.objects.filter(organisation=organisation).exists():
+        return
+    for factor_key, level in TARGETS.items():
+        MaturityTarget.objects.get_or_create(
+            organisation=organisation, factor_key=factor_key, defaults={"target_level": level}
+        )
+    questionnaire = Questionnaire.objects.get(is_current=True)
+    assessor, executive = users["assessor"], users["executive"]
+    rng = random.Random(42)  # the same demo every time
+    now = timezone.now()
+    for unit in [None, *units]:
+        scope = unit.name if unit else "Group"
+        for days_ago, profile in HISTORY:
+            when = now - timedelta(days=days_ago)
+            assessment = services.create_assessment(
+                actor=assessor,
+                organisation=organisation,
+                title=f"{scope} MLOps maturity — {when:%B %Y}",
+                business_unit=unit,
+            )
+            services.save_answers(
+                actor=assessor,
+                assessment=assessment,
+                answers=_answers(
+                    questionnaire, profile, UNIT_OFFSET.get(unit.name if unit else None, 0), rng
+                ),
+            )
+            services.submit_assessment(actor=assessor, assessment=assessment)
+            services.approve_assessment(actor=executive, assessment=assessment)
+            # Backdate the history (the audit trail keeps the real times at which the demo was loaded).
+            Assessment.objects.filter(pk=assessment.pk).update(
+                created_at=when - timedelta(days=14), submitted_at=when - timedelta(days=2), approved_at=when
+            )
+    draft = services.create_assessment(
+        actor=assessor, organisation=organisation, title=f"Group MLOps maturity — {now:%B %Y}"
+    )
+    strategy_only = [
+        a for a in _answers(questionnaire, HISTORY[-1][1], 1, rng) if a["question"].startswith("strategy")
+    ]
+    services.save_answers(actor=assessor, assessment=draft, answers=strategy_only)
+
+
+def seed_schedule_demo(organisation: Organisation, units: list[BusinessUnit], users: dict) -> None:
+    """A quarterly group reassessment and a paused half-yearly one for the first unit, kept by beat. Idempotent."""
+    if ReassessmentSchedule.objects.filter(organisation=organisation).exists():
+        return
+    admin = users["admin"]
+    services.save_schedule(
+        actor=admin, organisation=organisation, business_unit=None, frequency="quarterly", active=True
+    )
+    if units:
+        services.save_schedule(
+            actor=admin,
+            organisation=organisation,
+            business_unit=units[0],
+            frequency="half-yearly",
+            active=False,
+        )
+
+
+def register() -> None:
+    """Called from ``MaturityConfig.ready``: the assessments and reassessment schedules of the demo."""
+    from governance.core.registry import DemoSeeder, demo_seeders
+
+    def seed(context: dict) -> None:
+        seed_maturity_demo(context["organisation"], context["units"], context["users"])
+        seed_schedule_demo(context["organisation"], context["units"], context["users"])
+
+    demo_seeders.register(DemoSeeder(key="maturity", seed=seed, order=10))
+
+
+# --- Benchmark data (bench_reports) ------------------------------------------------------------------------
+
+# Long enough that each answer takes several lines, as real assessors' notes do.
+COMMENT = (
+    "Reviewed with the platform lead and two product teams. The practice is followed by the teams that "
+    "adopted the shared pipeline template; teams on legacy tooling still rely on manual steps and tribal "
+    "knowledge. Evidence was sampled from the last two quarters. "
+)
+
+
+def _benchmark_assessment(organisation, people):
+    """A 40-question assessment answered, submitted and approved through the real services."""
+    from maturity.questionnaire import load_questionnaire, shipped_files
+
+    questionnaire, _ = load_questionnaire(shipped_files()[-1])
+    assessment = services.create_assessment(
+        actor=people[Role.ASSESSOR],
+        organisation=organisation,
+        title="Benchmark annual MLOps maturity review",
+        questionnaire=questionnaire,
+    )
+    keys = list(
+        Question.objects.filter(factor__questionnaire=questionnaire)
+        .order_by("factor__order", "order")
+        .values_list("key", flat=True)
+    )
+    answers = [
+        {
+            "question": key,
+            "level": index % 6,
+            "comment": COMMENT,
+            "evidence_links": [
+                f"https://wiki.example.com/mlops/evidence/{key}",
+                f"DMS-{index:04d} steering committee minutes, section {index % 7 + 1}",
+                f"https://git.example.com/platform/pipelines/-/blob/main/docs/{key}.md",
+            ],
+        }
+        for index, key in enumerate(keys)
+    ]
+    services.save_answers(actor=people[Role.ASSESSOR], assessment=assessment, answers=answers)
+    services.submit_assessment(actor=people[Role.ASSESSOR], assessment=assessment)
+    services.approve_assessment(actor=people[Role.EXECUTIVE], assessment=assessment)
+    return assessment
+
+
+def _benchmark_history(organisation, unit_count: int, template) -> None:
+    """Four quarterly approved reassessments for the organisation and each unit, copying the template's answers."""
+    answers = list(Answer.objects.filter(assessment=template))
+    units = [None] + [
+        BusinessUnit.objects.create(organisation=organisation, name=f"Benchmark unit {index + 1}")
+        for index in range(unit_count)
+    ]
+    now = timezone.now()
+    for position, unit in enumerate(units):
+        for quarter in range(4):
+            score = min(5.0, 1.5 + 0.4 * quarter + 0.2 * position)
+            assessment = Assessment.objects.create(
+                organisation=organisation,
+                business_unit=unit,
+                questionnaire_id=template.questionnaire_id,
+                title=f"Q{quarter + 1} review {unit.name if unit else 'organisation-wide'}",
+                status=AssessmentStatus.APPROVED,
+                targets=template.targets,
+                submitted_by=template.submitted_by,
+                submitted_at=now - timedelta(days=90 * (4 - quarter) + 2),
+                approved_by=template.approved_by,
+                approved_at=now - timedelta(days=90 * (4 - quarter)),
+                overall_score=score,
+                factor_scores=dict.fromkeys(template.factor_scores or {}, score),
+            )
+            Answer.objects.bulk_create(
+                Answer(
+                    assessment=assessment,
+                    question_id=a.question_id,
+                    level=a.level,
+                    not_applicable=a.not_applicable,
+                    comment=a.comment,
+                    answered_by=a.answered_by,
+                )
+                for a in answers
+            )
+
+
+def benchmark_assessments(context: dict) -> Assessment:
+    """The 40-question approved assessment and the units' quarterly history, built once per benchmark run."""
+    if "assessment" not in context:
+        assessment = _benchmark_assessment(context["organisation"], context["people"])
+        _benchmark_history(context["organisation"], context["unit_count"], assessment)
+        context["assessment"] = assessment
+    return context["assessment"]

@@ -1,0 +1,555 @@
+"""Maturity pages: they translate HTTP to services/selectors and back; no scoring or rules live here."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from governance.core import scheduling
+from governance.core.errors import ConflictError
+from governance.core.roles import Permission
+from governance.core.tenancy import can, current_organisation, get_for_user, require, scope
+from governance.models import BusinessUnit
+from maturity import charts, selectors, services
+from maturity.forms import AnswerForm, NewAssessmentForm, ReturnForm, ScheduleForm, TargetsForm
+from maturity.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    Factor,
+    MaturityTarget,
+    Question,
+    Questionnaire,
+    ReassessmentSchedule,
+)
+from maturity.services import DEFAULT_TARGET
+
+
+def _current_questionnaire() -> Questionnaire | None:
+    return Questionnaire.objects.filter(is_current=True).order_by("-loaded_at").first()
+
+
+def _assessment_for(request: HttpRequest, pk: int) -> Assessment:
+    """The assessment if it belongs to one of the user's organisations, else 404."""
+    queryset = Assessment.objects.select_related(
+        "organisation", "business_unit", "questionnaire", "created_by", "submitted_by", "approved_by"
+    )
+    return get_for_user(queryset, request.user, pk=pk)
+
+
+def _figure_json(figure) -> dict:
+    # Parsed back to a dict so the template can embed it with json_script.
+    return json.loads(figure.to_json())
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    organisation = current_organisation(request)
+    units = list(BusinessUnit.objects.filter(organisation=organisation).order_by("name"))
+    # ?unit=<id> narrows the trend to one business unit; anything unknown falls back to the whole organisation.
+    unit = next((u for u in units if str(u.pk) == request.GET.get("unit", "")), None)
+    approved = list(selectors.trend(organisation, business_unit=unit))
+    questionnaire = _current_questionnaire()
+    factors = list(questionnaire.factors.all()) if questionnaire else []
+    factor_names = {f.key: f.name for f in factors}
+    latest = approved[-1] if approved else None
+    latest_scores = []
+    if latest is not None:
+        for key, value in (latest.factor_scores or {}).items():
+            latest_scores.append(
+                {"key": key, "name": factor_names.get(key, key), "score": charts.as_score(value)}
+            )
+    return render(
+        request,
+        "maturity/dashboard.html",
+        {
+            "organisation": organisation,
+            "units": units,
+            "unit": unit,
+            "approved": approved,
+            "latest": latest,
+            "latest_scores": latest_scores,
+            "trend_json": _figure_json(charts.trend_figure(approved, factor_names)) if approved else None,
+        },
+    )
+
+
+def _new_assessment_form(request: HttpRequest, organisation, questionnaire, data=None) -> NewAssessmentForm:
+    factors = list(questionnaire.factors.all()) if questionnaire else []
+    targets = dict(
+        MaturityTarget.objects.filter(organisation=organisation).values_list("factor_key", "target_level")
+    )
+    return NewAssessmentForm(data, organisation=organisation, factors=factors, targets=targets)
+
+
+@login_required
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    organisation = current_organisation(request)
+    may_edit = can(request.user, organisation, Permission.ASSESSMENT_EDIT)
+    questionnaire = _current_questionnaire()
+    form = None
+    if request.method == "POST":
+        require(request.user, organisation, Permission.ASSESSMENT_EDIT)
+        if questionnaire is None:
+            messages.error(request, "No questionnaire is loaded yet: run `manage.py load_questionnaire`.")
+            return HttpResponseRedirect(reverse("maturity:assessment-list"))
+        form = _new_assessment_form(request, organisation, questionnaire, request.POST)
+        if form.is_valid():
+            try:
+                assessment = services.create_assessment(
+                    actor=request.user,
+                    organisation=organisation,
+                    title=form.cleaned_data["title"],
+                    business_unit=form.cleaned_data["business_unit"],
+                    questionnaire=questionnaire,
+                    targets=form.targets(),
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, f"Assessment “{assessment.title}” created.")
+                return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
+    elif may_edit and questionnaire is not None:
+        form = _new_assessment_form(request, organisation, questionnaire)
+
+    answered = Q(answers__not_applicable=True) | Q(answers__level__isnull=False)
+    assessments = list(
+        scope(Assessment.objects.filter(organisation=organisation), request.user)
+        .select_related("business_unit", "questionnaire")
+        .annotate(answered_count=Count("answers", filter=answered))
+        .order_by("-created_at")
+    )
+    totals = dict(
+        Question.objects.filter(factor__questionnaire__in={a.questionnaire_id for a in assessments})
+        .values_list("factor__questionnaire")
+        .annotate(total=Count("pk"))
+    )
+    for assessment in assessments:
+        assessment.total_count = totals.get(assessment.questionnaire_id, 0)
+        assessment.percent = (
+            round(100 * assessment.answered_count / assessment.total_count) if assessment.total_count else 0
+        )
+    return render(
+        request,
+        "maturity/assessment_list.html",
+        {"assessments": assessments, "form": form, "may_edit": may_edit, "questionnaire": questionnaire},
+    )
+
+
+def _progress(result) -> dict:
+    percent = round(100 * result.answered / result.total) if result.total else 0
+    return {"answered": result.answered, "total": result.total, "percent": percent}
+
+
+@login_required
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, _assessment_for(request, pk))
+
+
+def _detail_page(
+    request: HttpRequest, assessment: Assessment, return_form: ReturnForm | None = None, status: int = 200
+) -> HttpResponse:
+    result = selectors.assessment_result(assessment)
+    organisation = assessment.organisation
+    user = request.user
+    draft = assessment.status == AssessmentStatus.DRAFT
+    submitted = assessment.status == AssessmentStatus.SUBMITTED
+    # Answers a scheduled reassessment prefilled from the last approved one, per factor, until confirmed.
+    to_confirm = (
+        dict(
+            Answer.objects.filter(assessment=assessment, needs_confirmation=True)
+            .values_list("question__factor__key")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        if draft
+        else {}
+    )
+    return render(
+        request,
+        "maturity/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "result": result,
+            "factor_rows": [(f, to_confirm.get(f.key, 0)) for f in result.factors],
+            "to_confirm": sum(to_confirm.values()),
+            "progress": _progress(result),
+            "may_edit": draft and can(user, organisation, Permission.ASSESSMENT_EDIT),
+            "may_submit": draft and can(user, organisation, Permission.ASSESSMENT_SUBMIT),
+            # Separation of duties: whoever submitted may not decide; the service enforces it too.
+            "may_decide": submitted
+            and can(user, organisation, Permission.ASSESSMENT_APPROVE)
+            and assessment.submitted_by_id != user.pk,
+            "return_form": return_form or ReturnForm(),
+        },
+        status=status,
+    )
+
+
+def _answer_forms(assessment: Assessment, factor: Factor, data=None) -> list[AnswerForm]:
+    questions = list(factor.questions.all())
+    answers = {
+        a.question_id: a for a in Answer.objects.filter(assessment=assessment, question__factor=factor)
+    }
+    return [AnswerForm(data, question=q, answer=answers.get(q.pk)) for q in questions]
+
+
+@login_required
+def answer_factor(request: HttpRequest, pk: int, factor_key: str) -> HttpResponse:
+    assessment = _assessment_for(request, pk)
+    factors = list(assessment.questionnaire.factors.all())
+    factor = next((f for f in factors if f.key == factor_key), None)
+    if factor is None:
+        raise Http404("No such factor in this questionnaire.")
+    editable = assessment.is_editable and can(
+        request.user, assessment.organisation, Permission.ASSESSMENT_EDIT
+    )
+    status = 200
+    if request.method == "POST":
+        require(request.user, assessment.organisation, Permission.ASSESSMENT_EDIT)
+        forms = _answer_forms(assessment, factor, request.POST)
+        if all(form.is_valid() for form in forms):
+            items = [form.to_service() for form in forms if not form.is_blank()]
+            try:
+                saved = services.save_answers(actor=request.user, assessment=assessment, answers=items)
+            except ConflictError as exc:
+                messages.error(request, str(exc))
+                return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
+            except ValidationError as exc:
+                _attach_answer_errors(forms, exc)
+                status = 400
+            else:
+                messages.success(
+                    request, f"Saved {saved} answer{'s' if saved != 1 else ''} for {factor.name}."
+                )
+                return HttpResponseRedirect(_next_factor_url(assessment, factors, factor))
+        else:
+            status = 400
+        editable = assessment.is_editable
+    else:
+        forms = _answer_forms(assessment, factor)
+    result = selectors.assessment_result(assessment)
+    factor_result = next((f for f in result.factors if f.key == factor.key), None)
+    index = factors.index(factor)
+    return render(
+        request,
+        "maturity/answer_factor.html",
+        {
+            "assessment": assessment,
+            "factor": factor,
+            "factors": factors,
+            "factor_result": factor_result,
+            "forms": forms,
+            "editable": editable,
+            "progress": _progress(result),
+            "previous_factor": factors[index - 1] if index > 0 else None,
+            "next_factor": factors[index + 1] if index + 1 < len(factors) else None,
+            "has_errors": status == 400,
+        },
+        status=status,
+    )
+
+
+def _attach_answer_errors(forms: list[AnswerForm], exc: ValidationError) -> None:
+    by_key = {form.question.key: form for form in forms}
+    if not hasattr(exc, "error_dict"):
+        forms[0].add_error(None, exc.messages)
+        return
+    for key, errors in exc.message_dict.items():
+        form = by_key.get(key)
+        if form is not None:
+            form.add_error(None, errors)
+        elif forms:
+            forms[0].add_error(None, [f"{key}: {e}" for e in errors])
+
+
+def _next_factor_url(assessment: Assessment, factors: list[Factor], factor: Factor) -> str:
+    index = factors.index(factor)
+    if index + 1 < len(factors):
+        return reverse("maturity:answer-factor", args=[assessment.pk, factors[index + 1].key])
+    return reverse("maturity:assessment-detail", args=[assessment.pk])
+
+
+def _decision(request: HttpRequest, pk: int, do, success: str) -> HttpResponse:
+    assessment = _assessment_for(request, pk)
+    try:
+        do(assessment)
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decision(
+        request,
+        pk,
+        lambda a: services.submit_assessment(actor=request.user, assessment=a),
+        "Assessment submitted for approval.",
+    )
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decision(
+        request,
+        pk,
+        lambda a: services.approve_assessment(actor=request.user, assessment=a),
+        "Assessment approved.",
+    )
+
+
+@login_required
+@require_POST
+def return_to_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        assessment = _assessment_for(request, pk)
+        require(request.user, assessment.organisation, Permission.ASSESSMENT_APPROVE)
+        # The page again with the reason as typed and its error, so nothing the approver wrote is lost.
+        return _detail_page(request, assessment, return_form=form, status=400)
+    return _decision(
+        request,
+        pk,
+        lambda a: services.return_assessment(
+            actor=request.user, assessment=a, reason=form.cleaned_data["reason"]
+        ),
+        "Assessment returned to the assessor.",
+    )
+
+
+@login_required
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment_for(request, pk)
+    result = selectors.assessment_result(assessment)
+    previous = selectors.previous_approved(assessment)
+    changes = []
+    for factor in result.factors:
+        before = charts.as_score((previous.factor_scores or {}).get(factor.key)) if previous else None
+        change = round(factor.score - before, 2) if before is not None and factor.score is not None else None
+        changes.append({"factor": factor, "before": before, "change": change})
+    overall_before = charts.as_score(previous.overall_score) if previous else None
+    overall_change = (
+        round(result.overall - overall_before, 2)
+        if overall_before is not None and result.overall is not None
+        else None
+    )
+    return render(
+        request,
+        "maturity/results.html",
+        {
+            "assessment": assessment,
+            "result": result,
+            "progress": _progress(result),
+            "previous": previous,
+            "changes": changes,
+            "overall_before": overall_before,
+            "overall_change": overall_change,
+            "may_edit_targets": assessment.is_editable
+            and can(request.user, assessment.organisation, Permission.ASSESSMENT_EDIT),
+            "radar_json": _figure_json(charts.radar_figure(result)),
+            "gap_json": _figure_json(charts.gap_figure(result)),
+        },
+    )
+
+
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    organisation = current_organisation(request)
+    comparison = selectors.unit_comparison(organisation)
+    units, factors, scores = charts.comparison_parts(comparison)
+    rows = [{"unit": unit, "scores": row} for unit, row in zip(units, scores, strict=False)]
+    return render(
+        request,
+        "maturity/compare.html",
+        {
+            "factors": factors,
+            "rows": rows,
+            "heatmap_json": _figure_json(charts.comparison_heatmap(comparison)) if rows else None,
+        },
+    )
+
+
+# --- Organisation targets, assessment targets and reassessment schedules ---------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_targets(request: HttpRequest) -> HttpResponse:
+    """The organisation's default target level per factor; new assessments and reassessments start from it."""
+    organisation = current_organisation(request)
+    may_edit = can(request.user, organisation, Permission.ORGANISATION_MANAGE)
+    questionnaire = _current_questionnaire()
+    factors = list(questionnaire.factors.all()) if questionnaire else []
+    saved = dict(
+        MaturityTarget.objects.filter(organisation=organisation).values_list("factor_key", "target_level")
+    )
+    status = 200
+    form = TargetsForm(factors=factors, targets=saved) if may_edit else None
+    if request.method == "POST":
+        require(request.user, organisation, Permission.ORGANISATION_MANAGE)
+        if questionnaire is None:
+            messages.error(request, "No questionnaire is loaded yet: run `manage.py load_questionnaire`.")
+            return HttpResponseRedirect(reverse("maturity:targets"))
+        form = TargetsForm(request.POST, factors=factors, targets=saved)
+        if form.is_valid():
+            try:
+                services.set_organisation_targets(
+                    actor=request.user, organisation=organisation, targets=form.targets()
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, "Targets saved. New assessments start from them.")
+                return HttpResponseRedirect(reverse("maturity:targets"))
+        status = 400
+    rows = [
+        {"factor": f, "target": saved.get(f.key, DEFAULT_TARGET), "is_default": f.key not in saved}
+        for f in factors
+    ]
+    return render(
+        request,
+        "maturity/targets.html",
+        {"organisation": organisation, "form": form, "rows": rows, "may_edit": may_edit},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_targets(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the target levels of a draft assessment; its gaps and roadmap follow."""
+    assessment = _assessment_for(request, pk)
+    organisation = assessment.organisation
+    factors = list(assessment.questionnaire.factors.all())
+    targets = assessment.targets or {}
+    may_edit = assessment.is_editable and can(request.user, organisation, Permission.ASSESSMENT_EDIT)
+    status = 200
+    form = TargetsForm(factors=factors, targets=targets) if may_edit else None
+    if request.method == "POST":
+        require(request.user, organisation, Permission.ASSESSMENT_EDIT)
+        if not assessment.is_editable:
+            # Say so whatever was typed; the service refuses it too.
+            status_name = assessment.get_status_display().lower()
+            messages.error(request, f"This assessment is {status_name}: its targets cannot be changed.")
+            return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
+        form = TargetsForm(request.POST, factors=factors, targets=targets)
+        if form.is_valid():
+            try:
+                services.update_targets(actor=request.user, assessment=assessment, targets=form.targets())
+            except ConflictError as exc:
+                messages.error(request, str(exc))
+                return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, "Targets saved; gaps and roadmap now use them.")
+                return HttpResponseRedirect(reverse("maturity:assessment-detail", args=[assessment.pk]))
+        status = 400
+    rows = [{"factor": f, "target": targets.get(f.key)} for f in factors]
+    return render(
+        request,
+        "maturity/assessment_targets.html",
+        {"assessment": assessment, "form": form, "rows": rows, "may_edit": may_edit},
+        status=status,
+    )
+
+
+def _schedule_form(row: selectors.ScheduleRow, data=None) -> ScheduleForm:
+    initial = {"frequency": row.schedule.frequency, "active": row.schedule.active} if row.schedule else None
+    return ScheduleForm(data, prefix=row.key, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    """The reassessment schedule of the organisation and of each business unit; admins add and change them."""
+    organisation = current_organisation(request)
+    may_manage = can(request.user, organisation, Permission.SCHEDULE_MANAGE)
+    rows = selectors.schedule_rows(organisation)
+    bound: dict[str, ScheduleForm] = {}
+    status = 200
+    if request.method == "POST":
+        require(request.user, organisation, Permission.SCHEDULE_MANAGE)
+        row = next((r for r in rows if r.key == request.POST.get("scope")), None)
+        if row is None:
+            raise Http404("No such business unit in this organisation.")
+        form = _schedule_form(row, request.POST)
+        if form.is_valid():
+            try:
+                schedule = services.save_schedule(
+                    actor=request.user,
+                    organisation=organisation,
+                    business_unit=row.business_unit,
+                    frequency=form.cleaned_data["frequency"],
+                    active=form.cleaned_data["active"],
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                scope_name = row.business_unit.name if row.business_unit else organisation.name
+                state = "active" if schedule.active else "paused"
+                messages.success(
+                    request,
+                    f"{scope_name}: {schedule.get_frequency_display().lower()} reassessment saved ({state}).",
+                )
+                return HttpResponseRedirect(reverse("maturity:schedule-list"))
+        bound[row.key] = form
+        status = 400
+    today = timezone.localdate()
+    items = []
+    for row in rows:
+        schedule = row.schedule
+        period = scheduling.period_key(schedule.frequency, today) if schedule else None
+        items.append(
+            {
+                "row": row,
+                "schedule": schedule,
+                "form": (bound.get(row.key) or _schedule_form(row)) if may_manage else None,
+                "may_run": may_manage
+                and schedule is not None
+                and schedule.active
+                and schedule.last_run_period != period,
+                "period": period,
+            }
+        )
+    return render(
+        request,
+        "maturity/schedule_list.html",
+        {"organisation": organisation, "items": items, "may_manage": may_manage},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def schedule_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open this period's reassessment now, through the same idempotent task beat fires."""
+    schedule = get_for_user(
+        ReassessmentSchedule.objects.select_related("organisation", "business_unit"), request.user, pk=pk
+    )
+    try:
+        period = services.request_reassessment_run(actor=request.user, schedule=schedule)
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+    else:
+        scope_name = schedule.business_unit.name if schedule.business_unit else schedule.organisation.name
+        messages.success(
+            request,
+            f"{scope_name}: the {period} reassessment is being opened; its assessors are emailed when it is ready.",
+        )
+    return HttpResponseRedirect(reverse("maturity:schedule-list"))
