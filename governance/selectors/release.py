@@ -1,5 +1,6 @@
 """Reads for release governance: the organisation's release policy, the facts about a release, its readiness."""
 
+import copy
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -32,10 +33,15 @@ OPEN_INCIDENT_STATUSES = ("open", "investigating")
 
 
 @cache
-def default_rules() -> dict:
-    """Plumbline's default policy (governance/data/release_policy/default.yaml), which an organisation starts from."""
+def _default_rules() -> dict:
     data = yaml.safe_load(DEFAULT_POLICY_FILE.read_text())
     return {"profiles": data["profiles"]}
+
+
+def default_rules() -> dict:
+    """Plumbline's default policy (governance/data/release_policy/default.yaml), which an organisation starts
+    from: a copy of its own, which the caller may change."""
+    return copy.deepcopy(_default_rules())
 
 
 def current_policy(organisation: Organisation) -> ReleasePolicy:

@@ -114,6 +114,8 @@ def model_section(request: HttpRequest, model: AIModel) -> dict:
         "checks": checks,
         "validations": list(selectors.validations_of(model)[:VALIDATIONS_SHOWN]),
         "deployments": selectors.deployments_by_environment(model),
+        # Flagged on the model card: an executive approved a release of it past failing checks.
+        "released_past_checks": ApprovalRequest.objects.filter(model=model, overridden=True).exists(),
         "can_validate": can_validate,
         "validation_form": ValidationForm(model=model) if can_validate else None,
         "finding_form": FindingForm() if can_validate else None,

@@ -118,3 +118,10 @@ def test_a_prepared_release_passes_and_the_snapshot_keeps_every_result():
     snapshot = readiness.snapshot()
     assert {c["status"] for c in snapshot["checks"]} <= {PASS, NOT_REQUIRED, FAIL}
     assert len(snapshot["checks"]) == len(readiness.outcomes) and snapshot["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_an_open_high_finding_blocks_production_in_every_tier(profile):
+    entries = {e["check"]: e for e in default_rules()["profiles"][profile]["production"]}
+    finding = entries["validation_findings_closed"]
+    assert finding.get("params", {}).get("severity") == "high" and not finding.get("overridable", False)
