@@ -21,6 +21,7 @@ urlpatterns: list = [
     path("approvals/<int:pk>/", release_views.approval_detail, name="approval-detail"),
     path("release-policy/", release_views.release_policy, name="release-policy"),
     path("models/<int:pk>/validations/new/", release_views.validation_create, name="validation-create"),
+    path("validations/<int:pk>/evidence/", release_views.validation_evidence, name="validation-evidence"),
     path("validations/<int:pk>/findings/new/", release_views.finding_create, name="finding-create"),
     path("findings/<int:pk>/status/", release_views.finding_status, name="finding-status"),
     path("approvals/<int:pk>/decide/", inventory.approval_decide, name="approval-decide"),

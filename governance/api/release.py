@@ -247,6 +247,9 @@ class ValidationSerializer(serializers.ModelSerializer):
     )
     outcome = serializers.ChoiceField(choices=ValidationOutcome.choices, required=False, allow_blank=True)
     findings = FindingSerializer(many=True, read_only=True)
+    evidence_file = serializers.FileField(
+        write_only=True, required=False, help_text="The validation report (multipart), checked whole."
+    )
 
     class Meta:
         model = Validation
@@ -261,10 +264,12 @@ class ValidationSerializer(serializers.ModelSerializer):
             "outcome",
             "summary",
             "evidence_link",
+            "evidence_file",
+            "evidence_sha256",
             "findings",
             "created_at",
         ]
-        read_only_fields = ["model", "created_at"]
+        read_only_fields = ["model", "evidence_sha256", "created_at"]
 
 
 class ValidationViewSet(

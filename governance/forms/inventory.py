@@ -146,7 +146,10 @@ class ValidationForm(ServiceForm):
     outcome = forms.ChoiceField(choices=[("", "— under way —"), *ValidationOutcome.choices], required=False)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     evidence_link = forms.URLField(
-        required=False, max_length=500, assume_scheme="https", help_text="The validation report."
+        required=False, max_length=500, assume_scheme="https", help_text="The validation report, as a link…"
+    )
+    evidence_file = forms.FileField(
+        required=False, help_text="…or as a file (PDF, DOCX, XLSX, images, text), checked whole."
     )
 
     def __init__(self, *args, model: AIModel, **kwargs):
@@ -161,6 +164,8 @@ class ValidationForm(ServiceForm):
         data = dict(self.cleaned_data)
         data.pop("version")
         data["scope"] = list(data["scope"])
+        if data.get("evidence_file") is None:
+            data.pop("evidence_file", None)
         return data
 
 

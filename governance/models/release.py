@@ -73,6 +73,9 @@ class Validation(models.Model):
     outcome = models.CharField(max_length=30, choices=ValidationOutcome.choices, blank=True)
     summary = models.TextField(blank=True)
     evidence_link = models.URLField(max_length=500, blank=True)
+    # The validation report, checked whole like compliance evidence (governance.services.compliance).
+    evidence_file = models.FileField(upload_to="validations/%Y/%m/", blank=True, max_length=255)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -43,8 +43,11 @@ __all__ = [
     "CarryOverResult",
     "applicable_requirements",
     "carry_over_records",
+    "check_evidence_file",
+    "clean_evidence_name",
     "coverage",
     "delete_record",
+    "evidence_content_type",
     "evidence_max_bytes",
     "update_record",
 ]
@@ -174,7 +177,8 @@ def check_evidence_file(upload: UploadedFile) -> tuple[bytes, str]:
     return data, digest.hexdigest()
 
 
-def _clean_name(name: str) -> str:
+def clean_evidence_name(name: str) -> str:
+    """A safe stored name for an uploaded evidence file (its extension already checked)."""
     path = PurePath(get_valid_filename(PurePath(name).name) or "evidence")
     stem, suffix = path.stem[: MAX_FILENAME - len(path.suffix)], path.suffix.lower()
     return f"{stem}{suffix}"
@@ -317,7 +321,7 @@ def update_record(
         stored_name = None
         if upload is not None:
             data, sha = upload
-            record.evidence_file.save(_clean_name(evidence_file.name), ContentFile(data), save=False)
+            record.evidence_file.save(clean_evidence_name(evidence_file.name), ContentFile(data), save=False)
             record.evidence_sha256 = sha
             stored_name = record.evidence_file.name
         try:

@@ -5,6 +5,8 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from governance.core.audit import diff, record_event, snapshot
@@ -39,6 +41,7 @@ from governance.models.release import (
 )
 from governance.rules.release_policy import Readiness, policy_problems
 from governance.selectors import release as selectors
+from governance.services.compliance import check_evidence_file, clean_evidence_name
 
 # Tiers whose releases need three different people: requester, validator, approver.
 THREE_PEOPLE_TIERS = frozenset({RiskTier.CRITICAL, RiskTier.HIGH})
@@ -192,7 +195,18 @@ def _check_independent(actor, model: AIModel) -> None:
         raise PermissionDenied("Independent validation: the model's owner and developers cannot validate it.")
 
 
-def record_validation(*, actor, version: ModelVersion, **data: Any) -> Validation:
+def _attach_evidence(validation: Validation, evidence_file: UploadedFile | None) -> None:
+    """The report file, checked whole as compliance evidence is (type, size, content), with its SHA-256."""
+    if evidence_file is None:
+        return
+    data, sha = check_evidence_file(evidence_file)
+    validation.evidence_file.save(clean_evidence_name(evidence_file.name), ContentFile(data), save=False)
+    validation.evidence_sha256 = sha
+
+
+def record_validation(
+    *, actor, version: ModelVersion, evidence_file: UploadedFile | None = None, **data: Any
+) -> Validation:
     """A validation of ``version`` by ``actor`` (a validator independent of the model)."""
     model = version.model
     require(actor, model.organisation_id, Permission.VALIDATION_RECORD)
@@ -204,6 +218,7 @@ def record_validation(*, actor, version: ModelVersion, **data: Any) -> Validatio
         organisation_id=model.organisation_id, model=model, version=version, validator=actor, **data
     )
     _validate_validation(validation)
+    _attach_evidence(validation, evidence_file)
     with transaction.atomic():
         validation.save()
         record_event(
@@ -217,7 +232,9 @@ def record_validation(*, actor, version: ModelVersion, **data: Any) -> Validatio
     return validation
 
 
-def update_validation(*, actor, validation: Validation, **data: Any) -> Validation:
+def update_validation(
+    *, actor, validation: Validation, evidence_file: UploadedFile | None = None, **data: Any
+) -> Validation:
     """Change a validation (its validator only: the conclusion is theirs)."""
     require(actor, validation.organisation_id, Permission.VALIDATION_RECORD)
     if actor.pk != validation.validator_id:
@@ -231,6 +248,7 @@ def update_validation(*, actor, validation: Validation, **data: Any) -> Validati
         for name, value in data.items():
             setattr(locked, name, value)
         _validate_validation(locked)
+        _attach_evidence(locked, evidence_file)
         locked.save()
         record_event(
             organisation=locked.organisation,

@@ -1,11 +1,13 @@
 """Release governance pages: one approval request with its readiness (decided there), and the helpers the
 model page uses to show a model's readiness and validations."""
 
+from pathlib import PurePath
+
 import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,6 +29,7 @@ from governance.rules.release_checks import CHECKS
 from governance.rules.release_policy import PROFILES, TARGETS, Readiness
 from governance.selectors import release as selectors
 from governance.services import release as services
+from governance.services.compliance import evidence_content_type
 from governance.services.release import release_target
 
 
@@ -138,7 +141,7 @@ def _refused(request: HttpRequest, model: AIModel, exc: Exception) -> HttpRespon
 @require_POST
 def validation_create(request: HttpRequest, pk: int) -> HttpResponse:
     model = _model_for_validation(request, pk)
-    form = ValidationForm(request.POST, model=model)
+    form = ValidationForm(request.POST, request.FILES, model=model)
     if not form.is_valid():
         errors = "; ".join(
             f"{form.fields[f].label or f}: {' '.join(e)}" if f in form.fields else " ".join(e)
@@ -257,3 +260,17 @@ PROFILE_LABELS = {
     "medium": "Tier 3 — medium",
     "low": "Tier 4 — low",
 }
+
+
+@login_required
+def validation_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    """Download a validation's report file (an attachment, never shown inline); another organisation's is 404."""
+    validation = get_for_user(Validation.objects.all(), request.user, pk=pk)
+    if not validation.evidence_file:
+        raise Http404("This validation has no report file.")
+    try:
+        handle = validation.evidence_file.open("rb")
+    except OSError as exc:
+        raise Http404("The report file is missing from storage.") from exc
+    name = PurePath(validation.evidence_file.name).name
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=evidence_content_type(name))

@@ -116,3 +116,31 @@ def test_the_policy_page_shows_the_policy_and_takes_a_new_version_from_admins(
     )
     assert "Release policy version 1 is in force." in saved.content.decode()
     assert ReleasePolicy.objects.get(organisation=organisation).note == "Adopt the default."
+
+
+def test_a_validation_report_file_is_checked_whole_and_served_as_an_attachment(
+    login, validator, outsider, new_high_risk_model
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.governance.test_compliance import pdf_bytes
+
+    client = login(validator)
+    version = new_high_risk_model.versions.get()
+    url = reverse("governance:validation-create", args=[new_high_risk_model.pk])
+    fields = {"version": version.pk, "scope": ["data"], "started_on": "2026-11-20"}
+    fake = SimpleUploadedFile(
+        "report.pdf", b"%PDF-1.7\n<html>not a pdf</html>", content_type="application/pdf"
+    )
+    refused = client.post(url, {**fields, "evidence_file": fake}, follow=True)
+    assert "not a valid .pdf file" in refused.content.decode()
+    report = SimpleUploadedFile("validation-report.pdf", pdf_bytes(), content_type="application/pdf")
+    client.post(url, {**fields, "evidence_file": report})
+    validation = new_high_risk_model.validations.get()
+    assert len(validation.evidence_sha256) == 64
+    download = client.get(reverse("governance:validation-evidence", args=[validation.pk]))
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    assert (
+        login(outsider).get(reverse("governance:validation-evidence", args=[validation.pk])).status_code
+        == 404
+    )
