@@ -111,11 +111,13 @@ def _months_between(earlier: date, later: date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month - (later.day < earlier.day)
 
 
-@check("compliance_coverage", "Compliance coverage", "compliance", min_percent=80)
+@check("compliance_coverage", "Compliance coverage", "compliance", min_percent=80, frameworks=[])
 def compliance_coverage(facts: ReleaseFacts, params: dict) -> CheckResult:
-    low = [f for f in facts.compliance if f.applicable and (f.percent or 0) < params["min_percent"]]
-    if not facts.compliance:
-        return CheckResult(True, "No framework requirement applies to this model.")
+    """``frameworks``: the framework keys that count (e.g. ["eu-ai-act", "sr-11-7"]); empty: every one."""
+    chosen = [f for f in facts.compliance if not params["frameworks"] or f.key in params["frameworks"]]
+    low = [f for f in chosen if f.applicable and (f.percent or 0) < params["min_percent"]]
+    if not chosen:
+        return CheckResult(True, "No requirement of the chosen frameworks applies to this model.")
     if low:
         shown = ", ".join(f"{f.name} {f.percent or 0:g} %" for f in low)
         return CheckResult(False, f"Coverage below {params['min_percent']:g} %: {shown}.")

@@ -25,6 +25,10 @@ def _param_problem(check: str, name: str, value: Any) -> str | None:
         return f"{check}: band is one of {', '.join(BAND_ORDER)}."
     if name == "severity" and value not in SEVERITY_ORDER:
         return f"{check}: severity is one of {', '.join(SEVERITY_ORDER)}."
+    if isinstance(default, list) and (
+        not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+    ):
+        return f"{check}: {name} is a list of framework keys, e.g. [eu-ai-act, sr-11-7]."
     if isinstance(default, int | float) and not isinstance(default, bool):
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             return f"{check}: {name} is a number, at least 0."

@@ -60,6 +60,9 @@ def test_compliance_coverage_names_the_frameworks_below_the_threshold():
     assert run("compliance_coverage", facts, min_percent=20).passed
     nothing_assessed = replace(GOOD, compliance=[FrameworkFacts("iso", "ISO 42001", 5, None, 0, 0)])
     assert not run("compliance_coverage", nothing_assessed).passed
+    # Only the chosen frameworks count.
+    assert run("compliance_coverage", facts, min_percent=80, frameworks=["eu-ai-act"]).passed
+    assert not run("compliance_coverage", facts, min_percent=80, frameworks=["sr-11-7"]).passed
 
 
 def test_non_compliant_requirements_and_overdue_reviews_fail():
