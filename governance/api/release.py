@@ -51,13 +51,23 @@ class ReadinessSerializer(serializers.Serializer):
     checks = CheckSerializer(many=True)
 
 
+def _reference_text(field: str, value, max_length: int) -> str:
+    """A name or label as typed: no NUL character (no database stores one), not longer than the field."""
+    text = str(value).strip()
+    if "\x00" in text or len(text) > max_length:
+        raise ValidationError({field: [f"Not a valid {field}: at most {max_length} printable characters."]})
+    return text
+
+
 def _model_by_reference(user, reference, organisation=None) -> AIModel:
     """A model of the user's organisations by id or exact name (what a pipeline knows)."""
     models = tenancy.scope(AIModel.objects.all(), user)
     if organisation is not None:
         models = models.filter(organisation=organisation)
-    text = str(reference).strip()
-    found = list(models.filter(pk=int(text))[:1]) if text.isdigit() else list(models.filter(name=text)[:2])
+    text = _reference_text("model", reference, 200)
+    # An id is ASCII digits that fit a database key; anything else is a name.
+    is_id = text.isascii() and text.isdigit() and len(text) <= 18
+    found = list(models.filter(pk=int(text))[:1]) if is_id else list(models.filter(name=text)[:2])
     if not found:
         raise ValidationError({"model": [f"No model {text!r} in your organisations."]})
     if len(found) > 1:
@@ -68,7 +78,7 @@ def _model_by_reference(user, reference, organisation=None) -> AIModel:
 
 
 def _version_of(model: AIModel, label) -> ModelVersion:
-    version = ModelVersion.objects.filter(model=model, version=str(label).strip()).first()
+    version = ModelVersion.objects.filter(model=model, version=_reference_text("version", label, 64)).first()
     if version is None:
         raise ValidationError({"version": [f"{model.name} has no version {label!r}: register it first."]})
     return version

@@ -177,3 +177,15 @@ def test_validations_through_the_api(api_client, validator, model_owner, new_hig
         f"/api/v1/validation-findings/{finding.json()['id']}/", {"status": "remediated"}, format="json"
     )
     assert closed.json()["status"] == "remediated"
+
+
+@pytest.mark.parametrize("reference", ["\u00b2", "9" * 30, "x\x00y", "n" * 201])
+def test_odd_model_references_are_field_errors(api_client, model_owner, new_high_risk_model, reference):
+    response = api_client(model_owner).post(
+        GATE, {"model": reference, "version": "0.1.0", "environment": "test"}, format="json"
+    )
+    assert response.status_code == 400 and "model" in response.json()
+    odd_version = api_client(model_owner).get(
+        f"/api/v1/models/{new_high_risk_model.pk}/readiness/?version=a%00b"
+    )
+    assert odd_version.status_code == 400 and "version" in odd_version.json()
