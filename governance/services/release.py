@@ -266,7 +266,9 @@ def add_finding(
     require(actor, validation.organisation_id, Permission.VALIDATION_RECORD)
     if actor.pk != validation.validator_id:
         raise PermissionDenied("Only the validator who recorded a validation may add its findings.")
-    if owner is not None and membership_in(owner, validation.organisation_id) is None:
+    # Who remediates: the model's owner unless the validator names someone else.
+    owner = owner if owner is not None else validation.model.owner
+    if membership_in(owner, validation.organisation_id) is None:
         raise ValidationError({"owner": ["Choose a member of the organisation."]})
     finding = ValidationFinding(
         validation=validation, title=(title or "").strip(), severity=severity, owner=owner, due_date=due_date
