@@ -253,6 +253,14 @@ def model_summary(model: AIModel, today: date | None = None) -> list[ModelFramew
     if model.lifecycle_stage == LifecycleStage.RETIRED:
         return []
     today = today or timezone.localdate()
+    # The model page reads it twice (its compliance section and the release checks): once per loaded instance.
+    memo = model.__dict__.setdefault("_compliance_summaries", {})
+    if today not in memo:
+        memo[today] = _model_summary(model, today)
+    return memo[today]
+
+
+def _model_summary(model: AIModel, today: date) -> list[ModelFrameworkSummary]:
     frameworks = _current_catalogue()
     records = {
         requirement_id: (status, due)

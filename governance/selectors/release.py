@@ -71,9 +71,10 @@ def release_version(model: AIModel, target: str, version: ModelVersion | None = 
 
 
 def release_facts(
-    model: AIModel, version: ModelVersion | None, today: date | None = None
+    model: AIModel, version: ModelVersion | None, today: date | None = None, *, kpis: list | None = None
 ) -> checks.ReleaseFacts:
-    """Everything the checks look at, in a fixed number of queries whatever the model's history."""
+    """Everything the checks look at, in a fixed number of queries whatever the model's history (``kpis``: the
+    model's KPIs with their status, when the caller has them already)."""
     today = today or timezone.localdate()
     compliance = [
         checks.FrameworkFacts(
@@ -125,7 +126,7 @@ def release_facts(
             has_thresholds=k.warning_threshold is not None or k.critical_threshold is not None,
             status=k.status,
         )
-        for k in kpis_of(model)
+        for k in (kpis if kpis is not None else kpis_of(model))
     ]
     incidents = list(
         Incident.objects.filter(model=model, status__in=OPEN_INCIDENT_STATUSES).values_list(
@@ -152,6 +153,7 @@ def readiness(
     *,
     policy: ReleasePolicy | None = None,
     today: date | None = None,
+    kpis: list | None = None,
 ) -> Readiness:
     """What the organisation's policy says about releasing ``model`` (``version``) to ``target`` now."""
     policy = policy or current_policy(model.organisation)
@@ -161,7 +163,7 @@ def readiness(
         policy_version=policy.version,
         target=target,
         profile=profile_for(model.risk_tier, model.eu_ai_act_category),
-        facts=release_facts(model, version, today),
+        facts=release_facts(model, version, today, kpis=kpis),
     )
 
 

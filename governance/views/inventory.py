@@ -119,6 +119,7 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
     approvals, approvals_query = _history_page(
         request, selectors.approvals_of(model), model.approval_count, "approvals_page"
     )
+    kpis = selectors.kpis_of(model)
     return render(
         request,
         "governance/model_detail.html",
@@ -129,7 +130,7 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
             "versions_query": versions_query,
             "approvals": approvals,
             "approvals_query": approvals_query,
-            "kpis": selectors.kpis_of(model),
+            "kpis": kpis,
             "stage_form": stage_form or StageChangeForm(),
             "promotion_form": promotion_form or PromotionForm(model=model),
             "has_promotable": model.has_promotable,
@@ -137,7 +138,7 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
             "can_edit_kpis": can(request.user, model.organisation_id, Permission.KPI_EDIT),
             **risk_views.model_section(request, model),
             **incident_views.model_section(request, model),
-            **release_views.model_section(request, model),
+            **release_views.model_section(request, model, kpis=kpis),
             "today": timezone.localdate(),
         },
         status=status,

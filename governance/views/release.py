@@ -95,8 +95,9 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
 VALIDATIONS_SHOWN = 10
 
 
-def model_section(request: HttpRequest, model: AIModel) -> dict:
-    """The model page's release part: readiness for its next release and its latest validations."""
+def model_section(request: HttpRequest, model: AIModel, kpis: list | None = None) -> dict:
+    """The model page's release part: readiness for its next release and its latest validations (``kpis``: the
+    page's KPI rows, read once for both)."""
     if model.lifecycle_stage == LifecycleStage.RETIRED:
         target = None
     elif model.lifecycle_stage == LifecycleStage.PRODUCTION:
@@ -109,7 +110,7 @@ def model_section(request: HttpRequest, model: AIModel) -> dict:
         if target == ReleaseTarget.CHAMPION:
             version = model.versions.filter(status=VersionStatus.CANDIDATE).order_by("-registered_at").first()
         if target != ReleaseTarget.CHAMPION or version is not None:
-            header, checks = checks_for_display(model, selectors.readiness(model, target, version))
+            header, checks = checks_for_display(model, selectors.readiness(model, target, version, kpis=kpis))
     can_validate = can(request.user, model.organisation_id, Permission.VALIDATION_RECORD)
     return {
         "readiness_target": ReleaseTarget(target).label if target and checks else None,

@@ -26,8 +26,8 @@ from tests.governance.inventory_factories import AIModelFactory
 pytestmark = pytest.mark.usefixtures("permissive_release_policy")
 
 LIST_QUERIES = 7
-DETAIL_QUERIES = 26  # +1: the KPI table (latest value by subquery); +2: the risk and incident sections;
-# +2: the compliance section (current requirements, the model's records); +11: the release section (policy, the
+DETAIL_QUERIES = 23  # +1: the KPI table (latest value by subquery); +2: the risk and incident sections;
+# +2: the compliance section (current requirements, the model's records); +8: the release section (policy, the
 # version, the facts the checks read, the latest validations with their findings and owners, what runs where, any override)
 
 
