@@ -129,7 +129,7 @@ class ModelVersionInline(admin.TabularInline):
     model = ModelVersion
     extra = 0
     fields = ("version", "status", "registered_at", "registered_by", "code_commit")
-    readonly_fields = ("status", "registered_at")
+    readonly_fields = ("version", "status", "registered_at")
 
 
 @admin.register(AIModel)
@@ -147,7 +147,8 @@ class AIModelAdmin(admin.ModelAdmin):
     search_fields = ("name", "purpose")
     list_select_related = ("organisation", "business_unit", "owner")
     autocomplete_fields = ("owner", "developers")
-    readonly_fields = ("lifecycle_stage",)
+    # The stage changes by approval; the tier is derived by the services (and picks the release profile).
+    readonly_fields = ("organisation", "lifecycle_stage", "risk_tier")
     inlines = [ModelVersionInline]
 
 
@@ -157,7 +158,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("model__name", "version", "code_commit")
     list_select_related = ("model", "registered_by")
-    readonly_fields = ("status",)
+    # A version stays the model's and keeps its label: approvals, validations and overrides name it.
+    readonly_fields = ("model", "version", "status")
 
 
 @admin.register(ApprovalRequest)
@@ -172,6 +174,9 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -125,6 +125,11 @@ class PlumblineOIDCBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
         self.OIDC_RP_IDP_SIGN_KEY = None
 
+    def get_user(self, user_id):
+        """The session's user, unless deactivated since (the library's version does not look)."""
+        user = super().get_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def _verify_jws(self, payload, key):
         """Signature, and what the library leaves unchecked: issuer, audience, expiry, issued-at."""
         try:
@@ -136,7 +141,7 @@ class PlumblineOIDCBackend(OIDCAuthenticationBackend):
                 f"The ID token is signed with {algorithm!r}, not {self.OIDC_RP_SIGN_ALGO!r}."
             )
         try:
-            return jwt.decode(
+            claims = jwt.decode(
                 payload,
                 key,
                 algorithms=[self.OIDC_RP_SIGN_ALGO],
@@ -147,6 +152,11 @@ class PlumblineOIDCBackend(OIDCAuthenticationBackend):
             )
         except jwt.InvalidTokenError as exc:
             raise SuspiciousOperation(f"The ID token was refused: {exc}") from exc
+        # OpenID Connect Core 3.1.3.7: a token for several audiences names the one it was issued to (azp).
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != self.OIDC_RP_CLIENT_ID:
+            raise SuspiciousOperation("The ID token was issued to another party (azp).")
+        return claims
 
     def get_userinfo(self, access_token, id_token, payload):
         """The ID token's claims with the userinfo endpoint's on top; both must be about one subject."""
@@ -211,7 +221,17 @@ class CallbackView(OIDCAuthenticationCallbackView):
             return super().get(request)
         except accounts.SignInRefused as exc:
             return _refuse(request, str(exc))
-        except (SuspiciousOperation, ProviderUnavailable, requests.RequestException):
+        except (
+            SuspiciousOperation,
+            ProviderUnavailable,
+            requests.RequestException,
+            jwt.PyJWTError,
+            # What a provider answering something malformed raises inside the library (a key without its id, a
+            # token response without an ID token, claims of the wrong shape).
+            KeyError,
+            TypeError,
+            ValueError,
+        ):
             logger.exception("Single sign-on: a sign-in was refused")
             return _refuse(
                 request, "Signing in through the identity provider failed; nothing was changed. Try again."

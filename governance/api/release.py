@@ -1,6 +1,7 @@
 """Release governance API: readiness, the release policy, independent validations and findings, the deployment
 gate pipelines ask, and the deployments they record."""
 
+import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -31,7 +32,59 @@ from governance.models import (
     ValidationScope,
 )
 from governance.selectors import release as selectors
+from governance.selectors.filters import OrganisationFilterSet
 from governance.services import release as services
+
+
+class _ModelScopedFilter(OrganisationFilterSet):
+    """``?model=`` offers only the user's organisations' models: another organisation's id reads as one that does
+    not exist (400), never as an empty list."""
+
+    model = django_filters.ModelChoiceFilter(queryset=AIModel.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["model"].queryset = AIModel.objects.filter(organisation__in=self.organisation_ids)
+
+
+class DeploymentCheckFilter(_ModelScopedFilter):
+    class Meta:
+        model = DeploymentCheck
+        fields = ["model", "environment", "allowed"]
+
+
+class DeploymentFilter(_ModelScopedFilter):
+    class Meta:
+        model = Deployment
+        fields = ["model", "environment", "status", "without_approval"]
+
+
+class ValidationFilter(_ModelScopedFilter):
+    version = django_filters.ModelChoiceFilter(queryset=ModelVersion.objects.none())
+
+    class Meta:
+        model = Validation
+        fields = ["model", "version", "outcome"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["version"].queryset = ModelVersion.objects.filter(
+            model__organisation__in=self.organisation_ids
+        )
+
+
+class FindingFilter(OrganisationFilterSet):
+    validation = django_filters.ModelChoiceFilter(queryset=Validation.objects.none())
+
+    class Meta:
+        model = ValidationFinding
+        fields = ["validation", "severity", "status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["validation"].queryset = Validation.objects.filter(
+            organisation__in=self.organisation_ids
+        )
 
 
 class CheckSerializer(serializers.Serializer):
@@ -128,7 +181,7 @@ class DeploymentCheckViewSet(
 
     queryset = DeploymentCheck.objects.select_related("version")
     serializer_class = GateAnswerSerializer
-    filterset_fields = ["model", "environment", "allowed"]
+    filterset_class = DeploymentCheckFilter
 
     def get_queryset(self) -> QuerySet:
         return super().get_queryset().order_by("-asked_at", "-pk")
@@ -198,7 +251,7 @@ class DeploymentViewSet(
 
     queryset = Deployment.objects.select_related("version", "recorded_by")
     serializer_class = DeploymentSerializer
-    filterset_fields = ["model", "environment", "status", "without_approval"]
+    filterset_class = DeploymentFilter
 
     def get_queryset(self) -> QuerySet:
         return super().get_queryset().order_by("-recorded_at", "-pk")
@@ -294,7 +347,7 @@ class ValidationViewSet(
 
     queryset = Validation.objects.select_related("validator", "version").prefetch_related("findings__owner")
     serializer_class = ValidationSerializer
-    filterset_fields = ["model", "version", "outcome"]
+    filterset_class = ValidationFilter
 
     def get_queryset(self) -> QuerySet:
         return super().get_queryset().order_by("-started_on", "-pk")
@@ -332,7 +385,7 @@ class FindingViewSet(
     queryset = ValidationFinding.objects.select_related("validation", "owner")
     http_method_names = ["get", "post", "patch", "head", "options"]
     serializer_class = FindingSerializer
-    filterset_fields = ["validation", "severity", "status"]
+    filterset_class = FindingFilter
 
     def get_queryset(self) -> QuerySet:
         return super().get_queryset().order_by("-created_at", "-pk")

@@ -120,6 +120,13 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Required when rejecting."
     )
     override_justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    # The failing checks the decision page showed (comma-separated); None when the form did not send it.
+    seen_failures = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean_seen_failures(self) -> list[str] | None:
+        if "seen_failures" not in self.data:
+            return None
+        return [name for name in self.cleaned_data["seen_failures"].split(",") if name]
 
 
 class ImportForm(forms.Form):

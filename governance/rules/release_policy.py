@@ -5,6 +5,7 @@ must pass. The profile of a model is ``eu_ai_act_high_risk`` for a model in that
 risk tier. Every check is reported, required or not, so a reader sees the whole picture.
 """
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ def profile_for(risk_tier: str, eu_ai_act_category: str) -> str:
 
 def _param_problem(check: str, name: str, value: Any) -> str | None:
     default = CHECKS[check].params[name]
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{check}: {name} is a finite number."
     if name == "band" and value not in BAND_ORDER:
         return f"{check}: band is one of {', '.join(BAND_ORDER)}."
     if name == "severity" and value not in SEVERITY_ORDER:
@@ -47,6 +50,9 @@ def policy_problems(rules: Any) -> list[str]:
         if profile not in profiles:
             problems.append(f"Profile {profile!r} is missing.")
     for profile, targets in profiles.items():
+        if not isinstance(profile, str):
+            problems.append(f"Profile {profile!r} is not a name.")
+            continue
         if profile not in PROFILES:
             problems.append(f"Unknown profile {profile[:60]!r} (one of {', '.join(PROFILES)}).")
             continue
@@ -54,6 +60,9 @@ def policy_problems(rules: Any) -> list[str]:
             problems.append(f"{profile}: give the checks per target ({', '.join(TARGETS)}).")
             continue
         for target, entries in targets.items():
+            if not isinstance(target, str):
+                problems.append(f"{profile}: target {target!r} is not a name.")
+                continue
             where = f"{profile}/{target}"
             if target not in TARGETS:
                 problems.append(f"{profile}: unknown target {target[:60]!r} (one of {', '.join(TARGETS)}).")
@@ -76,7 +85,9 @@ def policy_problems(rules: Any) -> list[str]:
                     problems.append(f"{where}: {name}: params is a mapping.")
                     continue
                 for key, value in params.items():
-                    if key not in CHECKS[name].params:
+                    if not isinstance(key, str):
+                        problems.append(f"{where}: {name}: parameter {key!r} is not a name.")
+                    elif key not in CHECKS[name].params:
                         problems.append(f"{where}: {name} takes no parameter {key[:60]!r}.")
                     elif problem := _param_problem(name, key, value):
                         problems.append(f"{where}: {problem}")
@@ -158,3 +169,24 @@ def evaluate(
     order = {name: i for i, name in enumerate(required)}
     outcomes.sort(key=lambda o: (o.status == NOT_REQUIRED, order.get(o.name, len(order))))
     return Readiness(target, profile, policy_version, facts.version, outcomes)
+
+
+_RANK = {NOT_REQUIRED: 0, PASS: 1, FAIL: 2}
+
+
+def combine(first: Readiness, second: Readiness) -> Readiness:
+    """Both sets of checks at once (a new champion of a model in production meets the champion's and the
+    production's): per check the worse result; a failure is overridable only where every target allows it."""
+    merged: dict[str, CheckOutcome] = {}
+    for outcome in [*first.outcomes, *second.outcomes]:
+        previous = merged.get(outcome.name)
+        if (
+            previous is None
+            or _RANK[outcome.status] > _RANK[previous.status]
+            or (outcome.status == previous.status == FAIL and not outcome.overridable)
+        ):
+            merged[outcome.name] = outcome
+    outcomes = sorted(merged.values(), key=lambda o: o.status == NOT_REQUIRED)
+    return Readiness(
+        f"{first.target}+{second.target}", first.profile, first.policy_version, first.version, outcomes
+    )

@@ -22,7 +22,7 @@ from governance.models import (
 )
 from governance.models.release import FindingStatus, ReleasePolicy, ReleaseTarget, Validation
 from governance.rules import release_checks as checks
-from governance.rules.release_policy import Readiness, evaluate, profile_for
+from governance.rules.release_policy import Readiness, combine, evaluate, profile_for
 from governance.selectors.compliance import model_summary
 from governance.selectors.inventory import kpis_of, with_production_deployment_unapproved
 
@@ -167,20 +167,24 @@ def readiness(
     )
 
 
-def overridden_checks(model: AIModel, version: ModelVersion) -> dict[str, ApprovalRequest]:
-    """Checks an executive approved past for ``version`` (name -> the approval): the gate honours them."""
-    overridden: dict[str, ApprovalRequest] = {}
+def overridden_checks(
+    model: AIModel, version: ModelVersion, targets: tuple[str, ...]
+) -> dict[str, tuple[ApprovalRequest, str]]:
+    """Checks an executive approved past for ``version`` in an approval for one of ``targets``: name -> (the
+    approval, the failure message they read). The gate honours them for that same failure only."""
+    overridden: dict[str, tuple[ApprovalRequest, str]] = {}
     approvals = (
         ApprovalRequest.objects.filter(model=model, status=ApprovalStatus.APPROVED, overridden=True)
         .select_related("decided_by")
         .order_by("decided_at")
     )
     for approval in approvals:
-        if approval.readiness.get("version") != version.version:
+        snapshot = approval.readiness
+        if snapshot.get("version") != version.version or snapshot.get("target") not in targets:
             continue
-        for check in approval.readiness.get("checks", []):
+        for check in snapshot.get("checks", []):
             if check.get("status") == "fail":
-                overridden[check["name"]] = approval
+                overridden[check["name"]] = (approval, check.get("message", ""))
     return overridden
 
 
@@ -199,6 +203,19 @@ def deployments_by_environment(model: AIModel) -> list[Deployment]:
 def running_without_approval(organisation: Organisation) -> QuerySet[AIModel]:
     """Models whose latest production deployment was not of an approved champion (and did not fail)."""
     return with_production_deployment_unapproved(AIModel.objects.filter(organisation=organisation))
+
+
+def request_readiness(request: ApprovalRequest, *, policy: ReleasePolicy | None = None) -> Readiness:
+    """What an approval request is held to: its target's checks; a promotion of a model already in production
+    meets the production checks too (the new champion is what will run there)."""
+    model = request.model
+    if request.kind == "promote_version":
+        champion = readiness(model, ReleaseTarget.CHAMPION, request.version, policy=policy)
+        if model.lifecycle_stage == "production":
+            production = readiness(model, ReleaseTarget.PRODUCTION, request.version, policy=policy)
+            return combine(champion, production)
+        return champion
+    return readiness(model, STAGE_TARGETS[request.requested_stage], policy=policy)
 
 
 def validations_of(model: AIModel) -> QuerySet[Validation]:

@@ -372,7 +372,13 @@ def _apply(actor, request: ApprovalRequest) -> None:
 
 
 def decide_approval(
-    *, actor, request: ApprovalRequest, approve: bool, comment: str = "", override_justification: str = ""
+    *,
+    actor,
+    request: ApprovalRequest,
+    approve: bool,
+    comment: str = "",
+    override_justification: str = "",
+    seen_failures: list[str] | None = None,
 ) -> ApprovalRequest:
     """Approve (and apply) or reject a pending request.
 
@@ -396,7 +402,12 @@ def decide_approval(
         before = snapshot(locked)
         if approve:
             release.check_separation_of_duties(actor=actor, request=locked)
-            release.check_release(actor=actor, request=locked, override_justification=override_justification)
+            release.check_release(
+                actor=actor,
+                request=locked,
+                override_justification=override_justification,
+                seen_failures=seen_failures,
+            )
         locked.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
         locked.decided_by = actor
         locked.decided_at = timezone.now()

@@ -108,14 +108,25 @@ def release_target(request: ApprovalRequest) -> tuple[str, ModelVersion | None]:
     return selectors.STAGE_TARGETS[request.requested_stage], None
 
 
-def check_release(*, actor, request: ApprovalRequest, override_justification: str = "") -> Readiness:
+def check_release(
+    *,
+    actor,
+    request: ApprovalRequest,
+    override_justification: str = "",
+    seen_failures: list[str] | None = None,
+) -> Readiness:
     """Hold an approval to the policy (inside the decision's transaction): a failing check that may not be
     overridden refuses it; failing overridable checks need an executive and a written justification. The
-    readiness is frozen on the request either way."""
+    readiness is frozen on the request either way. ``seen_failures``: the failing checks the decider was shown;
+    when they no longer match, the decision is refused (an override covers only what was read)."""
     model = AIModel.objects.select_related("organisation").get(pk=request.model_id)
     policy = policy_for_decision(model.organisation)
-    target, version = release_target(request)
-    readiness = selectors.readiness(model, target, version, policy=policy)
+    request.model = model
+    readiness = selectors.request_readiness(request, policy=policy)
+    if seen_failures is not None and sorted(seen_failures) != sorted(o.name for o in readiness.failures):
+        raise ConflictError(
+            "The release checks changed since the page was shown: review them again, then decide."
+        )
     if readiness.blocking:
         names = "; ".join(f"{o.label}: {o.message}" for o in readiness.blocking)
         raise ConflictError(f"The release policy (v{policy.version}) does not allow this yet. {names}")
@@ -317,6 +328,12 @@ def set_finding_status(*, actor, finding: ValidationFinding, status: str) -> Val
 
 # --- The deployment gate and deployments -----------------------------------------------------------------
 
+# The approvals whose overrides a gate honours: those that let the model into that environment.
+GATE_OVERRIDE_TARGETS = {
+    DeploymentEnvironment.TEST: ("validation",),
+    DeploymentEnvironment.STAGING: ("validation",),
+    DeploymentEnvironment.PRODUCTION: ("production", "champion", "champion+production"),
+}
 ENVIRONMENT_TARGETS = {
     DeploymentEnvironment.TEST: ReleaseTarget.VALIDATION,
     DeploymentEnvironment.STAGING: ReleaseTarget.VALIDATION,
@@ -368,13 +385,16 @@ def ask_gate(*, actor, model: AIModel, version: ModelVersion, environment: str) 
     with transaction.atomic():
         policy = policy_for_decision(model.organisation)
         readiness = selectors.readiness(model, ENVIRONMENT_TARGETS[environment], version, policy=policy)
-        overridden = selectors.overridden_checks(model, version)
+        overridden = selectors.overridden_checks(model, version, GATE_OVERRIDE_TARGETS[environment])
         checks = _approval_checks(model, version, environment)
         for outcome in readiness.outcomes:
             if outcome.status == "not_required":
                 continue
-            if outcome.failed and outcome.name in overridden:
-                approval = overridden[outcome.name]
+            granted = overridden.get(outcome.name)
+            # An override counts only for the failure the executive read (same message), and only while the
+            # policy in force still lets that check be overridden.
+            if outcome.failed and granted and outcome.overridable and granted[1] == outcome.message:
+                approval = granted[0]
                 checks.append(
                     {
                         "name": outcome.name,

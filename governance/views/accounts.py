@@ -1,5 +1,7 @@
 """A person's own account: API tokens, the second factor, and the second-factor step of signing in."""
 
+from urllib.parse import urlencode
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -83,14 +85,33 @@ def _next_url(request: HttpRequest) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app: start (a new secret), then confirm it with a code; recovery codes follow."""
+    """Enrol an authenticator app: start (a new secret), then confirm it with a code; recovery codes follow.
+
+    A session that has not yet given its second factor is sent to give it: enrolling again must not stand in for
+    the code. Replacing a confirmed authenticator asks for a current code (or a recovery code) first.
+    """
     user = request.user
+    owed = two_factor.second_factor_owed(request)
+    if owed == two_factor.VERIFY:
+        return HttpResponseRedirect(
+            f"{reverse('two-factor-verify')}?{urlencode({'next': _next_url(request)})}"
+        )
     device = services.pending_enrolment(user, request.session.get(PENDING_DEVICE_KEY))
     form = SecondFactorCodeForm()
     status, start_error = 200, None
     if request.method == "POST" and request.POST.get("action") == "start":
-        device = services.start_authenticator_enrolment(user)
-        request.session[PENDING_DEVICE_KEY] = device.pk
+        if (
+            services.has_second_factor(user)
+            and services.verify_second_factor(user, request.POST.get("current_code", "")) is None
+        ):
+            status, start_error = (
+                400,
+                "Enter a current code from your app (or a recovery code) to move to a new app.",
+            )
+            device = None
+        else:
+            device = services.start_authenticator_enrolment(user)
+            request.session[PENDING_DEVICE_KEY] = device.pk
     elif request.method == "POST" and device is None:
         status, start_error = (
             400,
@@ -106,7 +127,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             else:
                 request.session.pop(PENDING_DEVICE_KEY, None)
                 otp_login(request, device)
-                two_factor.second_factor_given(request)
+                if owed == two_factor.ENROL:
+                    two_factor.second_factor_given(request)
                 return render(
                     request,
                     "registration/recovery_codes.html",
@@ -124,6 +146,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "secret": _base32_secret(device) if device else None,
             "required": services.second_factor_required(user),
             "start_error": start_error,
+            "replacing": services.has_second_factor(user),
             "next": request.POST.get("next") or request.GET.get("next", ""),
         },
         status=status,

@@ -270,6 +270,7 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
             approve=form.cleaned_data["decision"] == "approve",
             comment=form.cleaned_data["comment"],
             override_justification=form.cleaned_data["override_justification"],
+            seen_failures=form.cleaned_data["seen_failures"],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -30,7 +30,6 @@ from governance.rules.release_policy import PROFILES, TARGETS, Readiness
 from governance.selectors import release as selectors
 from governance.services import release as services
 from governance.services.compliance import evidence_content_type
-from governance.services.release import release_target
 
 
 def fix_url(model: AIModel, fix: str) -> str:
@@ -65,8 +64,7 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     model = approval.model
     if approval.status == ApprovalStatus.PENDING:
-        target, version = release_target(approval)
-        header, checks = checks_for_display(model, selectors.readiness(model, target, version))
+        header, checks = checks_for_display(model, selectors.request_readiness(approval))
     else:
         header, checks = checks_for_display(model, approval.readiness or {})
     organisation_id = approval.organisation_id

@@ -202,3 +202,11 @@ def test_a_malformed_group_map_fails_the_start_up_check(settings):
         "",
     )
     assert [error.id for error in single_sign_on_settings(None)] == ["governance.E011"]
+
+
+def test_a_deactivated_person_loses_the_session_they_had(client, single_sign_on):
+    single_sign_on.set_account("gina", email="gina@bank.example", groups=["model-risk"])
+    sign_in(client, single_sign_on, "gina")
+    assert client.get(reverse("home")).status_code == 200
+    get_user_model().objects.filter(external_identities__subject="gina").update(is_active=False)
+    assert client.get(reverse("home")).status_code == 302

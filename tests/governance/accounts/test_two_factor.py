@@ -132,3 +132,29 @@ def test_removing_the_second_factor_needs_a_current_code(login, model_owner):
 def test_a_signed_in_person_without_a_second_factor_is_not_asked(client, model_owner):
     password_login(client, model_owner)
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_password_alone_cannot_enrol_a_new_app_instead_of_giving_the_code(client, model_owner):
+    """The review's finding: the set-up page must not stand in for the second step of sign-in."""
+    enrol(model_owner)
+    password_login(client, model_owner)
+    response = client.post(reverse("two-factor-setup"), {"action": "start"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("two-factor-verify"))
+    assert TOTPDevice.objects.filter(user=model_owner).count() == 1
+    assert client.get(reverse("governance:model-list")).status_code == 302
+
+
+def test_moving_to_a_new_app_needs_a_current_code(login, model_owner):
+    client = login(model_owner)
+    device, _ = enrol(model_owner)  # this session owes nothing (it was signed in before enrolling)
+    refused = client.post(reverse("two-factor-setup"), {"action": "start", "current_code": "000000"})
+    assert refused.status_code == 400 and "current code" in refused.content.decode()
+    assert TOTPDevice.objects.filter(user=model_owner).count() == 1
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=None, throttling_failure_count=0
+    )
+    started = client.post(reverse("two-factor-setup"), {"action": "start", "current_code": code(device, 1)})
+    assert (
+        started.status_code == 200
+        and TOTPDevice.objects.filter(user=model_owner, confirmed=False).count() == 1
+    )
