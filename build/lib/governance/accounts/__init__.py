@@ -1,1 +1,0 @@
-"""Signing in: the second-factor step after a password, and single sign-on through OpenID Connect."""

@@ -1,1 +1,0 @@
-"""Audit-ready PDF reports: request (services), render (render), verify (verify)."""

@@ -1,1 +1,0 @@
-"""Governance selectors (reads), one module per area: ``from governance.selectors import inventory``."""

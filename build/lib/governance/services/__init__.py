@@ -1,1 +1,0 @@
-"""Governance services (writes), one module per area: ``from governance.services import inventory``."""
