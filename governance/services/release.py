@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from governance.core.audit import diff, record_event, snapshot
+from governance.core.audit import diff, record_event, snapshot, update_audited
 from governance.core.errors import ConflictError
 from governance.core.roles import Permission
 from governance.core.tenancy import can, membership_in, require
@@ -253,22 +253,14 @@ def update_validation(
     unknown = set(data) - set(VALIDATION_FIELDS)
     if unknown:
         raise ValidationError({name: ["Not a field of a validation."] for name in sorted(unknown)})
-    with transaction.atomic():
-        locked = Validation.objects.select_for_update().get(pk=validation.pk)
-        before = snapshot(locked)
-        for name, value in data.items():
-            setattr(locked, name, value)
+
+    def prepare(locked: Validation) -> None:
         _validate_validation(locked)
         _attach_evidence(locked, evidence_file)
-        locked.save()
-        record_event(
-            organisation=locked.organisation,
-            actor=actor,
-            action=GovernanceAction.VALIDATION_UPDATE,
-            obj=locked,
-            changes=diff(before, snapshot(locked)),
-        )
-    return locked
+
+    return update_audited(
+        actor=actor, obj=validation, action=GovernanceAction.VALIDATION_UPDATE, data=data, prepare=prepare
+    )
 
 
 def add_finding(
@@ -311,19 +303,14 @@ def set_finding_status(*, actor, finding: ValidationFinding, status: str) -> Val
         raise PermissionDenied("Only the validator who raised a finding may close it.")
     if status not in FindingStatus.values:
         raise ValidationError({"status": ["Choose open, remediated or accepted."]})
-    with transaction.atomic():
-        locked = ValidationFinding.objects.select_for_update().get(pk=finding.pk)
-        before = snapshot(locked)
-        locked.status = status
-        locked.save(update_fields=["status"])
-        record_event(
-            organisation=validation.organisation,
-            actor=actor,
-            action=GovernanceAction.FINDING_UPDATE,
-            obj=locked,
-            changes=diff(before, snapshot(locked)),
-        )
-    return locked
+    return update_audited(
+        actor=actor,
+        obj=finding,
+        action=GovernanceAction.FINDING_UPDATE,
+        data={"status": status},
+        select_related=("validation__organisation",),
+        organisation_of=lambda locked: locked.validation.organisation,
+    )
 
 
 # --- The deployment gate and deployments -----------------------------------------------------------------
@@ -497,16 +484,6 @@ def update_deployment_status(*, actor, deployment: Deployment, status: str) -> D
     require(actor, deployment.organisation_id, Permission.DEPLOYMENT_RECORD)
     if status not in DeploymentStatus.values:
         raise ValidationError({"status": [f"One of: {', '.join(DeploymentStatus.values)}."]})
-    with transaction.atomic():
-        locked = Deployment.objects.select_for_update().get(pk=deployment.pk)
-        before = snapshot(locked)
-        locked.status = status
-        locked.save(update_fields=["status", "updated_at"])
-        record_event(
-            organisation=locked.organisation,
-            actor=actor,
-            action=GovernanceAction.DEPLOYMENT_UPDATE,
-            obj=locked,
-            changes=diff(before, snapshot(locked)),
-        )
-    return locked
+    return update_audited(
+        actor=actor, obj=deployment, action=GovernanceAction.DEPLOYMENT_UPDATE, data={"status": status}
+    )
