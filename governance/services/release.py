@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from governance.core.audit import diff, record_event, snapshot, update_audited
+from governance.core.audit import record_event, save_audited_new, update_audited
 from governance.core.errors import ConflictError
 from governance.core.roles import Permission
 from governance.core.tenancy import can, membership_in, require
@@ -230,16 +230,12 @@ def record_validation(
     )
     _validate_validation(validation)
     _attach_evidence(validation, evidence_file)
-    with transaction.atomic():
-        validation.save()
-        record_event(
-            organisation=model.organisation,
-            actor=actor,
-            action=GovernanceAction.VALIDATION_CREATE,
-            obj=validation,
-            changes=diff(None, snapshot(validation)),
-            object_repr=f"Validation of {model.name} {version.version}",
-        )
+    save_audited_new(
+        organisation=model.organisation,
+        actor=actor,
+        action=GovernanceAction.VALIDATION_CREATE,
+        obj=validation,
+    )
     return validation
 
 
@@ -283,15 +279,9 @@ def add_finding(
         errors["severity"] = ["Choose high, medium or low."]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        finding.save()
-        record_event(
-            organisation=validation.organisation,
-            actor=actor,
-            action=GovernanceAction.FINDING_CREATE,
-            obj=finding,
-            changes=diff(None, snapshot(finding)),
-        )
+    save_audited_new(
+        organisation=validation.organisation, actor=actor, action=GovernanceAction.FINDING_CREATE, obj=finding
+    )
     return finding
 
 
@@ -467,16 +457,12 @@ def record_deployment(
         deployment.full_clean(exclude=["organisation", "model", "version", "recorded_by", "gate_decision"])
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from exc
-    with transaction.atomic():
-        deployment.save()
-        record_event(
-            organisation=model.organisation,
-            actor=actor,
-            action=GovernanceAction.DEPLOYMENT_RECORD,
-            obj=deployment,
-            changes=diff(None, snapshot(deployment)),
-            object_repr=f"{model.name} {version.version} to {environment} ({strategy})",
-        )
+    save_audited_new(
+        organisation=model.organisation,
+        actor=actor,
+        action=GovernanceAction.DEPLOYMENT_RECORD,
+        obj=deployment,
+    )
     return deployment
 
 
