@@ -35,20 +35,26 @@ def _to_production_with_override(model, owner, executive):
     return version
 
 
-def test_the_gate_stops_honouring_an_override_the_policy_no_longer_allows(
-    new_high_risk_model, model_owner, executive, validator, admin_user_member
-):
+def _validated_and_overridden_into_production(model, owner, executive, validator):
+    """The model's one version validated, then taken to production and made champion past the other checks."""
     today = timezone.localdate()
-    version = new_high_risk_model.versions.get()
     services.record_validation(
         actor=validator,
-        version=version,
+        version=model.versions.get(),
         scope=["data"],
         started_on=today,
         completed_on=today,
         outcome="approved",
     )
-    version = _to_production_with_override(new_high_risk_model, model_owner, executive)
+    return _to_production_with_override(model, owner, executive)
+
+
+def test_the_gate_stops_honouring_an_override_the_policy_no_longer_allows(
+    new_high_risk_model, model_owner, executive, validator, admin_user_member
+):
+    version = _validated_and_overridden_into_production(
+        new_high_risk_model, model_owner, executive, validator
+    )
     assert services.ask_gate(
         actor=model_owner, model=new_high_risk_model, version=version, environment="production"
     ).allowed
@@ -74,17 +80,9 @@ def test_the_gate_does_not_stretch_an_override_over_a_new_failure(
 ):
     from governance.models import Incident
 
-    today = timezone.localdate()
-    version = new_high_risk_model.versions.get()
-    services.record_validation(
-        actor=validator,
-        version=version,
-        scope=["data"],
-        started_on=today,
-        completed_on=today,
-        outcome="approved",
+    version = _validated_and_overridden_into_production(
+        new_high_risk_model, model_owner, executive, validator
     )
-    version = _to_production_with_override(new_high_risk_model, model_owner, executive)
     now = timezone.now()
     Incident.objects.create(
         organisation=new_high_risk_model.organisation,
@@ -105,16 +103,7 @@ def test_a_new_champion_of_a_model_in_production_meets_the_production_checks(
     new_high_risk_model, model_owner, executive, validator, risk_officer
 ):
     today = timezone.localdate()
-    first = new_high_risk_model.versions.get()
-    services.record_validation(
-        actor=validator,
-        version=first,
-        scope=["data"],
-        started_on=today,
-        completed_on=today,
-        outcome="approved",
-    )
-    _to_production_with_override(new_high_risk_model, model_owner, executive)
+    _validated_and_overridden_into_production(new_high_risk_model, model_owner, executive, validator)
     second = ModelVersionFactory(
         model=new_high_risk_model,
         version="0.2.0",
