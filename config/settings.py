@@ -173,6 +173,14 @@ REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_DEFAULT_DAYS), "AUTH_HEADER_P
 # Second factor (django-otp, TOTP): codes from an authenticator app; failed codes slow down exponentially.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Plumbline")
 
+# --- Audit trail integrity ---------------------------------------------------------------------------
+# The Ed25519 key that signs audit checkpoints (PEM text or a PEM file's path); generated under var/ when unset.
+AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", "")
+# Public keys (PEM files) of rotated-out signing keys: their checkpoints still verify.
+AUDIT_PREVIOUS_PUBLIC_KEYS = env_list("AUDIT_PREVIOUS_PUBLIC_KEYS")
+# How often beat signs a checkpoint of every organisation's trail that grew.
+AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "60"))
+
 # --- Single sign-on (OpenID Connect; governance/accounts/oidc.py) -------------------------------------
 # On when OIDC_ISSUER and OIDC_RP_CLIENT_ID are set: the login page offers "Sign in with …". Endpoints and keys
 # come from the issuer's discovery document. People are created at their first sign-in; OIDC_GROUP_ROLES maps
@@ -331,6 +339,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.dispatch_pending_jobs",
         "schedule": float(os.environ.get("JOB_DISPATCH_SECONDS", "10")),
         "options": {"expires": 60},
+    },
+    # A signed checkpoint of every audit trail that grew (governance.core.audit.write_checkpoint).
+    "checkpoint-audit-trails": {
+        "task": "governance.tasks.checkpoint_audit_trails",
+        "schedule": AUDIT_CHECKPOINT_MINUTES * 60.0,
     },
     # Reports whose worker died (no heartbeat for a minute) go to another worker.
     "requeue-stalled-reports": {"task": "governance.tasks.requeue_stalled_reports", "schedule": 60.0},

@@ -312,6 +312,7 @@ class PendingJobAdmin(admin.ModelAdmin):
 
 # --- Release governance: written by their pages, the API and pipelines (all audited); the admin reads -------
 from governance.models import (  # noqa: E402
+    AuditCheckpoint,
     Deployment,
     DeploymentCheck,
     ReleasePolicy,
@@ -329,6 +330,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("organisation", "sequence", "event_count", "key_id", "created_at")
+    list_filter = ("organisation", "key_id")
 
 
 @admin.register(ReleasePolicy)

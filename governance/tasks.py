@@ -121,3 +121,14 @@ def _dispatch_on_start(**kwargs) -> None:
     finally:
         # This runs in the worker's main process: pool processes forked from it must not share its connection.
         connections.close_all()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def checkpoint_audit_trails() -> int:
+    """Beat, every AUDIT_CHECKPOINT_MINUTES: a signed checkpoint of each organisation's trail that grew."""
+    from governance.core.audit import write_checkpoint
+    from governance.models import Organisation
+
+    written = sum(1 for organisation in Organisation.objects.all() if write_checkpoint(organisation))
+    logging.getLogger(__name__).info("Signed %s audit checkpoint(s).", written)
+    return written

@@ -4,6 +4,8 @@ Every service that creates, changes, deletes or decides on a governed record cal
 the same transaction as the change, so the record and its audit event commit (or roll back) together.
 """
 
+import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Callable
@@ -17,9 +19,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from governance.core import signing
 from governance.core.middleware import current_request_id
 from governance.core.registry import audit_actions
-from governance.models import AuditEvent, Organisation
+from governance.models import AuditCheckpoint, AuditEvent, Organisation
 
 GENESIS_HASH = "0" * 64
 
@@ -272,11 +275,14 @@ class ChainProblem:
 
 
 def verify_chain(organisation: Organisation | None = None) -> list[ChainProblem]:
-    """Recompute every hash and link; an empty list means the trail is intact."""
+    """Recompute every hash and link, and check every signed checkpoint against the events; an empty list means
+    the trail is intact. A checkpoint catches what the chain alone cannot: events deleted at the end, and a chain
+    rebuilt by someone without the signing key."""
     problems: list[ChainProblem] = []
     organisations = [organisation] if organisation else Organisation.objects.all()
     for org in organisations:
         expected_prev, expected_sequence = GENESIS_HASH, 1
+        hashes: dict[int, str] = {}
         events = AuditEvent.objects.filter(organisation=org).order_by("sequence").iterator(chunk_size=2000)
         for event in events:
             if event.sequence != expected_sequence:
@@ -293,5 +299,97 @@ def verify_chain(organisation: Organisation | None = None) -> list[ChainProblem]
                 problems.append(
                     ChainProblem(org.pk, event.sequence, event.pk, "content does not match its hash")
                 )
+            hashes[event.sequence] = event.hash
             expected_prev, expected_sequence = event.hash, event.sequence + 1
+        problems += _checkpoint_problems(org, hashes)
+    return problems
+
+
+# --- Signed checkpoints ------------------------------------------------------------------------------------
+
+
+def checkpoint_payload(checkpoint: AuditCheckpoint) -> bytes:
+    """What a checkpoint's signature covers, as canonical JSON (sorted keys, no spaces)."""
+    return json.dumps(
+        {
+            "organisation": checkpoint.organisation_id,
+            "sequence": checkpoint.sequence,
+            "last_hash": checkpoint.last_hash,
+            "event_count": checkpoint.event_count,
+            "created_at": checkpoint.created_at.isoformat(),
+            "prev_checkpoint_hash": checkpoint.prev_checkpoint_hash,
+            "key_id": checkpoint.key_id,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+
+
+def write_checkpoint(organisation: Organisation, *, force: bool = False) -> AuditCheckpoint | None:
+    """Sign how far the organisation's trail goes now; None when nothing happened since the last checkpoint
+    (``force``: sign anyway, e.g. when a report is issued)."""
+    with transaction.atomic():
+        # The same lock record_event takes: no event slips in between reading the tail and signing it.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        last = AuditEvent.objects.filter(organisation=organisation).order_by("-sequence").first()
+        previous = (
+            AuditCheckpoint.objects.filter(organisation=organisation).order_by("-sequence", "-id").first()
+        )
+        sequence = last.sequence if last else 0
+        nothing_new = previous.sequence == sequence if previous is not None else last is None
+        if nothing_new and not force:
+            return None
+        checkpoint = AuditCheckpoint(
+            organisation=organisation,
+            sequence=sequence,
+            last_hash=last.hash if last else GENESIS_HASH,
+            event_count=AuditEvent.objects.filter(organisation=organisation).count(),
+            created_at=timezone.now().replace(microsecond=0),
+            prev_checkpoint_hash=previous.hash if previous else GENESIS_HASH,
+        )
+        # The key's name is part of what it signs.
+        checkpoint.key_id = signing.fingerprint(signing.signing_key().public_key())
+        payload = checkpoint_payload(checkpoint)
+        _, signature = signing.sign(payload)
+        checkpoint.signature = base64.b64encode(signature).decode()
+        checkpoint.hash = hashlib.sha256(payload).hexdigest()
+        checkpoint.save()
+    return checkpoint
+
+
+def _checkpoint_problems(organisation: Organisation, hashes: dict[int, str]) -> list[ChainProblem]:
+    problems = []
+    expected_prev = GENESIS_HASH
+    last_sequence = max(hashes, default=0)
+    checkpoints = AuditCheckpoint.objects.filter(organisation=organisation).order_by("sequence", "id")
+    for checkpoint in checkpoints:
+
+        def problem(reason: str, checkpoint=checkpoint) -> ChainProblem:
+            return ChainProblem(
+                organisation.pk, checkpoint.sequence, None, f"checkpoint #{checkpoint.pk}: {reason}"
+            )
+
+        payload = checkpoint_payload(checkpoint)
+        try:
+            signature = base64.b64decode(checkpoint.signature, validate=True)
+        except (ValueError, binascii.Error):
+            signature = b""
+        valid = signing.signature_valid(checkpoint.key_id, payload, signature)
+        if valid is None:
+            problems.append(problem(f"signed by key {checkpoint.key_id}, which is not a trusted key"))
+        elif not valid:
+            problems.append(problem("its signature does not match its content (forged or edited)"))
+        if hashlib.sha256(payload).hexdigest() != checkpoint.hash:
+            problems.append(problem("its hash does not match its content"))
+        if checkpoint.prev_checkpoint_hash != expected_prev:
+            problems.append(
+                problem("does not link to the previous checkpoint (one was removed or reordered)")
+            )
+        expected_prev = checkpoint.hash
+        if checkpoint.sequence > last_sequence:
+            problems.append(
+                problem(f"signed the trail up to #{checkpoint.sequence}, but it now ends at #{last_sequence}")
+            )
+        elif checkpoint.sequence and hashes.get(checkpoint.sequence) != checkpoint.last_hash:
+            problems.append(problem(f"event #{checkpoint.sequence} is not the event it signed"))
     return problems

@@ -1,7 +1,7 @@
 """Governance models, one module per concept; import them from here."""
 
 from .accounts import ApiToken, ExternalIdentity, TokenRevocation, TokenScope
-from .audit import AuditEvent
+from .audit import AuditCheckpoint, AuditEvent
 from .compliance import ComplianceRecord, ComplianceStatus, Framework, Requirement
 from .incidents import Incident, IncidentSeverity, IncidentStatus
 from .inventory import (
@@ -44,6 +44,7 @@ __all__ = [
     "ApprovalKind",
     "ApprovalRequest",
     "ApprovalStatus",
+    "AuditCheckpoint",
     "AuditEvent",
     "BusinessUnit",
     "ComplianceRecord",

@@ -55,3 +55,38 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of how far an organisation's trail went: its last event's sequence and hash and the
+    number of events, chained to the previous checkpoint. Deleting events at the end of the trail, rebuilding
+    the chain without the key, or forging a checkpoint is then detectable (``verify_audit_trail``)."""
+
+    organisation = models.ForeignKey(
+        "governance.Organisation", on_delete=models.PROTECT, related_name="audit_checkpoints"
+    )
+    sequence = models.PositiveBigIntegerField(help_text="The last event covered.")
+    last_hash = models.CharField(max_length=64)
+    event_count = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField()
+    prev_checkpoint_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16, help_text="Fingerprint of the signing key.")
+    signature = models.CharField(max_length=128, help_text="Ed25519 signature of the payload, base64.")
+    hash = models.CharField(max_length=64, help_text="SHA-256 of the signed payload.")
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation", "-sequence", "-id"]
+        indexes = [models.Index(fields=["organisation", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Checkpoint at #{self.sequence} ({self.key_id})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit checkpoints are append-only.")

@@ -87,3 +87,123 @@ def test_verify_audit_trail_detects_a_deleted_event(events):
 def test_verify_audit_trail_passes_on_an_intact_trail(events, capsys):
     call_command("verify_audit_trail")
     assert "2 events verified" in capsys.readouterr().out
+
+
+# --- Signed checkpoints ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signing_key_file(settings, tmp_path):
+    """A signing key of this test's own, as a production deployment configures it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from governance.core import signing
+
+    path = tmp_path / "audit-key.pem"
+    path.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    settings.AUDIT_SIGNING_KEY = str(path)
+    signing.signing_key.cache_clear()
+    yield path
+    signing.signing_key.cache_clear()
+
+
+def _checkpointed(organisation):
+    from governance.core.audit import write_checkpoint
+
+    return write_checkpoint(organisation)
+
+
+def test_a_checkpoint_signs_the_tail_and_is_written_only_when_the_trail_grew(
+    events, organisation, signing_key_file
+):
+    checkpoint = _checkpointed(organisation)
+    assert (checkpoint.sequence, checkpoint.event_count, checkpoint.last_hash) == (2, 2, events[1].hash)
+    assert _checkpointed(organisation) is None
+    assert verify_chain() == []
+    with pytest.raises(PermissionError):
+        checkpoint.delete()
+
+
+def test_deleting_the_newest_events_is_caught_by_the_checkpoint(events, organisation, signing_key_file):
+    _checkpointed(organisation)
+    _tamper("DELETE FROM governance_auditevent WHERE sequence = %s", [2])
+    problems = [str(p) for p in verify_chain()]
+    assert any("signed the trail up to #2, but it now ends at #1" in p for p in problems), problems
+
+
+def test_a_chain_rebuilt_without_the_key_is_caught(events, organisation, signing_key_file):
+    from governance.core.audit import _event_hash
+
+    _checkpointed(organisation)
+    second = AuditEvent.objects.get(sequence=2)
+    second.object_repr = "rewritten"
+    _tamper(
+        "UPDATE governance_auditevent SET object_repr = %s, hash = %s WHERE id = %s",
+        ["rewritten", _event_hash(second), second.pk],
+    )
+    problems = [str(p) for p in verify_chain()]
+    assert any("event #2 is not the event it signed" in p for p in problems), problems
+
+
+def test_a_forged_or_untrusted_checkpoint_is_caught(
+    events, organisation, signing_key_file, settings, tmp_path
+):
+    from governance.core import signing
+
+    checkpoint = _checkpointed(organisation)
+    _tamper("UPDATE governance_auditcheckpoint SET event_count = %s WHERE id = %s", [99, checkpoint.pk])
+    assert any("signature does not match" in str(p) for p in verify_chain())
+    # Signed with another key that nobody configured as trusted.
+    settings.AUDIT_SIGNING_KEY = ""
+    settings.VAR_DIR = str(tmp_path)
+    signing.signing_key.cache_clear()
+    assert any("not a trusted key" in str(p) for p in verify_chain())
+
+
+def test_a_rotated_key_still_verifies_its_checkpoints(
+    events, organisation, signing_key_file, settings, tmp_path
+):
+    from governance.core import signing
+
+    old = _checkpointed(organisation)
+    old_public = tmp_path / "old-public.pem"
+    old_public.write_text(signing.public_key_pem(signing.signing_key().public_key()))
+    # A new key (generated under var/), with the old one's public key configured as previous.
+    settings.AUDIT_SIGNING_KEY = ""
+    settings.VAR_DIR = str(tmp_path)
+    settings.AUDIT_PREVIOUS_PUBLIC_KEYS = [str(old_public)]
+    signing.signing_key.cache_clear()
+    unit = BusinessUnit.objects.get(organisation=organisation, name="Treasury")
+    record_event(organisation=organisation, actor=None, action=GovernanceAction.MODEL_UPDATE, obj=unit)
+    new = _checkpointed(organisation)
+    assert new.key_id != old.key_id and (tmp_path / signing.GENERATED_KEY_NAME).exists()
+    assert verify_chain() == []
+
+
+def test_the_command_signs_and_verify_audit_trail_reports_a_removed_checkpoint(
+    events, organisation, signing_key_file, capsys
+):
+    call_command("checkpoint_audit_trail")
+    assert "checkpoint at #2 (2 events) signed by key" in capsys.readouterr().out
+    call_command("checkpoint_audit_trail", "--force")
+    first = organisation.audit_checkpoints.order_by("id").first()
+    _tamper("DELETE FROM governance_auditcheckpoint WHERE id = %s", [first.pk])
+    with pytest.raises(CommandError):
+        call_command("verify_audit_trail")
+    assert "does not link to the previous checkpoint" in capsys.readouterr().err
+
+
+def test_the_beat_task_checkpoints_every_trail_that_grew(
+    events, organisation, other_organisation, signing_key_file
+):
+    from governance.tasks import checkpoint_audit_trails
+
+    # An organisation with no events has nothing to sign: only ours gets a checkpoint, and only once.
+    assert checkpoint_audit_trails() == 1
+    assert checkpoint_audit_trails() == 0
+    assert organisation.audit_checkpoints.count() == 1 and not other_organisation.audit_checkpoints.exists()

@@ -1,0 +1,32 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from governance.core import signing
+from governance.core.audit import write_checkpoint
+from governance.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "Sign a checkpoint of each organisation's audit trail (of one with --organisation) now."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--organisation", help="Slug of one organisation (default: all).")
+        parser.add_argument(
+            "--force", action="store_true", help="Sign even when nothing happened since the last."
+        )
+
+    def handle(self, *args, **options):
+        organisations = Organisation.objects.all()
+        if options["organisation"]:
+            organisations = organisations.filter(slug=options["organisation"])
+            if not organisations.exists():
+                raise CommandError(f"No organisation with slug {options['organisation']!r}.")
+        key_id = signing.fingerprint(signing.signing_key().public_key())
+        for organisation in organisations:
+            checkpoint = write_checkpoint(organisation, force=options["force"])
+            if checkpoint is None:
+                self.stdout.write(f"{organisation.slug}: nothing new since the last checkpoint.")
+            else:
+                self.stdout.write(
+                    f"{organisation.slug}: checkpoint at #{checkpoint.sequence} "
+                    f"({checkpoint.event_count} events) signed by key {key_id}."
+                )
