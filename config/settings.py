@@ -300,6 +300,8 @@ CACHES = {
 }
 # Password-reset requests: at most this many per client address, and per email address, an hour.
 PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/h")
+# Public report verifications (no account needed) per client address.
+PUBLIC_VERIFY_RATE = os.environ.get("PUBLIC_VERIFY_RATE", "60/h")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A task a killed worker never acknowledged becomes visible again after this many seconds.

@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from governance.api.tokens import token_view
 from governance.core.throttling import password_reset_view
-from governance.views import accounts, core
+from governance.views import accounts, core, public
 
 api_v1 = [
     path("auth/token/", token_view, name="api-token"),
@@ -19,6 +19,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", core.healthz, name="healthz"),
     path("readyz", core.readyz, name="readyz"),
+    path("verify/", public.verify_report, name="public-verify"),
     path("admin/", admin.site.urls),
     path("accounts/password_reset/", password_reset_view(), name="password_reset"),
     path("accounts/two-factor/", accounts.two_factor_verify, name="two-factor-verify"),

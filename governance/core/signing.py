@@ -43,10 +43,19 @@ def signing_key() -> Ed25519PrivateKey:
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under another name, then linked into place: two processes starting at once end up with
+        # the same key (the second link fails and that process reads the first one's).
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(pem)
-        logger.warning("Generated an audit signing key at %s; set AUDIT_SIGNING_KEY in production.", path)
+        try:
+            os.link(temporary, path)
+            logger.warning("Generated an audit signing key at %s; set AUDIT_SIGNING_KEY in production.", path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink(missing_ok=True)
     return serialization.load_pem_private_key(path.read_bytes(), password=None)
 
 

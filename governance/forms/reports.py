@@ -195,3 +195,26 @@ class VerifyForm(forms.Form):
         if not cleaned.get("report_id") and not cleaned.get("file"):
             raise ValidationError("Give a report id or upload a PDF.")
         return cleaned
+
+
+class PublicVerifyForm(forms.Form):
+    """A PDF, or the SHA-256 of one (64 hexadecimal digits)."""
+
+    file = forms.FileField(label="PDF file", required=False)
+    sha256 = forms.RegexField(
+        label="or its SHA-256",
+        regex=r"^[0-9a-fA-F]{64}$",
+        required=False,
+        max_length=64,
+        error_messages={"invalid": "A SHA-256 is 64 hexadecimal digits (0-9, a-f)."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "size": 70}),
+    )
+
+    def clean_sha256(self) -> str:
+        return (self.cleaned_data.get("sha256") or "").lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("file") and not cleaned.get("sha256") and not self.errors:
+            raise ValidationError("Upload the PDF or paste its SHA-256.")
+        return cleaned

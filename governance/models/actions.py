@@ -45,6 +45,8 @@ class GovernanceAction(StrEnum):
     INCIDENT_UPDATE = "incident.update"
     INCIDENT_DELETE = "incident.delete"
     REPORT_REQUESTED = "report.requested"
+    # A report's file and SHA-256, once rendered: the signed chain then covers what was issued.
+    REPORT_ISSUED = "report.issued"
     REPORT_SCHEDULE_CREATE = "report_schedule.create"
     REPORT_SCHEDULE_UPDATE = "report_schedule.update"
     REPORT_SCHEDULE_DELETE = "report_schedule.delete"

@@ -37,6 +37,10 @@ class Report(models.Model):
     page_count = models.PositiveIntegerField(null=True, blank=True)
     byte_size = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # The signed audit checkpoint written when the file was issued (its "report.issued" event is in the chain).
+    issued_checkpoint = models.ForeignKey(
+        "governance.AuditCheckpoint", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
     error = models.TextField(blank=True)
     # Set when a schedule generated the report; the worker then emails it and stamps emailed_at (once).

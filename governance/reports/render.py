@@ -108,6 +108,8 @@ def render_html(report, progress: Progress | None = None) -> str:
             if report.requested_by
             else "system",
             "period": period,
+            # Anyone holding the PDF can check it there, without an account.
+            "verify_url": settings.SITE_URL.rstrip("/") + "/verify/",
         }
     )
     return render_to_string(spec.template, context)

@@ -14,7 +14,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from governance.core.audit import record_event, snapshot
+from governance.core.audit import record_event, snapshot, write_checkpoint
 from governance.core.jobs import enqueue, enqueue_on_commit
 from governance.core.registry import ReportKindSpec, report_kinds
 from governance.core.roles import Permission
@@ -173,9 +173,29 @@ def generate_report(report_id: int) -> Report | None:
         finished_at=now,
     )
     logger.info("Report %s rendered: %s pages, sha256 %s", report_id, rendered.page_count, digest)
+    _record_issue(report_id, digest)
     if report.schedule_id:
         _email_if_scheduled(report_id)
     return Report.objects.get(pk=report_id)
+
+
+def _record_issue(report_id: int, digest: str) -> None:
+    """The issued file's SHA-256 becomes an audit event, sealed by a signed checkpoint at once, so an outsider can
+    tell the report from the chain. A failure here is logged; the report itself stands."""
+    report = Report.objects.select_related("organisation").get(pk=report_id)
+    try:
+        with transaction.atomic():
+            record_event(
+                organisation=report.organisation,
+                actor=None,
+                action=GovernanceAction.REPORT_ISSUED,
+                obj=report,
+                changes={"sha256": [None, digest], "title": [None, report.title]},
+            )
+            checkpoint = write_checkpoint(report.organisation, force=True)
+            Report.objects.filter(pk=report_id).update(issued_checkpoint=checkpoint)
+    except Exception:
+        logger.exception("Report %s: its issue could not be recorded in the audit trail", report_id)
 
 
 # A worker touches a running report's heartbeat this often; one silent for LOST_AFTER has lost its worker (a

@@ -30,3 +30,10 @@ def find_by_content(reports: QuerySet, chunks: Iterable[bytes]) -> Report | None
     """The succeeded report (among ``reports``, already scoped to the user) whose file these bytes are."""
     digest = sha256_of(chunks)
     return reports.filter(status=ReportStatus.SUCCEEDED, sha256=digest).first()
+
+
+def issued_reports() -> QuerySet:
+    """Every issued report of every organisation, with what the public verification page may show of it."""
+    return Report.objects.filter(status=ReportStatus.SUCCEEDED).select_related(
+        "organisation", "issued_checkpoint"
+    )
