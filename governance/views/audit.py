@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from governance.core import tenancy
 from governance.core.csv_export import csv_lines
 from governance.core.roles import Permission
+from governance.models import AuditCheckpoint
 from governance.selectors import audit as selectors
 
 
@@ -39,6 +40,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "organisation": organisation,
             "querystring": query.urlencode(),
+            "last_checkpoint": AuditCheckpoint.objects.filter(organisation=organisation)
+            .order_by("-sequence", "-id")
+            .first(),
         },
         status=200 if filterset.is_valid() else 400,
     )

@@ -39,3 +39,15 @@ def verify_report(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     return render(request, "governance/public_verify.html", {"form": form, "result": result}, status=status)
+
+
+def audit_keys(request: HttpRequest) -> HttpResponse:
+    """The public keys that sign audit checkpoints, with their fingerprints, for an auditor to pin."""
+    from governance.core import signing
+
+    current = signing.fingerprint(signing.signing_key().public_key())
+    keys = [
+        {"fingerprint": fingerprint, "pem": signing.public_key_pem(key), "current": fingerprint == current}
+        for fingerprint, key in signing.trusted_public_keys().items()
+    ]
+    return render(request, "governance/audit_keys.html", {"keys": keys})

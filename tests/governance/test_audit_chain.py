@@ -207,3 +207,18 @@ def test_the_beat_task_checkpoints_every_trail_that_grew(
     assert checkpoint_audit_trails() == 1
     assert checkpoint_audit_trails() == 0
     assert organisation.audit_checkpoints.count() == 1 and not other_organisation.audit_checkpoints.exists()
+
+
+def test_the_public_key_page_lists_the_trusted_keys_and_the_log_names_the_last_checkpoint(
+    client, login, auditor, events, organisation, signing_key_file
+):
+    from django.urls import reverse
+
+    from governance.core import signing
+
+    checkpoint = _checkpointed(organisation)
+    page = client.get(reverse("audit-keys")).content.decode()  # no account needed
+    fingerprint = signing.fingerprint(signing.signing_key().public_key())
+    assert fingerprint == checkpoint.key_id and fingerprint in page and "BEGIN PUBLIC KEY" in page
+    log = login(auditor).get(reverse("governance:audit-log")).content.decode()
+    assert f"Last signed checkpoint: event #{checkpoint.sequence}" in log and fingerprint in log
