@@ -93,8 +93,21 @@ class ExternalIdentityAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "issuer", "subject", "last_groups", "created_at", "last_login_at")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by the services that audit them: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the admin can inspect the trail but never change it."""
 
     list_display = (
@@ -108,15 +121,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     )
     list_filter = ("organisation", "action", "object_type")
     search_fields = ("object_repr", "actor_label", "request_id")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- Model inventory -------------------------------------------------------------------------------
@@ -163,21 +167,13 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(admin.ModelAdmin):
+class ApprovalRequestAdmin(ReadOnlyAdmin):
+    """Decisions are made on the approval page, held to the release policy; the admin only reads them."""
+
     list_display = ("model", "kind", "requested_stage", "version", "status", "requested_by", "decided_by")
     list_filter = ("organisation", "kind", "status")
     search_fields = ("model__name", "justification", "decision_comment")
     list_select_related = ("model", "version", "requested_by", "decided_by")
-
-    # Decisions are made on the approval page, held to the release policy; the admin only reads them.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(KPIDefinition)
@@ -319,17 +315,6 @@ from governance.models import (  # noqa: E402
     Validation,
     ValidationFinding,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(AuditCheckpoint)

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from governance.models import (
     AIModel,
+    ApprovalKind,
     ApprovalRequest,
     ApprovalStatus,
     Deployment,
     Incident,
+    LifecycleStage,
     ModelVersion,
     Organisation,
     Risk,
@@ -205,17 +207,22 @@ def running_without_approval(organisation: Organisation) -> QuerySet[AIModel]:
     return with_production_deployment_unapproved(AIModel.objects.filter(organisation=organisation))
 
 
+def release_target(request: ApprovalRequest) -> tuple[str, ModelVersion | None]:
+    """The target an approval request releases to, and the version it names (a promotion's)."""
+    if request.kind == ApprovalKind.PROMOTE_VERSION:
+        return ReleaseTarget.CHAMPION, request.version
+    return STAGE_TARGETS[request.requested_stage], None
+
+
 def request_readiness(request: ApprovalRequest, *, policy: ReleasePolicy | None = None) -> Readiness:
     """What an approval request is held to: its target's checks; a promotion of a model already in production
     meets the production checks too (the new champion is what will run there)."""
     model = request.model
-    if request.kind == "promote_version":
-        champion = readiness(model, ReleaseTarget.CHAMPION, request.version, policy=policy)
-        if model.lifecycle_stage == "production":
-            production = readiness(model, ReleaseTarget.PRODUCTION, request.version, policy=policy)
-            return combine(champion, production)
-        return champion
-    return readiness(model, STAGE_TARGETS[request.requested_stage], policy=policy)
+    target, version = release_target(request)
+    checked = readiness(model, target, version, policy=policy)
+    if target == ReleaseTarget.CHAMPION and model.lifecycle_stage == LifecycleStage.PRODUCTION:
+        return combine(checked, readiness(model, ReleaseTarget.PRODUCTION, version, policy=policy))
+    return checked
 
 
 def validations_of(model: AIModel) -> QuerySet[Validation]:

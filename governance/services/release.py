@@ -15,7 +15,6 @@ from governance.core.roles import Permission
 from governance.core.tenancy import can, membership_in, require
 from governance.models import (
     AIModel,
-    ApprovalKind,
     ApprovalRequest,
     Deployment,
     DeploymentCheck,
@@ -102,12 +101,6 @@ def policy_for_decision(organisation: Organisation) -> ReleasePolicy:
 # --- Readiness at decision time ------------------------------------------------------------------------------
 
 
-def release_target(request: ApprovalRequest) -> tuple[str, ModelVersion | None]:
-    if request.kind == ApprovalKind.PROMOTE_VERSION:
-        return ReleaseTarget.CHAMPION, request.version
-    return selectors.STAGE_TARGETS[request.requested_stage], None
-
-
 def check_release(
     *,
     actor,
@@ -157,7 +150,7 @@ def check_separation_of_duties(*, actor, request: ApprovalRequest) -> None:
     model = request.model
     if model.risk_tier not in THREE_PEOPLE_TIERS:
         return
-    target, version = release_target(request)
+    target, version = selectors.release_target(request)
     version = selectors.release_version(model, target, version)
     if version is None:
         return
