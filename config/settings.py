@@ -180,6 +180,17 @@ AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", "")
 AUDIT_PREVIOUS_PUBLIC_KEYS = env_list("AUDIT_PREVIOUS_PUBLIC_KEYS")
 # How often beat signs a checkpoint of every organisation's trail that grew.
 AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "60"))
+# How often beat verifies every trail in full (chain and checkpoints) for the audit log page's integrity status.
+AUDIT_VERIFY_MINUTES = int(os.environ.get("AUDIT_VERIFY_MINUTES", "60"))
+# Optional external anchoring (governance/core/timestamping.py): the URL of an RFC 3161 time-stamping authority
+# that timestamps each checkpoint's hash, so even the holder of the signing key cannot backdate one. Empty: no
+# timestamps. A TSA that is down or answers badly costs the checkpoint its token (and a warning), never the
+# checkpoint; AUDIT_TIMESTAMP_TIMEOUT (seconds) bounds the wait.
+AUDIT_TIMESTAMP_URL = os.environ.get("AUDIT_TIMESTAMP_URL", "")
+AUDIT_TIMESTAMP_TIMEOUT = int(os.environ.get("AUDIT_TIMESTAMP_TIMEOUT", "10"))
+# A PEM file with the TSA's root certificate (and any intermediates): with it, verification also checks each
+# token's signature and certificate chain; without it, only that the token covers its checkpoint's hash.
+AUDIT_TIMESTAMP_CA_FILE = os.environ.get("AUDIT_TIMESTAMP_CA_FILE", "")
 
 # --- Single sign-on (OpenID Connect; governance/accounts/oidc.py) -------------------------------------
 # On when OIDC_ISSUER and OIDC_RP_CLIENT_ID are set: the login page offers "Sign in with …". Endpoints and keys
@@ -346,6 +357,11 @@ CELERY_BEAT_SCHEDULE = {
     "checkpoint-audit-trails": {
         "task": "governance.tasks.checkpoint_audit_trails",
         "schedule": AUDIT_CHECKPOINT_MINUTES * 60.0,
+    },
+    # The integrity status on each audit log page (governance.core.audit.record_verification).
+    "verify-audit-trails": {
+        "task": "governance.tasks.verify_audit_trails",
+        "schedule": AUDIT_VERIFY_MINUTES * 60.0,
     },
     # Reports whose worker died (no heartbeat for a minute) go to another worker.
     "requeue-stalled-reports": {"task": "governance.tasks.requeue_stalled_reports", "schedule": 60.0},

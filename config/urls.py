@@ -21,6 +21,7 @@ urlpatterns = [
     path("readyz", core.readyz, name="readyz"),
     path("verify/", public.verify_report, name="public-verify"),
     path("audit-keys/", public.audit_keys, name="audit-keys"),
+    path("audit-keys/offline_verifier.py", public.audit_verifier, name="audit-verifier"),
     path("admin/", admin.site.urls),
     path("accounts/password_reset/", password_reset_view(), name="password_reset"),
     path("accounts/two-factor/", accounts.two_factor_verify, name="two-factor-verify"),

@@ -20,10 +20,10 @@ class GovernanceConfig(AppConfig):
         from governance.core.registry import HomePanel, audit_actions, home_panels, nav_entries
         from governance.core.scheduling import delete_beat_entry
         from governance.models import ReportSchedule
-        from governance.models.actions import GovernanceAction
+        from governance.models.actions import GOVERNANCE_PHRASES, GovernanceAction
         from governance.reports import kinds
 
-        audit_actions.register(GovernanceAction)
+        audit_actions.register(GovernanceAction, GOVERNANCE_PHRASES)
         kinds.register()
         demo.register()
         nav_entries.register(*navigation.GOVERNANCE_ENTRIES)

@@ -132,3 +132,32 @@ def checkpoint_audit_trails() -> int:
     written = sum(1 for organisation in Organisation.objects.all() if write_checkpoint(organisation))
     logging.getLogger(__name__).info("Signed %s audit checkpoint(s).", written)
     return written
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def verify_audit_trails() -> int:
+    """Beat, every AUDIT_VERIFY_MINUTES: verify every organisation's trail and keep the outcome for its audit page.
+    Returns how many trails have problems (each is also logged as an error)."""
+    from governance.core.audit import record_verification
+    from governance.models import Organisation
+
+    broken = 0
+    for organisation in Organisation.objects.all():
+        verification = record_verification(organisation)
+        if not verification.intact:
+            broken += 1
+            logging.getLogger(__name__).error(
+                "Audit trail of %s: %s problem(s), first: %s",
+                organisation.slug,
+                verification.problem_count,
+                verification.problems[0],
+            )
+    return broken
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def build_audit_bundle(bundle_id: int) -> None:
+    """Write an evidence bundle of an organisation's trail. Idempotent: a finished bundle is left alone."""
+    from governance.services.audit_bundles import build_audit_bundle as build
+
+    build(bundle_id)

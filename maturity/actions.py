@@ -16,3 +16,20 @@ class MaturityAction(StrEnum):
     SCHEDULE_UPDATE = "schedule.update"
     SCHEDULE_RUN = "schedule.run"
     SCHEDULE_RUN_REQUEST = "schedule.run_request"
+
+
+# One-line summaries on the audit log page (see governance.core.registry.AuditActions).
+MATURITY_PHRASES: dict[str, str] = {
+    MaturityAction.ASSESSMENT_CREATE: "started the assessment {object}",
+    MaturityAction.ASSESSMENT_ANSWER: "answered questions of {object}",
+    MaturityAction.ASSESSMENT_TARGETS: "set the targets of {object}",
+    MaturityAction.ASSESSMENT_SUBMIT: "submitted {object} for approval",
+    MaturityAction.ASSESSMENT_APPROVE: "approved the assessment {object}",
+    MaturityAction.ASSESSMENT_RETURN: "returned {object} to its assessors",
+    MaturityAction.MATURITY_TARGET_CREATE: "set the maturity target {object}",
+    MaturityAction.MATURITY_TARGET_UPDATE: "changed the maturity target {object}",
+    MaturityAction.SCHEDULE_CREATE: "scheduled {object}",
+    MaturityAction.SCHEDULE_UPDATE: "changed the schedule {object}",
+    MaturityAction.SCHEDULE_RUN: "started {object}",
+    MaturityAction.SCHEDULE_RUN_REQUEST: "asked to start {object} now",
+}

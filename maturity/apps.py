@@ -12,10 +12,10 @@ class MaturityConfig(AppConfig):
         from governance.core.registry import NavEntry, audit_actions, nav_entries
         from governance.core.scheduling import delete_beat_entry
         from maturity import demo, panels, reports
-        from maturity.actions import MaturityAction
+        from maturity.actions import MATURITY_PHRASES, MaturityAction
         from maturity.models import ReassessmentSchedule
 
-        audit_actions.register(MaturityAction)
+        audit_actions.register(MaturityAction, MATURITY_PHRASES)
         reports.register()
         panels.register()
         demo.register()

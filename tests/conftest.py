@@ -20,6 +20,35 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _flush_past_the_audit_truncate_guard() -> None:
+    """Django empties the database after each transactional test with TRUNCATE, which PostgreSQL refuses for the
+    audit trail (migration 0013). The tests' database owner lifts that guard for the flush statement only, as a
+    database administrator would have to; the application itself never does."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    guarded = {
+        "governance_auditevent": "governance_auditevent_no_truncate",
+        "governance_auditcheckpoint": "governance_auditcheckpoint_no_truncate",
+    }
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        lifted = [(table, trigger) for table, trigger in guarded.items() if table in tables]
+        if not statements or not lifted:
+            return statements
+        return [
+            *(f'ALTER TABLE "{table}" DISABLE TRIGGER "{trigger}";' for table, trigger in lifted),
+            *statements,
+            *(f'ALTER TABLE "{table}" ENABLE TRIGGER "{trigger}";' for table, trigger in lifted),
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_flush_past_the_audit_truncate_guard()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

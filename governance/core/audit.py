@@ -8,6 +8,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,16 +16,20 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from governance.core import signing
+from governance import offline_verifier
+from governance.core import signing, timestamping
 from governance.core.middleware import current_request_id
 from governance.core.registry import audit_actions
-from governance.models import AuditCheckpoint, AuditEvent, Organisation
+from governance.models import AuditCheckpoint, AuditEvent, AuditVerification, Organisation
 
-GENESIS_HASH = "0" * 64
+GENESIS_HASH = offline_verifier.GENESIS_HASH
+logger = logging.getLogger(__name__)
 
 
 def _jsonable(value: Any) -> Any:
@@ -61,8 +66,9 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     }
 
 
-def _event_hash(event: AuditEvent) -> str:
-    payload = {
+def event_fields(event: AuditEvent) -> dict[str, Any]:
+    """What an event's hash covers, by the names the offline verifier and evidence bundles use."""
+    return {
         "organisation": event.organisation_id,
         "sequence": event.sequence,
         "actor": event.actor_id,
@@ -76,8 +82,11 @@ def _event_hash(event: AuditEvent) -> str:
         "created_at": event.created_at.isoformat(),
         "prev_hash": event.prev_hash,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _event_hash(event: AuditEvent) -> str:
+    # One canonical form for both: the offline verifier (standard library and cryptography only) defines it.
+    return offline_verifier.event_hash(event_fields(event))
 
 
 def record_event(
@@ -305,24 +314,49 @@ def verify_chain(organisation: Organisation | None = None) -> list[ChainProblem]
     return problems
 
 
+# Problems kept on a verification record (the command lists them all; a page needs the first few).
+KEPT_PROBLEMS = 100
+
+
+def record_verification(organisation: Organisation) -> AuditVerification:
+    """Verify the organisation's whole trail and keep the outcome, which the audit log page shows (beat runs
+    this every AUDIT_VERIFY_MINUTES, so no page view pays for a full verification)."""
+    verified_to = (
+        AuditEvent.objects.filter(organisation=organisation)
+        .order_by("-sequence")
+        .values_list("sequence", flat=True)
+    ).first() or 0
+    problems = verify_chain(organisation)
+    return AuditVerification.objects.create(
+        organisation=organisation,
+        verified_at=timezone.now(),
+        verified_to=verified_to,
+        event_count=AuditEvent.objects.filter(organisation=organisation, sequence__lte=verified_to).count(),
+        checkpoint_count=AuditCheckpoint.objects.filter(organisation=organisation).count(),
+        problems=[str(problem) for problem in problems[:KEPT_PROBLEMS]],
+        problem_count=len(problems),
+    )
+
+
 # --- Signed checkpoints ------------------------------------------------------------------------------------
+
+
+def checkpoint_fields(checkpoint: AuditCheckpoint) -> dict[str, Any]:
+    """What a checkpoint's signature covers (with its key's name), as evidence bundles carry it."""
+    return {
+        "organisation": checkpoint.organisation_id,
+        "sequence": checkpoint.sequence,
+        "last_hash": checkpoint.last_hash,
+        "event_count": checkpoint.event_count,
+        "created_at": checkpoint.created_at.isoformat(),
+        "prev_checkpoint_hash": checkpoint.prev_checkpoint_hash,
+        "key_id": checkpoint.key_id,
+    }
 
 
 def checkpoint_payload(checkpoint: AuditCheckpoint) -> bytes:
     """What a checkpoint's signature covers, as canonical JSON (sorted keys, no spaces)."""
-    return json.dumps(
-        {
-            "organisation": checkpoint.organisation_id,
-            "sequence": checkpoint.sequence,
-            "last_hash": checkpoint.last_hash,
-            "event_count": checkpoint.event_count,
-            "created_at": checkpoint.created_at.isoformat(),
-            "prev_checkpoint_hash": checkpoint.prev_checkpoint_hash,
-            "key_id": checkpoint.key_id,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    ).encode()
+    return offline_verifier.checkpoint_payload(checkpoint_fields(checkpoint))
 
 
 def write_checkpoint(organisation: Organisation, *, force: bool = False) -> AuditCheckpoint | None:
@@ -353,8 +387,28 @@ def write_checkpoint(organisation: Organisation, *, force: bool = False) -> Audi
         _, signature = signing.sign(payload)
         checkpoint.signature = base64.b64encode(signature).decode()
         checkpoint.hash = hashlib.sha256(payload).hexdigest()
+        # Asked for under the organisation's lock, which simplicity buys at the price of events waiting on the TSA
+        # (AUDIT_TIMESTAMP_TIMEOUT at worst, milliseconds usually): the row is append-only, so the token must be
+        # in hand before the insert, and the checkpoint must still be the chain's next one when it is inserted.
+        # A report's issue calls this inside its own transaction, which holds the lock anyway.
+        checkpoint.timestamp_token, checkpoint.timestamped_at = _timestamp(payload)
         checkpoint.save()
     return checkpoint
+
+
+def _timestamp(payload: bytes) -> tuple[bytes | None, datetime | None]:
+    """An RFC 3161 token over the payload's SHA-256 and its genTime, when AUDIT_TIMESTAMP_URL names a TSA; a TSA
+    that fails costs the checkpoint its token and logs a warning, never the checkpoint."""
+    url = settings.AUDIT_TIMESTAMP_URL
+    if not url:
+        return None, None
+    try:
+        token = timestamping.request_token(payload, url=url, timeout=settings.AUDIT_TIMESTAMP_TIMEOUT)
+        digest = hashlib.sha256(payload).digest()
+        return token, timestamping.verify_token(token, digest, timestamping.trusted_ca_pem())
+    except (timestamping.TimestampError, ImproperlyConfigured) as error:
+        logger.warning("Audit checkpoint saved without an RFC 3161 timestamp: %s", error)
+        return None, None
 
 
 def _checkpoint_problems(organisation: Organisation, hashes: dict[int, str]) -> list[ChainProblem]:
@@ -362,6 +416,7 @@ def _checkpoint_problems(organisation: Organisation, hashes: dict[int, str]) -> 
     expected_prev = GENESIS_HASH
     last_sequence = max(hashes, default=0)
     checkpoints = AuditCheckpoint.objects.filter(organisation=organisation).order_by("sequence", "id")
+    ca_pem = timestamping.trusted_ca_pem()
     for checkpoint in checkpoints:
 
         def problem(reason: str, checkpoint=checkpoint) -> ChainProblem:
@@ -381,6 +436,8 @@ def _checkpoint_problems(organisation: Organisation, hashes: dict[int, str]) -> 
             problems.append(problem("its signature does not match its content (forged or edited)"))
         if hashlib.sha256(payload).hexdigest() != checkpoint.hash:
             problems.append(problem("its hash does not match its content"))
+        if reason := _timestamp_problem(checkpoint, payload, ca_pem):
+            problems.append(problem(reason))
         if checkpoint.prev_checkpoint_hash != expected_prev:
             problems.append(
                 problem("does not link to the previous checkpoint (one was removed or reordered)")
@@ -393,3 +450,18 @@ def _checkpoint_problems(organisation: Organisation, hashes: dict[int, str]) -> 
         elif checkpoint.sequence and hashes.get(checkpoint.sequence) != checkpoint.last_hash:
             problems.append(problem(f"event #{checkpoint.sequence} is not the event it signed"))
     return problems
+
+
+def _timestamp_problem(checkpoint: AuditCheckpoint, payload: bytes, ca_pem: bytes | None) -> str | None:
+    """Why the checkpoint's RFC 3161 token does not vouch for it (with ``ca_pem``, its TSA signature included), or
+    None when it does or there is none."""
+    if checkpoint.timestamp_token is None:
+        return None
+    digest = hashlib.sha256(payload).digest()
+    try:
+        gen_time = timestamping.verify_token(bytes(checkpoint.timestamp_token), digest, ca_pem)
+    except timestamping.TimestampError as error:
+        return f"its RFC 3161 timestamp does not cover it ({error})"
+    if checkpoint.timestamped_at != gen_time:
+        return "its timestamp time is not its RFC 3161 token's genTime"
+    return None

@@ -4,7 +4,7 @@ The core never names what the apps put here, so ``governance`` can offer report 
 entries and demo data without importing ``maturity``; adding one is a new entry in the app that owns the data.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -59,12 +59,19 @@ class Registry(Generic[T]):
 
 
 class AuditActions:
-    """The audit action names every app declared (one StrEnum per app); ``record_event`` refuses others."""
+    """The audit action names every app declared (one StrEnum per app); ``record_event`` refuses others.
+
+    An app may also give each action a phrase for the audit log's one-line summaries: a verb phrase after the
+    actor's name, with ``{object}`` for the record and ``{field}`` (``{field__before}``) for a changed field's
+    new (old) value, e.g. "requested {kind} → {requested_stage} for {model}".
+    """
 
     def __init__(self) -> None:
         self._owners: dict[str, str] = {}
+        self._phrases: dict[str, str] = {}
+        self._modules: set[str] = set()
 
-    def register(self, vocabulary: type[StrEnum]) -> None:
+    def register(self, vocabulary: type[StrEnum], phrases: Mapping[str, str] | None = None) -> None:
         for action in vocabulary:
             owner = self._owners.get(action.value)
             if owner is not None and owner != vocabulary.__qualname__:
@@ -72,12 +79,26 @@ class AuditActions:
                     f"Audit action {action.value!r} is declared by {owner} and {vocabulary.__qualname__}."
                 )
             self._owners[action.value] = vocabulary.__qualname__
+        self._modules.add(vocabulary.__module__)
+        for action, phrase in (phrases or {}).items():
+            if action not in vocabulary._value2member_map_:
+                raise ValueError(
+                    f"A phrase for {action!r}, which {vocabulary.__qualname__} does not declare."
+                )
+            self._phrases[str(action)] = phrase
 
     def __contains__(self, action: object) -> bool:
         return isinstance(action, str) and action in self._owners
 
     def values(self) -> list[str]:
         return sorted(self._owners)
+
+    def phrase(self, action: str) -> str | None:
+        return self._phrases.get(action)
+
+    def modules(self) -> list[str]:
+        """The modules that declared vocabularies (their apps' records are what events are about)."""
+        return sorted(self._modules)
 
 
 audit_actions = AuditActions()

@@ -46,6 +46,8 @@ class Permission(StrEnum):
     KPI_MEASURE = "kpi.measure"
     INCIDENT_EDIT = "incident.edit"
     AUDIT_VIEW = "audit.view"
+    # Export the trail as an evidence bundle an auditor verifies offline.
+    AUDIT_EXPORT = "audit.export"
     REPORT_REQUEST = "report.request"
     REPORT_SCHEDULE = "report.schedule"
 
@@ -75,6 +77,7 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.KPI_MEASURE: frozenset({ADMIN, OWNER}),
     Permission.INCIDENT_EDIT: frozenset({ADMIN, OWNER, RISK}),
     Permission.AUDIT_VIEW: frozenset({ADMIN, EXECUTIVE, RISK, AUDITOR}),
+    Permission.AUDIT_EXPORT: frozenset({ADMIN, AUDITOR}),
     Permission.REPORT_REQUEST: frozenset(Role.values),
     Permission.REPORT_SCHEDULE: frozenset({ADMIN}),
 }

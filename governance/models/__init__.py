@@ -1,7 +1,7 @@
 """Governance models, one module per concept; import them from here."""
 
 from .accounts import ApiToken, ExternalIdentity, TokenRevocation, TokenScope
-from .audit import AuditCheckpoint, AuditEvent
+from .audit import AuditBundle, AuditBundleStatus, AuditCheckpoint, AuditEvent, AuditVerification
 from .compliance import ComplianceRecord, ComplianceStatus, Framework, Requirement
 from .incidents import Incident, IncidentSeverity, IncidentStatus
 from .inventory import (
@@ -44,8 +44,11 @@ __all__ = [
     "ApprovalKind",
     "ApprovalRequest",
     "ApprovalStatus",
+    "AuditBundle",
+    "AuditBundleStatus",
     "AuditCheckpoint",
     "AuditEvent",
+    "AuditVerification",
     "BusinessUnit",
     "ComplianceRecord",
     "ComplianceStatus",

@@ -8,7 +8,15 @@ from enum import StrEnum
 
 
 class GovernanceAction(StrEnum):
-    # Memberships the identity provider decides (single sign-on maps its groups to roles at each sign-in).
+    # Organisations and their units, kept by platform administrators in the Django admin
+    # (governance.services.organisations); an organisation's creation is the first event of its own trail.
+    ORGANISATION_CREATE = "organisation.create"
+    ORGANISATION_UPDATE = "organisation.update"
+    BUSINESS_UNIT_CREATE = "business_unit.create"
+    BUSINESS_UNIT_UPDATE = "business_unit.update"
+    BUSINESS_UNIT_DELETE = "business_unit.delete"
+    # Memberships the identity provider decides (single sign-on maps its groups to roles at each sign-in) or a
+    # platform administrator sets in the Django admin.
     MEMBERSHIP_CREATE = "membership.create"
     MEMBERSHIP_UPDATE = "membership.update"
     MEMBERSHIP_DELETE = "membership.delete"
@@ -47,9 +55,62 @@ class GovernanceAction(StrEnum):
     REPORT_REQUESTED = "report.requested"
     # A report's file and SHA-256, once rendered: the signed chain then covers what was issued.
     REPORT_ISSUED = "report.issued"
+    # An evidence bundle of the trail was asked for (who took the trail away, which range).
+    AUDIT_BUNDLE_REQUESTED = "audit.bundle_requested"
     REPORT_SCHEDULE_CREATE = "report_schedule.create"
     REPORT_SCHEDULE_UPDATE = "report_schedule.update"
     REPORT_SCHEDULE_DELETE = "report_schedule.delete"
     REPORT_SCHEDULE_RUN = "report_schedule.run"
     REPORT_SCHEDULE_SKIPPED = "report_schedule.skipped"
     REPORT_SCHEDULE_RUN_REQUEST = "report_schedule.run_request"
+
+
+# One-line summaries on the audit log page ("Omar Owner requested Stage change → Production for Retail credit
+# scorecard"): a verb phrase after the actor's name (see governance.core.registry.AuditActions). Actions without
+# one read "created/updated/deleted <record type> <record>".
+GOVERNANCE_PHRASES: dict[str, str] = {
+    GovernanceAction.MEMBERSHIP_CREATE: "gave {user} the role {role}",
+    GovernanceAction.MEMBERSHIP_UPDATE: "changed the role of {object} to {role}",
+    GovernanceAction.MEMBERSHIP_DELETE: "withdrew the membership {object}",
+    GovernanceAction.MODEL_CREATE: "registered the model {object}",
+    GovernanceAction.MODEL_UPDATE: "updated the model {object}",
+    GovernanceAction.MODEL_DELETE: "deleted the model {object}",
+    GovernanceAction.MODEL_STAGE_CHANGE: "moved {object} from {lifecycle_stage__before} to {lifecycle_stage}",
+    GovernanceAction.VERSION_REGISTER: "registered version {version} of {model}",
+    GovernanceAction.VERSION_RETIRE: "retired {object}",
+    GovernanceAction.VERSION_PROMOTE: "made {object} the {status}",
+    GovernanceAction.APPROVAL_REQUEST: "requested {kind} → {requested_stage} for {model}",
+    GovernanceAction.APPROVAL_APPROVE: "approved {object}",
+    GovernanceAction.APPROVAL_REJECT: "rejected {object}",
+    GovernanceAction.APPROVAL_OVERRIDE: "overrode failing release checks for {object}",
+    GovernanceAction.RELEASE_POLICY_UPDATE: "put {object} in force",
+    GovernanceAction.VALIDATION_CREATE: "recorded the {object}",
+    GovernanceAction.VALIDATION_UPDATE: "updated the {object}",
+    GovernanceAction.FINDING_CREATE: "raised the validation finding {object}",
+    GovernanceAction.FINDING_UPDATE: "updated the validation finding {object}",
+    GovernanceAction.DEPLOYMENT_CHECK: "asked the deployment gate about {object}",
+    GovernanceAction.DEPLOYMENT_RECORD: "recorded {object}",
+    GovernanceAction.DEPLOYMENT_UPDATE: "updated {object}",
+    GovernanceAction.RISK_CREATE: "recorded the risk {object}",
+    GovernanceAction.RISK_UPDATE: "updated the risk {object}",
+    GovernanceAction.RISK_DELETE: "deleted the risk {object}",
+    GovernanceAction.COMPLIANCE_CREATE: "recorded compliance with {object}",
+    GovernanceAction.COMPLIANCE_UPDATE: "updated compliance with {object}",
+    GovernanceAction.COMPLIANCE_DELETE: "deleted the compliance record {object}",
+    GovernanceAction.COMPLIANCE_CARRY_OVER: "carried {object} over to a new catalogue version",
+    GovernanceAction.KPI_CREATE: "defined the KPI {object}",
+    GovernanceAction.KPI_UPDATE: "updated the KPI {object}",
+    GovernanceAction.KPI_DELETE: "deleted the KPI {object}",
+    GovernanceAction.INCIDENT_CREATE: "reported the incident {object}",
+    GovernanceAction.INCIDENT_UPDATE: "updated the incident {object}",
+    GovernanceAction.INCIDENT_DELETE: "deleted the incident {object}",
+    GovernanceAction.REPORT_REQUESTED: "requested the report {object}",
+    GovernanceAction.REPORT_ISSUED: "issued the report {title}",
+    GovernanceAction.AUDIT_BUNDLE_REQUESTED: "exported an audit evidence bundle",
+    GovernanceAction.REPORT_SCHEDULE_CREATE: "scheduled the {object}",
+    GovernanceAction.REPORT_SCHEDULE_UPDATE: "changed the schedule {object}",
+    GovernanceAction.REPORT_SCHEDULE_DELETE: "deleted the schedule {object}",
+    GovernanceAction.REPORT_SCHEDULE_RUN: "ran the schedule {object}",
+    GovernanceAction.REPORT_SCHEDULE_SKIPPED: "skipped a run of {object}",
+    GovernanceAction.REPORT_SCHEDULE_RUN_REQUEST: "asked to run {object} now",
+}

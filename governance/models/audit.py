@@ -73,6 +73,10 @@ class AuditCheckpoint(models.Model):
     key_id = models.CharField(max_length=16, help_text="Fingerprint of the signing key.")
     signature = models.CharField(max_length=128, help_text="Ed25519 signature of the payload, base64.")
     hash = models.CharField(max_length=64, help_text="SHA-256 of the signed payload.")
+    # Optional external anchoring (AUDIT_TIMESTAMP_URL): an RFC 3161 time-stamping authority's DER answer over
+    # ``hash``, obtained before the row is inserted and not part of the signed payload; its genTime beside it.
+    timestamp_token = models.BinaryField(null=True, blank=True, editable=False)
+    timestamped_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -90,3 +94,76 @@ class AuditCheckpoint(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit checkpoints are append-only.")
+
+
+class AuditBundleStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class AuditBundle(models.Model):
+    """An evidence bundle an auditor verifies offline: the trail's events (or a date range of them), its signed
+    checkpoints, the public keys and the issued reports, in a zip with a manifest (governance.core.bundle).
+    Built by a worker, since a large trail takes a while; the zip's SHA-256 is kept with it."""
+
+    organisation = models.ForeignKey(
+        "governance.Organisation", on_delete=models.CASCADE, related_name="audit_bundles"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=AuditBundleStatus.choices, default=AuditBundleStatus.QUEUED
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    event_count = models.PositiveBigIntegerField(null=True, blank=True)
+    checkpoint_count = models.PositiveIntegerField(null=True, blank=True)
+    byte_size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    file = models.FileField(upload_to="audit-bundles/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "-requested_at"])]
+
+    def __str__(self) -> str:
+        return f"Audit bundle #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {AuditBundleStatus.READY, AuditBundleStatus.FAILED}
+
+
+class AuditVerification(models.Model):
+    """The outcome of one full verification of an organisation's trail (chain and signed checkpoints), run by
+    beat: the audit log page shows the latest instead of re-verifying on every view."""
+
+    organisation = models.ForeignKey(
+        "governance.Organisation", on_delete=models.CASCADE, related_name="audit_verifications"
+    )
+    verified_at = models.DateTimeField()
+    # The last event checked and how many there were.
+    verified_to = models.PositiveBigIntegerField(default=0)
+    event_count = models.PositiveBigIntegerField(default=0)
+    checkpoint_count = models.PositiveIntegerField(default=0)
+    # Each problem as verify_chain names it (the first 100); empty when the trail is intact.
+    problems = models.JSONField(default=list, blank=True)
+    problem_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["organisation", "-verified_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "-verified_at"])]
+
+    def __str__(self) -> str:
+        outcome = "intact" if not self.problem_count else f"{self.problem_count} problem(s)"
+        return f"Verified to #{self.verified_to}: {outcome}"
+
+    @property
+    def intact(self) -> bool:
+        return self.problem_count == 0

@@ -3,7 +3,15 @@
 import django_filters
 from django.db.models import QuerySet
 
-from governance.models import AuditEvent, Organisation
+from governance.models import (
+    AuditBundle,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditVerification,
+    Membership,
+    Organisation,
+)
+from governance.selectors.audit_log import action_choices, record_type_choices
 from governance.selectors.filters import date_range
 
 
@@ -32,6 +40,28 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["actor", "action", "object_type", "date_from", "date_to", "q"]
 
 
+class AuditLogFilter(AuditEventFilter):
+    """The audit log page's filters: people pick an actor, an action and a record type from lists (the API keeps
+    the free-text filters above, since a token may span several organisations)."""
+
+    actor = django_filters.ChoiceFilter(field_name="actor_label", label="Actor", empty_label="Anyone")
+    action = django_filters.ChoiceFilter(field_name="action", label="Action", empty_label="Any action")
+    object_type = django_filters.ChoiceFilter(
+        field_name="object_type", label="Record type", empty_label="Any record"
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = Membership.objects.filter(organisation=organisation).select_related("user")
+        people = sorted(
+            {(m.user.get_username(), m.user.get_full_name() or m.user.get_username()) for m in members},
+            key=lambda choice: choice[1].lower(),
+        )
+        self.filters["actor"].extra["choices"] = [*people, ("system", "System (workers, beat)")]
+        self.filters["action"].extra["choices"] = action_choices()
+        self.filters["object_type"].extra["choices"] = record_type_choices()
+
+
 def events_for(organisation: Organisation | int | None = None) -> QuerySet[AuditEvent]:
     """Events newest first; the caller scopes them (one organisation, or the user's organisations)."""
     queryset = AuditEvent.objects.order_by("-created_at", "-sequence")
@@ -42,6 +72,13 @@ def events_for(organisation: Organisation | int | None = None) -> QuerySet[Audit
 
 def filtered_events(data, organisation: Organisation) -> AuditEventFilter:
     return AuditEventFilter(data, queryset=events_for(organisation))
+
+
+def audit_log_filter(data, organisation: Organisation) -> AuditLogFilter:
+    """The page's filter: its events come with their actors, for the names in each summary."""
+    return AuditLogFilter(
+        data, queryset=events_for(organisation).select_related("actor"), organisation=organisation
+    )
 
 
 CSV_COLUMNS = [
@@ -57,3 +94,21 @@ CSV_COLUMNS = [
     "prev_hash",
     "hash",
 ]
+
+
+def recent_bundles(organisation: Organisation, limit: int = 10) -> list[AuditBundle]:
+    """The organisation's latest evidence bundles, newest first (the audit page lists them)."""
+    return list(
+        AuditBundle.objects.filter(organisation=organisation)
+        .select_related("requested_by")
+        .order_by("-requested_at", "-pk")[:limit]
+    )
+
+
+def last_checkpoint(organisation: Organisation) -> AuditCheckpoint | None:
+    return AuditCheckpoint.objects.filter(organisation=organisation).order_by("-sequence", "-id").first()
+
+
+def last_verification(organisation: Organisation) -> AuditVerification | None:
+    """The latest verification beat ran of the organisation's trail (None before the first)."""
+    return AuditVerification.objects.filter(organisation=organisation).order_by("-verified_at", "-pk").first()

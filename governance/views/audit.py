@@ -1,35 +1,42 @@
-"""Audit log pages: the organisation's trail (filtered, paginated) and its streamed CSV export."""
+"""Audit pages: the organisation's trail as people read it, its CSV export, and its integrity (verification
+status, signing keys, checkpoints, evidence bundles for auditors)."""
 
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from governance.core import tenancy
+from governance.core import signing, tenancy
 from governance.core.csv_export import csv_lines
 from governance.core.roles import Permission
-from governance.models import AuditCheckpoint
+from governance.forms.audit import AuditBundleForm
+from governance.models import AuditBundle, AuditBundleStatus, AuditCheckpoint
 from governance.selectors import audit as selectors
+from governance.selectors.audit_log import describe_events
+from governance.services import audit_bundles
+
+CHECKPOINTS_SHOWN = 10
 
 
-def _change_row(field: str, values) -> tuple[str, object, object]:
-    if isinstance(values, list) and len(values) == 2:
-        return field, values[0], values[1]
-    return field, None, values
+def _integrity(organisation) -> dict:
+    return {
+        "verification": selectors.last_verification(organisation),
+        "last_checkpoint": selectors.last_checkpoint(organisation),
+    }
 
 
 @login_required
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     organisation = tenancy.current_organisation(request, permission=Permission.AUDIT_VIEW)
-    filterset = selectors.filtered_events(request.GET, organisation)
+    filterset = selectors.audit_log_filter(request.GET, organisation)
     events = filterset.qs if filterset.is_valid() else selectors.events_for(organisation).none()
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    for event in page:
-        event.change_rows = [_change_row(field, values) for field, values in (event.changes or {}).items()]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -38,11 +45,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "filter": filterset,
             "page": page,
+            "rows": describe_events(page.object_list),
             "organisation": organisation,
             "querystring": query.urlencode(),
-            "last_checkpoint": AuditCheckpoint.objects.filter(organisation=organisation)
-            .order_by("-sequence", "-id")
-            .first(),
+            "may_export": tenancy.can(request.user, organisation, Permission.AUDIT_EXPORT),
+            "bundle_form": AuditBundleForm(),
+            **_integrity(organisation),
         },
         status=200 if filterset.is_valid() else 400,
     )
@@ -66,13 +74,80 @@ def audit_export(request: HttpRequest) -> HttpResponse:
             event.object_type,
             event.object_id,
             event.object_repr,
-            json.dumps(event.changes, sort_keys=True),
+            json.dumps(event.changes, sort_keys=True, ensure_ascii=False),
             event.request_id,
             event.prev_hash,
             event.hash,
         ]
         for event in filterset.qs.iterator(chunk_size=2000)
     )
-    response = StreamingHttpResponse(csv_lines(selectors.CSV_COLUMNS, rows), content_type="text/csv")
+    response = StreamingHttpResponse(
+        csv_lines(selectors.CSV_COLUMNS, rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="audit-{organisation.slug}.csv"'
     return response
+
+
+def _integrity_page(
+    request: HttpRequest, organisation, form: AuditBundleForm, status: int = 200
+) -> HttpResponse:
+    current = signing.fingerprint(signing.signing_key().public_key())
+    keys = [
+        {"fingerprint": fingerprint, "pem": signing.public_key_pem(key), "current": fingerprint == current}
+        for fingerprint, key in signing.trusted_public_keys().items()
+    ]
+    may_export = tenancy.can(request.user, organisation, Permission.AUDIT_EXPORT)
+    checkpoints = AuditCheckpoint.objects.filter(organisation=organisation).order_by("-sequence", "-id")
+    context = {
+        "organisation": organisation,
+        "keys": keys,
+        "checkpoints": checkpoints[:CHECKPOINTS_SHOWN],
+        "may_export": may_export,
+        "bundles": selectors.recent_bundles(organisation) if may_export else [],
+        "bundle_form": form,
+        **_integrity(organisation),
+    }
+    return render(request, "governance/audit_integrity.html", context, status=status)
+
+
+@login_required
+@require_GET
+def audit_integrity(request: HttpRequest) -> HttpResponse:
+    """How far the trail is verified and signed, the keys to pin, and the evidence bundles for auditors."""
+    organisation = tenancy.current_organisation(request, permission=Permission.AUDIT_VIEW)
+    return _integrity_page(request, organisation, AuditBundleForm())
+
+
+@login_required
+@require_POST
+def bundle_request(request: HttpRequest) -> HttpResponse:
+    organisation = tenancy.current_organisation(request, permission=Permission.AUDIT_EXPORT)
+    form = AuditBundleForm(request.POST)
+    if form.is_valid():
+        try:
+            audit_bundles.request_audit_bundle(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request, "The evidence bundle is being built; it appears below when ready (reload the page)."
+            )
+            return redirect("governance:audit-integrity")
+    return _integrity_page(request, organisation, form, status=400)
+
+
+@login_required
+@require_GET
+def bundle_download(request: HttpRequest, pk: int) -> FileResponse:
+    organisation = tenancy.current_organisation(request, permission=Permission.AUDIT_EXPORT)
+    bundle = AuditBundle.objects.filter(pk=pk, organisation=organisation).first()
+    if bundle is None or bundle.status != AuditBundleStatus.READY or not bundle.file:
+        raise Http404("No such evidence bundle.")
+    return FileResponse(
+        bundle.file.open("rb"),
+        as_attachment=True,
+        filename=f"audit-{organisation.slug}-{bundle.pk}.zip",
+        content_type="application/zip",
+    )

@@ -51,3 +51,16 @@ def audit_keys(request: HttpRequest) -> HttpResponse:
         for fingerprint, key in signing.trusted_public_keys().items()
     ]
     return render(request, "governance/audit_keys.html", {"keys": keys})
+
+
+def audit_verifier(request: HttpRequest) -> HttpResponse:
+    """The offline verifier's source, one file an auditor downloads, reads and runs on their own machine."""
+    from pathlib import Path
+
+    from governance import offline_verifier
+
+    response = HttpResponse(
+        Path(offline_verifier.__file__).read_bytes(), content_type="text/x-python; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="offline_verifier.py"'
+    return response

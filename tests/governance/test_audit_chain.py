@@ -67,6 +67,33 @@ def test_database_rejects_updates_on_postgresql(events):
         cursor.execute("UPDATE governance_auditevent SET action = 'x'")
 
 
+# Committed events: PostgreSQL would otherwise refuse the TRUNCATE for the pending foreign-key checks instead.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("table", ["governance_auditevent", "governance_auditcheckpoint"])
+def test_database_refuses_truncate_on_postgresql(events, table):
+    if connection.vendor != "postgresql":
+        pytest.skip("The TRUNCATE guard is PostgreSQL's; SQLite has no TRUNCATE.")
+    from django.db import DatabaseError, transaction
+
+    with (
+        pytest.raises(DatabaseError, match=f"TRUNCATE of {table} refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert AuditEvent.objects.count() == 2
+
+
+def test_verify_audit_trail_detects_reordered_events(events):
+    first, second = events
+    _tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [99, first.pk])
+    _tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [1, second.pk])
+    _tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [2, first.pk])
+    reasons = [str(p) for p in verify_chain()]
+    assert any("event #1: does not link to the previous event" in r for r in reasons), reasons
+    assert any("event #1: content does not match its hash" in r for r in reasons), reasons
+
+
 def test_verify_audit_trail_detects_an_edited_event(events):
     first, _ = events
     _tamper("UPDATE governance_auditevent SET changes = %s WHERE id = %s", ['{"name": ["A", "B"]}', first.pk])

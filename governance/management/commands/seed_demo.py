@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from governance.core.audit import record_verification, write_checkpoint
 from governance.core.registry import demo_seeders
 from governance.core.roles import Role
 from governance.models import BusinessUnit, Membership, Organisation
@@ -66,6 +67,9 @@ class Command(BaseCommand):
         context = {"organisation": organisation, "units": units, "users": users}
         for seeder in demo_seeders:
             seeder.seed(context)
+        # Sealed and verified as beat would within the hour, so the audit pages show a signed, verified trail.
+        write_checkpoint(organisation)
+        record_verification(organisation)
 
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {organisation.name}"))
         self.stdout.write(f"Log in with any of these (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,226 @@
+"""The audit log as people read it: one plain-language line per event, its changes with field labels, names
+instead of ids and dates as dates.
+
+Events keep what was recorded (field names, ids, ISO dates); this module only presents them. Names of records
+an event points to are looked up for the whole page at once: one query per kind of record on the page, whatever
+the number of events.
+"""
+
+import json
+import string
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from governance.core.registry import audit_actions
+from governance.models import AuditEvent
+
+MISSING = "—"
+LONG_TEXT = 300
+# Shown instead of values that are bulky and say little in a table (a model's frozen readiness, the policy).
+VERBS = {
+    "create": "created",
+    "update": "updated",
+    "delete": "deleted",
+    "approve": "approved",
+    "reject": "rejected",
+    "submit": "submitted",
+    "run": "ran",
+}
+
+
+@dataclass
+class ChangeRow:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class EventRow:
+    event: AuditEvent
+    actor: str
+    summary: str
+    record_type: str
+    changes: list[ChangeRow] = field(default_factory=list)
+
+
+@cache
+def _model_for(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
+    if model is None:
+        return None
+    try:
+        found = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
+def record_type_label(object_type: str) -> str:
+    model = _model_for(object_type)
+    return str(model._meta.verbose_name) if model else object_type
+
+
+def field_label(model: type[models.Model] | None, name: str) -> str:
+    found = _field(model, name)
+    label = str(found.verbose_name) if found is not None else name.replace("_", " ")
+    return label[:1].upper() + label[1:]
+
+
+def _flatten(changes: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, str, Any, Any]]:
+    """(field name, label prefix, before, after) for each change; nested maps (an assessment's answers by
+    question) become "answers / question / level"."""
+    for name, values in changes.items():
+        if isinstance(values, list) and len(values) == 2:
+            yield name, prefix, values[0], values[1]
+        elif isinstance(values, dict):
+            yield from _flatten(values, f"{prefix}{name} / ")
+        else:
+            yield name, prefix, None, values
+
+
+def _foreign_keys(model, changes) -> Iterable[tuple[type[models.Model], Any]]:
+    for name, prefix, before, after in _flatten(changes):
+        found = None if prefix else _field(model, name)
+        if found is not None and found.is_relation and found.many_to_one:
+            for value in (before, after):
+                if isinstance(value, int):
+                    yield found.related_model, value
+
+
+def _names(wanted: dict[type[models.Model], set[int]]) -> dict[tuple[type[models.Model], int], str]:
+    """A name for each record asked for, one query per kind of record."""
+    user_model = get_user_model()
+    names: dict[tuple[type[models.Model], int], str] = {}
+    for model, ids in wanted.items():
+        if model is user_model:
+            for user in user_model.objects.filter(pk__in=ids):
+                names[model, user.pk] = user.get_full_name() or user.get_username()
+            continue
+        # Joined rows loaded with them, so __str__ of a record naming its parent does not query once each.
+        for pk, record in model._default_manager.select_related().in_bulk(ids).items():
+            names[model, pk] = str(record)
+    return names
+
+
+def _datetime_text(value: str) -> str | None:
+    parsed = parse_datetime(value) if "T" in value else None
+    if parsed is None:
+        return None
+    if timezone.is_aware(parsed):
+        parsed = timezone.localtime(parsed)
+    return parsed.strftime("%Y-%m-%d %H:%M")
+
+
+def display_value(model, name: str, value: Any, names: dict, nested: bool = False) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return MISSING
+    found = None if nested else _field(model, name)
+    if found is not None and found.is_relation and found.many_to_one and isinstance(value, int):
+        return names.get((found.related_model, value), f"#{value} (no longer exists)")
+    if found is not None and found.choices:
+        return str(dict(found.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, str):
+        when = _datetime_text(value) if isinstance(found, models.DateTimeField) or found is None else None
+        text = when or value
+    elif isinstance(value, float):
+        text = f"{value:.4g}"
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    else:
+        text = str(value)
+    return text if len(text) <= LONG_TEXT else text[: LONG_TEXT - 1] + "…"
+
+
+def _summary(event: AuditEvent, model, actor: str, names: dict) -> str:
+    record = event.object_repr
+    phrase = audit_actions.phrase(event.action)
+    values: dict[str, str] = {"object": record}
+    flat = {
+        name: (before, after) for name, prefix, before, after in _flatten(event.changes or {}) if not prefix
+    }
+    if phrase:
+        usable = True
+        for _, placeholder, _, _ in string.Formatter().parse(phrase):
+            if not placeholder or placeholder == "object":
+                continue
+            name, _, side = placeholder.partition("__")
+            if name not in flat:
+                usable = False
+                break
+            before, after = flat[name]
+            values[placeholder] = display_value(model, name, before if side == "before" else after, names)
+        if usable:
+            return f"{actor} {phrase.format_map(values)}"
+    verb = VERBS.get(event.action.rpartition(".")[2], event.action)
+    return f"{actor} {verb} {record_type_label(event.object_type)} {record}"
+
+
+def describe_events(events: Iterable[AuditEvent]) -> list[EventRow]:
+    """The page's events as rows people read; ``events`` should have ``actor`` selected with them."""
+    events = list(events)
+    wanted: dict[type[models.Model], set[int]] = defaultdict(set)
+    for event in events:
+        for related, pk in _foreign_keys(_model_for(event.object_type), event.changes or {}):
+            wanted[related].add(pk)
+    names = _names(wanted)
+    rows = []
+    for event in events:
+        model = _model_for(event.object_type)
+        actor = (event.actor.get_full_name() or event.actor_label) if event.actor else event.actor_label
+        actor = actor or "System"
+        changes = [
+            ChangeRow(
+                label=prefix + field_label(None if prefix else model, name),
+                before=display_value(model, name, before, names, nested=bool(prefix)),
+                after=display_value(model, name, after, names, nested=bool(prefix)),
+            )
+            for name, prefix, before, after in _flatten(event.changes or {})
+        ]
+        rows.append(
+            EventRow(
+                event=event,
+                actor=actor,
+                summary=_summary(event, model, actor, names),
+                record_type=record_type_label(event.object_type),
+                changes=changes,
+            )
+        )
+    return rows
+
+
+def record_type_choices() -> list[tuple[str, str]]:
+    """Every kind of governed record an event can be about (the log's "record type" filter)."""
+    configs = {apps.get_containing_app_config(module) for module in audit_actions.modules()} - {None}
+    choices = [
+        (model._meta.label_lower, str(model._meta.verbose_name).capitalize())
+        for config in configs
+        for model in config.get_models()
+    ]
+    return sorted(choices, key=lambda choice: choice[1])
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Each declared action, readably: "model.stage_change" reads "Model: stage change"."""
+    return [
+        (action, action.replace("_", " ").replace(".", ": ", 1).capitalize())
+        for action in audit_actions.values()
+    ]
