@@ -67,3 +67,23 @@ def high_risk(organisation, model_owner):
         decisions_about_people="makes",
         lifecycle_stage=LifecycleStage.PRODUCTION,
     )
+
+
+@pytest.fixture
+def signing_key_file(settings, tmp_path):
+    """An audit signing key of this test's own, configured as a production deployment configures it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from governance.core import signing
+
+    path = tmp_path / "audit-key.pem"
+    path.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    settings.AUDIT_SIGNING_KEY = str(path)
+    signing.signing_key.cache_clear()
+    yield path
+    signing.signing_key.cache_clear()

@@ -27,13 +27,13 @@ from governance.core.audit import _event_hash, record_event, verify_chain, write
 from governance.models import AuditBundle, AuditBundleStatus, AuditEvent, BusinessUnit, PendingJob
 from governance.models.actions import GovernanceAction
 from governance.services import audit_bundles
-from tests.governance.test_audit_chain import _tamper, signing_key_file  # noqa: F401  (fixture)
+from tests.governance.audit_helpers import tamper
 
 VERIFIER = Path(sys.executable).with_name("plumbline-verify")
 
 
 @pytest.fixture
-def trail(organisation, admin_user_member, signing_key_file):  # noqa: F811
+def trail(organisation, admin_user_member, signing_key_file):
     """Eight events (the fifth issues a report) with checkpoints at #4, #5 and #8."""
     from governance.models import Report, ReportStatus
 
@@ -195,34 +195,34 @@ def test_the_command_refuses_an_unknown_organisation_and_a_backwards_range(trail
 def _swap_two_events(organisation) -> None:
     third = AuditEvent.objects.get(organisation=organisation, sequence=3)
     fourth = AuditEvent.objects.get(organisation=organisation, sequence=4)
-    _tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [1000, third.pk])
-    _tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [3, fourth.pk])
-    _tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [4, third.pk])
+    tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [1000, third.pk])
+    tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [3, fourth.pk])
+    tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [4, third.pk])
 
 
 def _forge_checkpoint(organisation) -> None:
     from governance.models import AuditCheckpoint
 
     checkpoint = AuditCheckpoint.objects.filter(organisation=organisation).order_by("sequence").last()
-    _tamper("UPDATE governance_auditcheckpoint SET event_count = %s WHERE id = %s", [7, checkpoint.pk])
+    tamper("UPDATE governance_auditcheckpoint SET event_count = %s WHERE id = %s", [7, checkpoint.pk])
 
 
 DATABASE_TAMPERING = {
     "edit": (
-        lambda org: _tamper(
+        lambda org: tamper(
             "UPDATE governance_auditevent SET object_repr = %s WHERE organisation_id = %s AND sequence = 2",
             ["Treasury (renamed)", org.pk],
         ),
         "event #2: its content does not match its hash",
     ),
     "delete in the middle": (
-        lambda org: _tamper(
+        lambda org: tamper(
             "DELETE FROM governance_auditevent WHERE organisation_id = %s AND sequence = 6", [org.pk]
         ),
         "event #6: missing (deleted), the next event is #7",
     ),
     "delete at the end": (
-        lambda org: _tamper(
+        lambda org: tamper(
             "DELETE FROM governance_auditevent WHERE organisation_id = %s AND sequence >= 7", [org.pk]
         ),
         "signed the trail up to #8, but it ends at #6 (events deleted at the end)",
@@ -465,7 +465,7 @@ def test_only_auditors_and_admins_export_and_other_organisations_see_nothing(
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_builds_the_bundle(celery_worker_process, trail, auditor, signing_key_file):  # noqa: F811
+def test_a_real_worker_builds_the_bundle(celery_worker_process, trail, auditor, signing_key_file):
     import time
 
     # The worker signs the manifest with the deployment's key, as the web process does.

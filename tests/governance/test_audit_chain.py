@@ -8,6 +8,7 @@ from django.db import connection
 from governance.core.audit import diff, record_event, verify_chain
 from governance.models import AuditEvent, BusinessUnit
 from governance.models.actions import GovernanceAction
+from tests.governance.audit_helpers import tamper
 
 
 @pytest.fixture
@@ -47,14 +48,6 @@ def test_application_refuses_to_change_or_delete_events(events):
         AuditEvent.objects.update(action="x")
 
 
-def _tamper(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Simulate a DBA with superuser rights bypassing the append-only trigger.
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(sql, params)
-
-
 @pytest.mark.django_db(transaction=False)
 def test_database_rejects_updates_on_postgresql(events):
     if connection.vendor != "postgresql":
@@ -86,9 +79,9 @@ def test_database_refuses_truncate_on_postgresql(events, table):
 
 def test_verify_audit_trail_detects_reordered_events(events):
     first, second = events
-    _tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [99, first.pk])
-    _tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [1, second.pk])
-    _tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [2, first.pk])
+    tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [99, first.pk])
+    tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [1, second.pk])
+    tamper("UPDATE governance_auditevent SET sequence = %s WHERE id = %s", [2, first.pk])
     reasons = [str(p) for p in verify_chain()]
     assert any("event #1: does not link to the previous event" in r for r in reasons), reasons
     assert any("event #1: content does not match its hash" in r for r in reasons), reasons
@@ -96,7 +89,7 @@ def test_verify_audit_trail_detects_reordered_events(events):
 
 def test_verify_audit_trail_detects_an_edited_event(events):
     first, _ = events
-    _tamper("UPDATE governance_auditevent SET changes = %s WHERE id = %s", ['{"name": ["A", "B"]}', first.pk])
+    tamper("UPDATE governance_auditevent SET changes = %s WHERE id = %s", ['{"name": ["A", "B"]}', first.pk])
     problems = verify_chain()
     assert [p.sequence for p in problems] == [1]
     with pytest.raises(CommandError, match="1 problem"):
@@ -105,7 +98,7 @@ def test_verify_audit_trail_detects_an_edited_event(events):
 
 def test_verify_audit_trail_detects_a_deleted_event(events):
     first, _ = events
-    _tamper("DELETE FROM governance_auditevent WHERE id = %s", [first.pk])
+    tamper("DELETE FROM governance_auditevent WHERE id = %s", [first.pk])
     reasons = [p.reason for p in verify_chain()]
     assert any("missing" in r for r in reasons)
     assert any("does not link" in r for r in reasons)
@@ -117,26 +110,6 @@ def test_verify_audit_trail_passes_on_an_intact_trail(events, capsys):
 
 
 # --- Signed checkpoints ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def signing_key_file(settings, tmp_path):
-    """A signing key of this test's own, as a production deployment configures it."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from governance.core import signing
-
-    path = tmp_path / "audit-key.pem"
-    path.write_bytes(
-        Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    settings.AUDIT_SIGNING_KEY = str(path)
-    signing.signing_key.cache_clear()
-    yield path
-    signing.signing_key.cache_clear()
 
 
 def _checkpointed(organisation):
@@ -158,7 +131,7 @@ def test_a_checkpoint_signs_the_tail_and_is_written_only_when_the_trail_grew(
 
 def test_deleting_the_newest_events_is_caught_by_the_checkpoint(events, organisation, signing_key_file):
     _checkpointed(organisation)
-    _tamper("DELETE FROM governance_auditevent WHERE sequence = %s", [2])
+    tamper("DELETE FROM governance_auditevent WHERE sequence = %s", [2])
     problems = [str(p) for p in verify_chain()]
     assert any("signed the trail up to #2, but it now ends at #1" in p for p in problems), problems
 
@@ -169,7 +142,7 @@ def test_a_chain_rebuilt_without_the_key_is_caught(events, organisation, signing
     _checkpointed(organisation)
     second = AuditEvent.objects.get(sequence=2)
     second.object_repr = "rewritten"
-    _tamper(
+    tamper(
         "UPDATE governance_auditevent SET object_repr = %s, hash = %s WHERE id = %s",
         ["rewritten", _event_hash(second), second.pk],
     )
@@ -183,7 +156,7 @@ def test_a_forged_or_untrusted_checkpoint_is_caught(
     from governance.core import signing
 
     checkpoint = _checkpointed(organisation)
-    _tamper("UPDATE governance_auditcheckpoint SET event_count = %s WHERE id = %s", [99, checkpoint.pk])
+    tamper("UPDATE governance_auditcheckpoint SET event_count = %s WHERE id = %s", [99, checkpoint.pk])
     assert any("signature does not match" in str(p) for p in verify_chain())
     # Signed with another key that nobody configured as trusted.
     settings.AUDIT_SIGNING_KEY = ""
@@ -219,7 +192,7 @@ def test_the_command_signs_and_verify_audit_trail_reports_a_removed_checkpoint(
     assert "checkpoint at #2 (2 events) signed by key" in capsys.readouterr().out
     call_command("checkpoint_audit_trail", "--force")
     first = organisation.audit_checkpoints.order_by("id").first()
-    _tamper("DELETE FROM governance_auditcheckpoint WHERE id = %s", [first.pk])
+    tamper("DELETE FROM governance_auditcheckpoint WHERE id = %s", [first.pk])
     with pytest.raises(CommandError):
         call_command("verify_audit_trail")
     assert "does not link to the previous checkpoint" in capsys.readouterr().err

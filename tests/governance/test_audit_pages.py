@@ -190,13 +190,12 @@ def test_the_integrity_status_comes_from_the_last_verification_not_the_page_view
     html = client.get(reverse("governance:audit-log")).content.decode()
     assert "Chain verified</span> to #3 (3 events)" in html
     # A break found by the next run shows at once, with what it is.
-    with __import__("django.db", fromlist=["connection"]).connection.cursor() as cursor:
-        if cursor.db.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            "UPDATE governance_auditevent SET object_repr = 'x' WHERE organisation_id = %s AND sequence = 2",
-            [organisation.pk],
-        )
+    from tests.governance.audit_helpers import tamper
+
+    tamper(
+        "UPDATE governance_auditevent SET object_repr = 'x' WHERE organisation_id = %s AND sequence = 2",
+        [organisation.pk],
+    )
     verification = record_verification(organisation)
     assert not verification.intact and verification.problem_count == 1
     html = client.get(reverse("governance:audit-log")).content.decode()

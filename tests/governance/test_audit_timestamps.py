@@ -14,14 +14,13 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from django.db import connection
 
-from governance.core import signing, timestamping
+from governance.core import timestamping
 from governance.core.audit import checkpoint_payload, record_event, verify_chain, write_checkpoint
 from governance.models import AuditCheckpoint, BusinessUnit
 from governance.models.actions import GovernanceAction
+from tests.governance.audit_helpers import tamper
 
 OPENSSL = "/usr/bin/openssl"
 
@@ -146,20 +145,6 @@ def tsa(tmp_path):
 
 
 @pytest.fixture
-def signing_key_file(settings, tmp_path):
-    path = tmp_path / "audit-key.pem"
-    path.write_bytes(
-        Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    settings.AUDIT_SIGNING_KEY = str(path)
-    signing.signing_key.cache_clear()
-    yield path
-    signing.signing_key.cache_clear()
-
-
-@pytest.fixture
 def timestamped(settings, tsa, signing_key_file):
     settings.AUDIT_TIMESTAMP_URL = tsa.url
     settings.AUDIT_TIMESTAMP_CA_FILE = str(tsa.ca_file)
@@ -171,14 +156,6 @@ def _event(organisation, actor, name: str = "Treasury"):
     return record_event(
         organisation=organisation, actor=actor, action=GovernanceAction.MODEL_CREATE, obj=unit
     )
-
-
-def _tamper(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A database superuser bypassing the append-only trigger.
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(sql, params)
 
 
 def test_a_checkpoint_is_timestamped_by_the_tsa_and_verifies(organisation, admin_user_member, timestamped):
@@ -218,7 +195,7 @@ def test_a_token_swapped_from_another_checkpoint_is_reported(organisation, admin
     first = write_checkpoint(organisation)
     _event(organisation, admin_user_member, name="Markets")
     second = write_checkpoint(organisation)
-    _tamper(
+    tamper(
         "UPDATE governance_auditcheckpoint SET timestamp_token = %s, timestamped_at = %s WHERE id = %s",
         [bytes(first.timestamp_token), first.timestamped_at, second.pk],
     )
@@ -257,3 +234,43 @@ def test_without_a_tsa_nothing_is_asked_and_nothing_changes(
     assert checkpoint.timestamp_token is None and checkpoint.timestamped_at is None
     assert checkpoint.hash == hashlib.sha256(checkpoint_payload(checkpoint)).hexdigest()
     assert verify_chain() == []
+
+
+def test_an_exported_token_verifies_with_openssl_alone(
+    organisation, admin_user_member, timestamped, tmp_path
+):
+    """What README's "For auditors" tells an auditor to do with a checkpoint's token from an evidence bundle."""
+    import base64
+    import io
+    import json
+    import zipfile
+
+    from governance.services.audit_bundles import write_audit_bundle
+
+    _event(organisation, admin_user_member)
+    write_checkpoint(organisation)
+    buffer = io.BytesIO()
+    write_audit_bundle(buffer, organisation=organisation)
+    with zipfile.ZipFile(buffer) as bundle:
+        (checkpoint,) = [json.loads(line) for line in bundle.read("checkpoints.jsonl").splitlines()]
+    token = tmp_path / "checkpoint.tsr"
+    token.write_bytes(base64.b64decode(checkpoint["timestamp_token"]))
+    command = [OPENSSL, "ts", "-verify", "-digest", checkpoint["hash"], "-in", str(token)]
+    verified = subprocess.run([*command, "-CAfile", str(timestamped.ca_file)], capture_output=True, text=True)
+    assert verified.returncode == 0 and "Verification: OK" in verified.stdout, verified.stderr
+    other = subprocess.run(
+        [
+            OPENSSL,
+            "ts",
+            "-verify",
+            "-digest",
+            "00" * 32,
+            "-in",
+            str(token),
+            "-CAfile",
+            str(timestamped.ca_file),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert other.returncode != 0
