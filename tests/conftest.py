@@ -33,7 +33,9 @@ def _flush_past_the_audit_truncate_guard() -> None:
     original = DatabaseOperations.sql_flush
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        statements = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
         lifted = [(table, trigger) for table, trigger in guarded.items() if table in tables]
         if not statements or not lifted:
             return statements

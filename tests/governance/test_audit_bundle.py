@@ -418,6 +418,8 @@ def test_the_verifier_is_served_publicly_as_one_file(client):
 def test_an_auditor_exports_a_bundle_from_the_integrity_page(trail, client, login, auditor, tmp_path):
     page = login(auditor).get(reverse("governance:audit-integrity")).content.decode()
     assert "Export evidence bundle" in page and _current_key_id() in page
+    log = client.get(reverse("governance:audit-log")).content.decode()
+    assert f'action="{reverse("governance:audit-bundle-request")}"' in log
     response = client.post(reverse("governance:audit-bundle-request"), {"date_from": "", "date_to": ""})
     assert response.status_code == 302
     bundle = AuditBundle.objects.get(organisation=trail)
