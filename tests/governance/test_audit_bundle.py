@@ -485,3 +485,23 @@ def test_a_real_worker_builds_the_bundle(celery_worker_process, trail, auditor, 
     assert hashlib.sha256(content).hexdigest() == bundle.sha256
     result = offline_verifier.verify_bundle(io.BytesIO(content), [_current_key_id()])
     assert result.intact, result.problems
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_the_integrity_page_needs_the_same_queries_at_any_size(
+    count, organisation, admin_user_member, auditor, login, signing_key_file, django_assert_max_num_queries
+):
+    for number in range(count):
+        record_event(
+            organisation=organisation,
+            actor=admin_user_member,
+            action=GovernanceAction.MODEL_UPDATE,
+            obj=organisation,
+            changes={"name": [None, f"Bank {number}"]},
+        )
+        write_checkpoint(organisation)
+        AuditBundle.objects.create(organisation=organisation, requested_by=auditor)
+    client = login(auditor)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("governance:audit-integrity"))
+    assert response.status_code == 200
