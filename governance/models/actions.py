@@ -69,6 +69,11 @@ class GovernanceAction(StrEnum):
 # scorecard"): a verb phrase after the actor's name (see governance.core.registry.AuditActions). Actions without
 # one read "created/updated/deleted <record type> <record>".
 GOVERNANCE_PHRASES: dict[str, str] = {
+    GovernanceAction.ORGANISATION_CREATE: "created the organisation {object}",
+    GovernanceAction.ORGANISATION_UPDATE: "changed the organisation's settings",
+    GovernanceAction.BUSINESS_UNIT_CREATE: "created the business unit {name}",
+    GovernanceAction.BUSINESS_UNIT_UPDATE: "changed the business unit {object}",
+    GovernanceAction.BUSINESS_UNIT_DELETE: "deleted the business unit {name__before}",
     GovernanceAction.MEMBERSHIP_CREATE: "gave {user} the role {role}",
     GovernanceAction.MEMBERSHIP_UPDATE: "changed the role of {object} to {role}",
     GovernanceAction.MEMBERSHIP_DELETE: "withdrew the membership {object}",

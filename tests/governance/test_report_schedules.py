@@ -236,15 +236,16 @@ def test_delete_removes_beat_task_and_keeps_reports(schedule, admin_user_member)
     assert AuditEvent.objects.filter(action="report_schedule.delete", object_id=str(schedule_id)).exists()
 
 
-def test_deleting_in_the_django_admin_also_removes_the_beat_task(client, schedule):
+def test_the_django_admin_cannot_delete_a_schedule_behind_the_audit_trail(client, schedule):
+    """Schedules are deleted on their page (audited, with their beat task); the admin only shows them."""
     from tests.factories import UserFactory
 
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     url = reverse("admin:governance_reportschedule_delete", args=[schedule.pk])
 
-    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert client.post(url, {"post": "yes"}).status_code == 403
 
-    assert not ReportSchedule.objects.exists() and not PeriodicTask.objects.exists()
+    assert ReportSchedule.objects.filter(pk=schedule.pk).exists() and PeriodicTask.objects.exists()
 
 
 # --- Runs: one report per period --------------------------------------------------------------------
