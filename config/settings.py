@@ -363,6 +363,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.verify_audit_trails",
         "schedule": AUDIT_VERIFY_MINUTES * 60.0,
     },
+    # Evidence bundles whose worker died or whose message was lost (governance.services.audit_bundles).
+    "requeue-stalled-audit-bundles": {
+        "task": "governance.tasks.requeue_stalled_audit_bundles",
+        "schedule": 60.0,
+    },
     # Reports whose worker died (no heartbeat for a minute) go to another worker.
     "requeue-stalled-reports": {"task": "governance.tasks.requeue_stalled_reports", "schedule": 60.0},
     # One digest per person per day: reviews and risks due within 14 days, KPI breaches, pending approvals.

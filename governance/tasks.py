@@ -126,11 +126,17 @@ def _dispatch_on_start(**kwargs) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def checkpoint_audit_trails() -> int:
     """Beat, every AUDIT_CHECKPOINT_MINUTES: a signed checkpoint of each organisation's trail that grew."""
-    from governance.core.audit import write_checkpoint
+    from governance.core.audit import AuditIntegrityError, write_checkpoint
     from governance.models import Organisation
 
-    written = sum(1 for organisation in Organisation.objects.all() if write_checkpoint(organisation))
-    logging.getLogger(__name__).info("Signed %s audit checkpoint(s).", written)
+    logger = logging.getLogger(__name__)
+    written = 0
+    for organisation in Organisation.objects.all():
+        try:
+            written += 1 if write_checkpoint(organisation) else 0
+        except AuditIntegrityError as error:  # one broken trail must not leave the others unsigned
+            logger.error("%s", error)
+    logger.info("Signed %s audit checkpoint(s).", written)
     return written
 
 
@@ -143,7 +149,14 @@ def verify_audit_trails() -> int:
 
     broken = 0
     for organisation in Organisation.objects.all():
-        verification = record_verification(organisation)
+        try:
+            verification = record_verification(organisation)
+        except (
+            Exception
+        ):  # e.g. an unreadable AUDIT_TIMESTAMP_CA_FILE: the page then shows the status as stale
+            logging.getLogger(__name__).exception("Could not verify the audit trail of %s", organisation.slug)
+            broken += 1
+            continue
         if not verification.intact:
             broken += 1
             logging.getLogger(__name__).error(
@@ -161,3 +174,11 @@ def build_audit_bundle(bundle_id: int) -> None:
     from governance.services.audit_bundles import build_audit_bundle as build
 
     build(bundle_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def requeue_stalled_audit_bundles() -> list[int]:
+    """Beat, every minute: evidence bundles whose worker or message was lost go to another worker."""
+    from governance.services.audit_bundles import requeue_stalled_bundles
+
+    return requeue_stalled_bundles()

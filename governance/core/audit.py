@@ -46,6 +46,26 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+# Floats from 1e16 up that are whole print in exponent form ("1e+16"), which jsonb keeps as the integer it is.
+WHOLE_FLOAT_AS_INT = 1e16
+
+
+def _as_stored(value: Any) -> Any:
+    """``value`` as PostgreSQL's jsonb returns it, so the hash taken now is the hash recomputed from the row: jsonb
+    keeps numbers as numerics, dropping the sign of -0.0 and returning 1e16 as 10000000000000000."""
+    if isinstance(value, float):
+        if value == 0:
+            return 0.0
+        if value.is_integer() and abs(value) >= WHOLE_FLOAT_AS_INT:
+            return int(value)
+        return value
+    if isinstance(value, dict):
+        return {key: _as_stored(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_stored(item) for item in value]
+    return value
+
+
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """The instance's concrete field values as JSON-safe data (foreign keys as ids)."""
     result: dict[str, Any] = {}
@@ -125,7 +145,7 @@ def record_event(
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
             object_repr=(object_repr or str(obj))[:255],
-            changes=json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder)),
+            changes=_as_stored(json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder))),
             request_id=current_request_id() or "",
             created_at=timezone.now(),
             prev_hash=prev_hash,
@@ -290,6 +310,9 @@ def verify_chain(organisation: Organisation | None = None) -> list[ChainProblem]
     problems: list[ChainProblem] = []
     organisations = [organisation] if organisation else Organisation.objects.all()
     for org in organisations:
+        # Checkpoints first: each names events that existed when it was read, and events are only appended, so
+        # one written while the events are read cannot pass for a deleted tail.
+        checkpoints = list(AuditCheckpoint.objects.filter(organisation=org).order_by("sequence", "id"))
         expected_prev, expected_sequence = GENESIS_HASH, 1
         hashes: dict[int, str] = {}
         events = AuditEvent.objects.filter(organisation=org).order_by("sequence").iterator(chunk_size=2000)
@@ -310,7 +333,7 @@ def verify_chain(organisation: Organisation | None = None) -> list[ChainProblem]
                 )
             hashes[event.sequence] = event.hash
             expected_prev, expected_sequence = event.hash, event.sequence + 1
-        problems += _checkpoint_problems(org, hashes)
+        problems += _checkpoint_problems(org, checkpoints, hashes)
     return problems
 
 
@@ -373,6 +396,13 @@ def write_checkpoint(organisation: Organisation, *, force: bool = False) -> Audi
         nothing_new = previous.sequence == sequence if previous is not None else last is None
         if nothing_new and not force:
             return None
+        if problems := _unsigned_tail_problems(organisation, previous):
+            # Signing now would seal the damage: the next checkpoint would vouch for a trail that no longer
+            # continues the last one. Refuse, loudly; verify_audit_trail names the break.
+            raise AuditIntegrityError(
+                f"Not signing the audit trail of {organisation}: {problems[0]}"
+                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+            )
         checkpoint = AuditCheckpoint(
             organisation=organisation,
             sequence=sequence,
@@ -396,6 +426,32 @@ def write_checkpoint(organisation: Organisation, *, force: bool = False) -> Audi
     return checkpoint
 
 
+class AuditIntegrityError(Exception):
+    """The trail does not continue its last signed checkpoint, so no new checkpoint is signed over it."""
+
+
+def _unsigned_tail_problems(organisation: Organisation, previous: AuditCheckpoint | None) -> list[str]:
+    """What is wrong with the events since the last checkpoint (from the one it signed): recomputed hashes, links
+    and sequence numbers. Only the tail is read, so signing stays cheap however long the trail."""
+    start = previous.sequence if previous is not None and previous.sequence else 1
+    expected_sequence, expected_prev = start, GENESIS_HASH if start == 1 else None
+    problems = []
+    events = AuditEvent.objects.filter(organisation=organisation, sequence__gte=start).order_by("sequence")
+    for event in events.iterator(chunk_size=2000):
+        if event.sequence != expected_sequence:
+            problems.append(f"event #{expected_sequence} is missing")
+        if expected_prev is not None and event.prev_hash != expected_prev:
+            problems.append(f"event #{event.sequence} does not link to the event before it")
+        if _event_hash(event) != event.hash:
+            problems.append(f"event #{event.sequence} does not match its hash")
+        if previous is not None and event.sequence == previous.sequence and event.hash != previous.last_hash:
+            problems.append(f"event #{event.sequence} is not the event the last checkpoint signed")
+        expected_sequence, expected_prev = event.sequence + 1, event.hash
+    if previous is not None and previous.sequence and expected_sequence == start:
+        problems.append(f"event #{previous.sequence}, which the last checkpoint signed, is missing")
+    return problems
+
+
 def _timestamp(payload: bytes) -> tuple[bytes | None, datetime | None]:
     """An RFC 3161 token over the payload's SHA-256 and its genTime, when AUDIT_TIMESTAMP_URL names a TSA; a TSA
     that fails costs the checkpoint its token and logs a warning, never the checkpoint."""
@@ -411,11 +467,12 @@ def _timestamp(payload: bytes) -> tuple[bytes | None, datetime | None]:
         return None, None
 
 
-def _checkpoint_problems(organisation: Organisation, hashes: dict[int, str]) -> list[ChainProblem]:
+def _checkpoint_problems(
+    organisation: Organisation, checkpoints: list[AuditCheckpoint], hashes: dict[int, str]
+) -> list[ChainProblem]:
     problems = []
     expected_prev = GENESIS_HASH
     last_sequence = max(hashes, default=0)
-    checkpoints = AuditCheckpoint.objects.filter(organisation=organisation).order_by("sequence", "id")
     ca_pem = timestamping.trusted_ca_pem()
     for checkpoint in checkpoints:
 

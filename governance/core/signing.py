@@ -65,9 +65,15 @@ def public_key_pem(key: Ed25519PublicKey) -> str:
     ).decode()
 
 
-def fingerprint(key: Ed25519PublicKey) -> str:
+def full_fingerprint(key: Ed25519PublicKey) -> str:
+    """The SHA-256 of the raw public key, 64 hexadecimal digits: what an auditor pins (--trust-key)."""
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
+    return hashlib.sha256(raw).hexdigest()
+
+
+def fingerprint(key: Ed25519PublicKey) -> str:
+    """The short name of a key in checkpoints: the first 16 digits of its full fingerprint."""
+    return full_fingerprint(key)[:16]
 
 
 def trusted_public_keys() -> dict[str, Ed25519PublicKey]:

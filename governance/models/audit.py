@@ -120,6 +120,10 @@ class AuditBundle(models.Model):
     status = models.CharField(
         max_length=10, choices=AuditBundleStatus.choices, default=AuditBundleStatus.QUEUED
     )
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Touched while a worker writes the zip; a running bundle whose heartbeat stops lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     event_count = models.PositiveBigIntegerField(null=True, blank=True)
     checkpoint_count = models.PositiveIntegerField(null=True, blank=True)

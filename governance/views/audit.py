@@ -93,7 +93,12 @@ def _integrity_page(
 ) -> HttpResponse:
     current = signing.fingerprint(signing.signing_key().public_key())
     keys = [
-        {"fingerprint": fingerprint, "pem": signing.public_key_pem(key), "current": fingerprint == current}
+        {
+            "fingerprint": fingerprint,
+            "full": signing.full_fingerprint(key),
+            "pem": signing.public_key_pem(key),
+            "current": fingerprint == current,
+        }
         for fingerprint, key in signing.trusted_public_keys().items()
     ]
     may_export = tenancy.can(request.user, organisation, Permission.AUDIT_EXPORT)

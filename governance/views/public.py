@@ -47,7 +47,12 @@ def audit_keys(request: HttpRequest) -> HttpResponse:
 
     current = signing.fingerprint(signing.signing_key().public_key())
     keys = [
-        {"fingerprint": fingerprint, "pem": signing.public_key_pem(key), "current": fingerprint == current}
+        {
+            "fingerprint": fingerprint,
+            "full": signing.full_fingerprint(key),
+            "pem": signing.public_key_pem(key),
+            "current": fingerprint == current,
+        }
         for fingerprint, key in signing.trusted_public_keys().items()
     ]
     return render(request, "governance/audit_keys.html", {"keys": keys})

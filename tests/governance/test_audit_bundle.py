@@ -24,7 +24,14 @@ from django.urls import reverse
 from governance import offline_verifier
 from governance.core import signing
 from governance.core.audit import _event_hash, record_event, verify_chain, write_checkpoint
-from governance.models import AuditBundle, AuditBundleStatus, AuditEvent, BusinessUnit, PendingJob
+from governance.models import (
+    AuditBundle,
+    AuditBundleStatus,
+    AuditCheckpoint,
+    AuditEvent,
+    BusinessUnit,
+    PendingJob,
+)
 from governance.models.actions import GovernanceAction
 from governance.services import audit_bundles
 from tests.governance.audit_helpers import tamper
@@ -90,7 +97,8 @@ def _verify(path: Path, *args: str) -> tuple[int, str]:
 
 
 def _current_key_id() -> str:
-    return signing.fingerprint(signing.signing_key().public_key())
+    """The fingerprint an auditor pins: the SHA-256 of the signing key (the public key page shows it)."""
+    return signing.full_fingerprint(signing.signing_key().public_key())
 
 
 def _rewrite(source: Path, target: Path, edit, *, refresh_manifest: bool = True) -> Path:
@@ -134,7 +142,12 @@ def test_an_intact_bundle_verifies_offline_and_names_its_key(trail, tmp_path, ca
     code, printed = _verify(bundle, "--trust-key", key_id)
     assert code == 0, printed
     assert "8 events (#1 to #8), 3 checkpoints, 1 issued report, chain intact" in printed
-    assert f"signed by key {key_id}" in printed and "BROKEN" not in printed
+    assert f"signed by key {key_id[:16]}" in printed and "BROKEN" not in printed
+    last_hash = AuditCheckpoint.objects.filter(organisation=trail).order_by("-sequence").first().hash
+    assert f"Last checkpoint hash: {last_hash}" in printed
+    assert _verify(bundle, "--trust-key", key_id[:16])[0] == 0  # the short form works too
+    code, printed = _verify(bundle)
+    assert code == 2 and "say whose signatures you trust" in printed
 
 
 def test_the_bundle_holds_every_field_in_a_stable_order_and_a_manifest_of_hashes(trail, tmp_path):
@@ -161,7 +174,7 @@ def test_the_bundle_holds_every_field_in_a_stable_order_and_a_manifest_of_hashes
     (report,) = _lines(bundle.read("reports.jsonl"))
     assert report["sha256"] == "ab" * 32 and report["checkpoint"]["sequence"] == 5
     keys = json.loads(bundle.read("public_keys.json"))
-    assert [key["key_id"] for key in keys if key["current"]] == [_current_key_id()]
+    assert [key["fingerprint"] for key in keys if key["current"]] == [_current_key_id()]
     signature = json.loads(bundle.read("manifest.sig.json"))
     public = signing.signing_key().public_key()
     public.verify(base64.b64decode(signature["signature"]), bundle.read("manifest.json"))
@@ -175,7 +188,7 @@ def test_a_date_range_bundle_holds_those_events_and_still_verifies(trail, tmp_pa
     code, printed = _verify(bundle, "--trust-key", _current_key_id())
     assert code == 0, printed
     empty = _export(trail, tmp_path / "empty.zip", "--to", str(today - timedelta(days=1)))
-    code, printed = _verify(empty)
+    code, printed = _verify(empty, "--trust-key", _current_key_id())
     assert code == 0, printed
     assert "0 events" in printed
 
@@ -298,6 +311,15 @@ def _resign_with(key: Ed25519PrivateKey):
             checkpoint["signature"] = base64.b64encode(key.sign(payload)).decode()
             checkpoint["hash"] = previous = hashlib.sha256(payload).hexdigest()
             checkpoints.append(checkpoint)
+        # ...and seals the shortened trail with a checkpoint of their own.
+        sealed = {**checkpoints[-1], "id": 999, "sequence": events[-1]["sequence"]}
+        sealed.update(
+            last_hash=events[-1]["hash"], event_count=events[-1]["sequence"], prev_checkpoint_hash=previous
+        )
+        payload = offline_verifier.checkpoint_payload(sealed)
+        sealed["signature"] = base64.b64encode(key.sign(payload)).decode()
+        sealed["hash"] = hashlib.sha256(payload).hexdigest()
+        checkpoints.append(sealed)
         files["events.jsonl"] = _jsonl(events)
         files["checkpoints.jsonl"] = _jsonl(checkpoints)
         files["reports.jsonl"] = b""
@@ -348,7 +370,7 @@ def test_a_bundle_tampered_after_export_is_rejected(case, trail, tmp_path):
     edit, expected = BUNDLE_TAMPERING[case]
     original = _export(trail, tmp_path / "bundle.zip")
     tampered = _rewrite(original, tmp_path / "tampered.zip", edit, refresh_manifest=case != "edited manifest")
-    code, printed = _verify(tampered)
+    code, printed = _verify(tampered, "--trust-key", _current_key_id())
     assert code == 1, printed
     assert expected in printed
     if case not in ("edited manifest", "swapped public key"):
@@ -361,23 +383,23 @@ def test_a_bundle_forged_with_another_key_is_refused_when_the_key_is_pinned(trai
     forged = _rewrite(
         original, tmp_path / "forged.zip", _resign_with(Ed25519PrivateKey.generate()), refresh_manifest=False
     )
-    # Self-consistent: without a pin it verifies, and says which key signed it, so the auditor compares.
-    code, printed = _verify(forged)
-    assert code == 0 and "compare with the fingerprints the organisation published" in printed
+    # Self-consistent: trusting the bundle's own keys it verifies, and says so, so the auditor compares.
+    code, printed = _verify(forged, "--accept-bundle-keys")
+    assert code == 0 and "taken from the bundle itself" in printed
     code, printed = _verify(forged, "--trust-key", _current_key_id())
     assert code == 1
-    assert "is not one you trust" in printed and "not among the trusted keys" in printed
+    assert "not among the trusted keys" in printed
 
 
 def test_an_unreadable_file_exits_2_with_a_plain_message(tmp_path):
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"not a zip")
-    code, printed = _verify(junk)
+    code, printed = _verify(junk, "--accept-bundle-keys")
     assert code == 2 and "cannot read" in printed
     empty = tmp_path / "empty.zip"
     with zipfile.ZipFile(empty, "w") as bundle:
         bundle.writestr("hello.txt", "hi")
-    code, printed = _verify(empty)
+    code, printed = _verify(empty, "--accept-bundle-keys")
     assert code == 2 and "not a Plumbline audit bundle" in printed
 
 
@@ -389,7 +411,7 @@ def test_the_verifier_imports_nothing_of_django_or_plumbline(trail, tmp_path):
     copy.write_bytes(Path(offline_verifier.__file__).read_bytes())
     probe = (
         "import runpy, sys\n"
-        f"sys.argv = ['offline_verifier.py', {str(bundle)!r}]\n"
+        f"sys.argv = ['offline_verifier.py', {str(bundle)!r}, '--accept-bundle-keys']\n"
         "try:\n"
         f"    runpy.run_path({str(copy)!r}, run_name='__main__')\n"
         "except SystemExit as exc:\n"
@@ -428,7 +450,11 @@ def test_an_auditor_exports_a_bundle_from_the_integrity_page(trail, client, logi
     assert requested.action == GovernanceAction.AUDIT_BUNDLE_REQUESTED and requested.actor == auditor
 
     bundle = audit_bundles.build_audit_bundle(bundle.pk)
-    assert bundle.status == AuditBundleStatus.READY and bundle.event_count == 9
+    # Sealed first: the request's own event (#9) is covered by a checkpoint the export signed.
+    assert (
+        bundle.status == AuditBundleStatus.READY and bundle.event_count == 9 and bundle.checkpoint_count == 4
+    )
+    assert bundle.attempts == 1
     response = client.get(reverse("governance:audit-bundle-download", args=[bundle.pk]))
     content = b"".join(response.streaming_content)
     assert response["Content-Type"] == "application/zip"
@@ -505,3 +531,169 @@ def test_the_integrity_page_needs_the_same_queries_at_any_size(
     with django_assert_max_num_queries(9):
         response = client.get(reverse("governance:audit-integrity"))
     assert response.status_code == 200
+
+
+# --- Ranges, continuity, malformed bundles, lost workers --------------------------------------------------
+
+
+def _rewrite_chain_from(organisation, sequence: int) -> None:
+    """What an attacker without the key does after an edit: recompute every later hash and link."""
+    previous = AuditEvent.objects.filter(organisation=organisation, sequence__lt=sequence).order_by(
+        "-sequence"
+    )
+    prev_hash = previous.first().hash if previous.exists() else offline_verifier.GENESIS_HASH
+    for event in AuditEvent.objects.filter(organisation=organisation, sequence__gte=sequence).order_by(
+        "sequence"
+    ):
+        event.prev_hash = prev_hash
+        prev_hash = _event_hash(event)
+        tamper(
+            "UPDATE governance_auditevent SET prev_hash = %s, hash = %s WHERE id = %s",
+            [event.prev_hash, prev_hash, event.pk],
+        )
+
+
+@pytest.fixture
+def three_days(organisation, admin_user_member, signing_key_file, monkeypatch):
+    """Events on three days, each day sealed by a checkpoint: #1-#3 on 1 Dec, #4-#6 on 2 Dec, #7-#8 on 3 Dec."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    unit = BusinessUnit.objects.create(organisation=organisation, name="Treasury")
+    for day, numbers in ((1, range(1, 4)), (2, range(4, 7)), (3, range(7, 9))):
+        moment = datetime(2026, 12, day, 10, tzinfo=UTC)
+        monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
+        for number in numbers:
+            record_event(
+                organisation=organisation,
+                actor=admin_user_member,
+                action=GovernanceAction.MODEL_UPDATE,
+                obj=unit,
+                changes={"name": [None, f"Treasury {number}"]},
+            )
+        write_checkpoint(organisation)
+    monkeypatch.undo()
+    return organisation
+
+
+def test_a_range_is_widened_to_the_checkpoints_around_it_and_verifies(three_days, tmp_path):
+    bundle = _export(three_days, tmp_path / "range.zip", "--from", "2026-12-02", "--to", "2026-12-02")
+    manifest = json.loads(zipfile.ZipFile(bundle).read("manifest.json"))
+    assert (manifest["first_sequence"], manifest["last_sequence"]) == (4, 6)
+    code, printed = _verify(bundle, "--trust-key", _current_key_id())
+    assert code == 0, printed
+    assert "3 events (#4 to #6)" in printed
+
+
+@pytest.mark.parametrize(
+    "attack, expected",
+    [
+        ("drop the first event of the range", "does not continue a signed checkpoint at #4"),
+        ("drop the last event of the range", "no signed checkpoint covers them"),
+        ("edit inside the range", "event #6 is not the event it signed"),
+    ],
+)
+def test_a_range_rewritten_at_its_edges_is_caught(attack, expected, three_days, tmp_path):
+    if attack == "drop the first event of the range":
+        tamper(
+            "DELETE FROM governance_auditevent WHERE organisation_id = %s AND sequence = 4", [three_days.pk]
+        )
+        _rewrite_chain_from(three_days, 5)
+    elif attack == "drop the last event of the range":
+        tamper(
+            "DELETE FROM governance_auditevent WHERE organisation_id = %s AND sequence = 6", [three_days.pk]
+        )
+        _rewrite_chain_from(three_days, 7)
+    else:
+        tamper(
+            "UPDATE governance_auditevent SET actor_label = 'someone' WHERE organisation_id = %s AND sequence = 5",
+            [three_days.pk],
+        )
+        _rewrite_chain_from(three_days, 5)
+    bundle = _export(three_days, tmp_path / "range.zip", "--from", "2026-12-02", "--to", "2026-12-02")
+    code, printed = _verify(bundle, "--trust-key", _current_key_id())
+    assert code == 1, printed
+    assert expected in printed
+
+
+def test_a_trail_rewritten_and_re_signed_since_the_last_bundle_is_caught_by_continuity(trail, tmp_path):
+    code, printed = _verify(_export(trail, tmp_path / "january.zip"), "--trust-key", _current_key_id())
+    kept = printed.split("Last checkpoint hash: ")[1].split()[0]
+    # Someone with database access (not the key) edits #2, recomputes the chain, removes every checkpoint and
+    # lets beat sign the rewritten trail: on its own, the next bundle is consistent.
+    tamper("DELETE FROM governance_report WHERE organisation_id = %s", [trail.pk])
+    tamper("DELETE FROM governance_auditcheckpoint WHERE organisation_id = %s", [trail.pk])
+    tamper(
+        "UPDATE governance_auditevent SET actor_label = 'someone' WHERE organisation_id = %s AND sequence = 2",
+        [trail.pk],
+    )
+    _rewrite_chain_from(trail, 2)
+    february = _export(trail, tmp_path / "february.zip")
+    assert _verify(february, "--trust-key", _current_key_id())[0] == 0
+    code, printed = _verify(february, "--trust-key", _current_key_id(), "--expect-checkpoint", kept)
+    assert code == 1
+    assert f"checkpoint {kept[:16]}… that you expected" in printed
+
+
+def test_nothing_is_signed_over_a_trail_that_no_longer_continues_its_checkpoint(trail, admin_user_member):
+    from governance.core.audit import AuditIntegrityError
+
+    tamper(
+        "UPDATE governance_auditevent SET object_repr = 'x' WHERE organisation_id = %s AND sequence = 8",
+        [trail.pk],
+    )
+    record_event(organisation=trail, actor=admin_user_member, action=GovernanceAction.MODEL_UPDATE, obj=trail)
+    with pytest.raises(AuditIntegrityError, match="event #8"):
+        write_checkpoint(trail)
+    with pytest.raises(CommandError, match="Not signed"):
+        call_command("checkpoint_audit_trail")
+
+
+def _malformed(name: str, data: bytes):
+    def edit(files):
+        files[name] = data
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _malformed("manifest.json", b"not json"),
+        _malformed("manifest.json", b"[]"),
+        _malformed("public_keys.json", b'{"key_id": "x"}'),
+        _malformed("events.jsonl", b'{"sequence": "one", "hash": "", "prev_hash": ""}\n'),
+        _malformed("events.jsonl", b"[1, 2]\n"),
+        _malformed("checkpoints.jsonl", b'{"sequence": null}\n'),
+        _malformed("reports.jsonl", b'{"id": 1, "checkpoint": "yes"}\n'),
+        _malformed("manifest.sig.json", b"[]"),
+    ],
+    ids=["manifest", "manifest-list", "keys", "sequence", "event-list", "checkpoint", "report", "signature"],
+)
+def test_a_malformed_bundle_is_a_plain_message_and_exit_2(edit, trail, tmp_path):
+    bundle = _rewrite(_export(trail, tmp_path / "b.zip"), tmp_path / "m.zip", edit, refresh_manifest=False)
+    code, printed = _verify(bundle, "--trust-key", _current_key_id())
+    assert code in (1, 2), printed
+    assert "Traceback" not in printed
+
+
+def test_bad_options_are_refused_before_reading(tmp_path):
+    code, printed = _verify(tmp_path / "x.zip", "--trust-key", "not-hex")
+    assert code == 2 and "16 or 64 hexadecimal digits" in printed
+
+
+def test_a_bundle_whose_worker_was_lost_goes_to_another_and_fails_after_three(trail, auditor):
+    from datetime import timedelta
+
+    bundle = audit_bundles.request_audit_bundle(actor=auditor, organisation=trail)
+    AuditBundle.objects.filter(pk=bundle.pk).update(status=AuditBundleStatus.RUNNING, attempts=1)
+    assert audit_bundles.requeue_stalled_bundles(lost_after=timedelta(0)) == []  # no heartbeat yet: not lost
+    from django.utils import timezone
+
+    AuditBundle.objects.filter(pk=bundle.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=5))
+    assert audit_bundles.requeue_stalled_bundles() == [bundle.pk]
+    assert AuditBundle.objects.get(pk=bundle.pk).status == AuditBundleStatus.QUEUED
+    AuditBundle.objects.filter(pk=bundle.pk).update(attempts=audit_bundles.MAX_ATTEMPTS)
+    failed = audit_bundles.build_audit_bundle(bundle.pk)
+    assert failed.status == AuditBundleStatus.FAILED and "stopped 3 times" in failed.error

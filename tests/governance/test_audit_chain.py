@@ -222,3 +222,17 @@ def test_the_public_key_page_lists_the_trusted_keys_and_the_log_names_the_last_c
     assert fingerprint == checkpoint.key_id and fingerprint in page and "BEGIN PUBLIC KEY" in page
     log = login(auditor).get(reverse("governance:audit-log")).content.decode()
     assert f"Last signed checkpoint: event #{checkpoint.sequence}" in log and fingerprint in log
+
+
+def test_numbers_hash_as_the_database_stores_them(organisation, admin_user_member):
+    """PostgreSQL's jsonb returns -0.0 as 0.0 and 1e16 as 10000000000000000: hashed as stored, such values (a
+    KPI threshold of -0.0, a large count) never read as tampering later."""
+    unit = BusinessUnit.objects.create(organisation=organisation, name="Treasury")
+    record_event(
+        organisation=organisation,
+        actor=admin_user_member,
+        action=GovernanceAction.KPI_UPDATE,
+        obj=unit,
+        changes={"target": [-0.0, 1e16], "nested": {"values": [1.5e300, -2.5, 0.1, -1e-7]}},
+    )
+    assert verify_chain() == []

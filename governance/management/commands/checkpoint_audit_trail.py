@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from governance.core import signing
-from governance.core.audit import write_checkpoint
+from governance.core.audit import AuditIntegrityError, write_checkpoint
 from governance.models import Organisation
 
 
@@ -21,8 +21,14 @@ class Command(BaseCommand):
             if not organisations.exists():
                 raise CommandError(f"No organisation with slug {options['organisation']!r}.")
         key_id = signing.fingerprint(signing.signing_key().public_key())
+        refused = []
         for organisation in organisations:
-            checkpoint = write_checkpoint(organisation, force=options["force"])
+            try:
+                checkpoint = write_checkpoint(organisation, force=options["force"])
+            except AuditIntegrityError as error:
+                self.stderr.write(f"{organisation.slug}: {error}")
+                refused.append(organisation.slug)
+                continue
             if checkpoint is None:
                 self.stdout.write(f"{organisation.slug}: nothing new since the last checkpoint.")
             else:
@@ -30,3 +36,7 @@ class Command(BaseCommand):
                     f"{organisation.slug}: checkpoint at #{checkpoint.sequence} "
                     f"({checkpoint.event_count} events) signed by key {key_id}."
                 )
+        if refused:
+            raise CommandError(
+                f"Not signed: {', '.join(refused)} (run verify_audit_trail to see every break)."
+            )

@@ -1,12 +1,10 @@
-import hashlib
 from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from governance.core import signing
 from governance.models import Organisation
-from governance.services.audit_bundles import write_audit_bundle
+from governance.services.audit_bundles import file_sha256, write_audit_bundle
 
 
 def _date(value: str) -> date:
@@ -41,10 +39,9 @@ class Command(BaseCommand):
             summary = write_audit_bundle(
                 handle, organisation=organisation, date_from=options["date_from"], date_to=options["date_to"]
             )
-        digest = hashlib.sha256(out.read_bytes()).hexdigest()
-        key_id = signing.fingerprint(signing.signing_key().public_key())
         self.stdout.write(
             f"Wrote {out}: {summary.event_count:,} events, {summary.checkpoint_count:,} checkpoints, "
-            f"{summary.report_count:,} issued reports; SHA-256 {digest}."
+            f"{summary.report_count:,} issued reports; SHA-256 {file_sha256(out)}."
         )
-        self.stdout.write(f"Verify it with: plumbline-verify {out} --trust-key {key_id}")
+        pins = " ".join(f"--trust-key {fingerprint}" for fingerprint in summary.trust_keys)
+        self.stdout.write(f"Verify it with: plumbline-verify {out} {pins}")
