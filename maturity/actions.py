@@ -19,7 +19,7 @@ class MaturityAction(StrEnum):
 
 
 # One-line summaries on the audit log page (see governance.core.registry.AuditActions).
-MATURITY_PHRASES: dict[str, str] = {
+MATURITY_PHRASES: dict[str, str | tuple[str, ...]] = {
     MaturityAction.ASSESSMENT_CREATE: "started the assessment {object}",
     MaturityAction.ASSESSMENT_ANSWER: "answered questions of {object}",
     MaturityAction.ASSESSMENT_TARGETS: "set the targets of {object}",

@@ -63,15 +63,18 @@ class AuditActions:
 
     An app may also give each action a phrase for the audit log's one-line summaries: a verb phrase after the
     actor's name, with ``{object}`` for the record and ``{field}`` (``{field__before}``) for a changed field's
-    new (old) value, e.g. "requested {kind} → {requested_stage} for {model}".
+    new (old) value, e.g. "requested {kind} → {requested_stage} for {model}"; or a tuple of phrases, the first
+    whose fields the event recorded (with a value) being used.
     """
 
     def __init__(self) -> None:
         self._owners: dict[str, str] = {}
-        self._phrases: dict[str, str] = {}
+        self._phrases: dict[str, tuple[str, ...]] = {}
         self._modules: set[str] = set()
 
-    def register(self, vocabulary: type[StrEnum], phrases: Mapping[str, str] | None = None) -> None:
+    def register(
+        self, vocabulary: type[StrEnum], phrases: Mapping[str, str | tuple[str, ...]] | None = None
+    ) -> None:
         for action in vocabulary:
             owner = self._owners.get(action.value)
             if owner is not None and owner != vocabulary.__qualname__:
@@ -85,7 +88,7 @@ class AuditActions:
                 raise ValueError(
                     f"A phrase for {action!r}, which {vocabulary.__qualname__} does not declare."
                 )
-            self._phrases[str(action)] = phrase
+            self._phrases[str(action)] = (phrase,) if isinstance(phrase, str) else tuple(phrase)
 
     def __contains__(self, action: object) -> bool:
         return isinstance(action, str) and action in self._owners
@@ -93,8 +96,8 @@ class AuditActions:
     def values(self) -> list[str]:
         return sorted(self._owners)
 
-    def phrase(self, action: str) -> str | None:
-        return self._phrases.get(action)
+    def phrases(self, action: str) -> tuple[str, ...]:
+        return self._phrases.get(action, ())
 
     def modules(self) -> list[str]:
         """The modules that declared vocabularies (their apps' records are what events are about)."""

@@ -68,7 +68,7 @@ class GovernanceAction(StrEnum):
 # One-line summaries on the audit log page ("Omar Owner requested Stage change → Production for Retail credit
 # scorecard"): a verb phrase after the actor's name (see governance.core.registry.AuditActions). Actions without
 # one read "created/updated/deleted <record type> <record>".
-GOVERNANCE_PHRASES: dict[str, str] = {
+GOVERNANCE_PHRASES: dict[str, str | tuple[str, ...]] = {
     GovernanceAction.ORGANISATION_CREATE: "created the organisation {object}",
     GovernanceAction.ORGANISATION_UPDATE: "changed the organisation's settings",
     GovernanceAction.BUSINESS_UNIT_CREATE: "created the business unit {name}",
@@ -84,18 +84,30 @@ GOVERNANCE_PHRASES: dict[str, str] = {
     GovernanceAction.VERSION_REGISTER: "registered version {version} of {model}",
     GovernanceAction.VERSION_RETIRE: "retired {object}",
     GovernanceAction.VERSION_PROMOTE: "made {object} the {status}",
-    GovernanceAction.APPROVAL_REQUEST: "requested {kind} → {requested_stage} for {model}",
+    GovernanceAction.APPROVAL_REQUEST: (
+        "requested {kind} → {requested_stage} for {model}",
+        "requested {kind}: {version}",
+    ),
     GovernanceAction.APPROVAL_APPROVE: "approved {object}",
     GovernanceAction.APPROVAL_REJECT: "rejected {object}",
     GovernanceAction.APPROVAL_OVERRIDE: "overrode failing release checks for {object}",
     GovernanceAction.RELEASE_POLICY_UPDATE: "put {object} in force",
-    GovernanceAction.VALIDATION_CREATE: "recorded the {object}",
+    GovernanceAction.VALIDATION_CREATE: (
+        "recorded a validation of {version}: {outcome}",
+        "recorded a validation of {version}",
+    ),
     GovernanceAction.VALIDATION_UPDATE: "updated the {object}",
     GovernanceAction.FINDING_CREATE: "raised the validation finding {object}",
     GovernanceAction.FINDING_UPDATE: "updated the validation finding {object}",
-    GovernanceAction.DEPLOYMENT_CHECK: "asked the deployment gate about {object}",
-    GovernanceAction.DEPLOYMENT_RECORD: "recorded {object}",
-    GovernanceAction.DEPLOYMENT_UPDATE: "updated {object}",
+    GovernanceAction.DEPLOYMENT_CHECK: (
+        "asked the deployment gate whether {version} may go to {environment}",
+        "asked the deployment gate about {object}",
+    ),
+    GovernanceAction.DEPLOYMENT_RECORD: (
+        "recorded a deployment of {version} to {environment}",
+        "recorded {object}",
+    ),
+    GovernanceAction.DEPLOYMENT_UPDATE: ("marked a deployment {status}", "updated {object}"),
     GovernanceAction.RISK_CREATE: "recorded the risk {object}",
     GovernanceAction.RISK_UPDATE: "updated the risk {object}",
     GovernanceAction.RISK_DELETE: "deleted the risk {object}",

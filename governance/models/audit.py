@@ -43,6 +43,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["organisation", "-created_at"]),
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["organisation", "action"]),
+            # The audit log's actor and record-type drop-downs list the values the trail holds.
+            models.Index(fields=["organisation", "actor_label"]),
+            models.Index(fields=["organisation", "object_type"]),
         ]
 
     def __str__(self) -> str:

@@ -8,10 +8,9 @@ from governance.models import (
     AuditCheckpoint,
     AuditEvent,
     AuditVerification,
-    Membership,
     Organisation,
 )
-from governance.selectors.audit_log import action_choices, record_type_choices
+from governance.selectors.audit_log import action_choices, actor_choices, record_type_choices
 from governance.selectors.filters import date_range
 
 
@@ -52,14 +51,9 @@ class AuditLogFilter(AuditEventFilter):
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        members = Membership.objects.filter(organisation=organisation).select_related("user")
-        people = sorted(
-            {(m.user.get_username(), m.user.get_full_name() or m.user.get_username()) for m in members},
-            key=lambda choice: choice[1].lower(),
-        )
-        self.filters["actor"].extra["choices"] = [*people, ("system", "System (workers, beat)")]
+        self.filters["actor"].extra["choices"] = actor_choices(organisation)
         self.filters["action"].extra["choices"] = action_choices()
-        self.filters["object_type"].extra["choices"] = record_type_choices()
+        self.filters["object_type"].extra["choices"] = record_type_choices(organisation)
 
 
 def events_for(organisation: Organisation | int | None = None) -> QuerySet[AuditEvent]:

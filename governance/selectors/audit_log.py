@@ -20,13 +20,15 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.text import capfirst
 
 from governance.core.registry import audit_actions
 from governance.models import AuditEvent
 
 MISSING = "—"
+# The record's own id is the event's object id; showing it as a change says nothing.
+HIDDEN_FIELDS = {"id"}
 LONG_TEXT = 300
-# Shown instead of values that are bulky and say little in a table (a model's frozen readiness, the policy).
 VERBS = {
     "create": "created",
     "update": "updated",
@@ -83,6 +85,22 @@ def field_label(model: type[models.Model] | None, name: str) -> str:
     return label[:1].upper() + label[1:]
 
 
+def _is_reference(found: models.Field | None) -> bool:
+    """A field that holds another record's id (a foreign key or a one-to-one link)."""
+    return found is not None and found.is_relation and (found.many_to_one or found.one_to_one)
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to four significant digits, inside lists and maps too (a factor score of 1.4444444444444444)."""
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    return value
+
+
 def _flatten(changes: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, str, Any, Any]]:
     """(field name, label prefix, before, after) for each change; nested maps (an assessment's answers by
     question) become "answers / question / level"."""
@@ -98,7 +116,7 @@ def _flatten(changes: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, s
 def _foreign_keys(model, changes) -> Iterable[tuple[type[models.Model], Any]]:
     for name, prefix, before, after in _flatten(changes):
         found = None if prefix else _field(model, name)
-        if found is not None and found.is_relation and found.many_to_one:
+        if _is_reference(found):
             for value in (before, after):
                 if isinstance(value, int):
                     yield found.related_model, value
@@ -132,7 +150,7 @@ def display_value(model, name: str, value: Any, names: dict, nested: bool = Fals
     if value is None or value == "" or value == [] or value == {}:
         return MISSING
     found = None if nested else _field(model, name)
-    if found is not None and found.is_relation and found.many_to_one and isinstance(value, int):
+    if _is_reference(found) and isinstance(value, int):
         return names.get((found.related_model, value), f"#{value} (no longer exists)")
     if found is not None and found.choices:
         return str(dict(found.flatchoices).get(value, value))
@@ -144,34 +162,34 @@ def display_value(model, name: str, value: Any, names: dict, nested: bool = Fals
     elif isinstance(value, float):
         text = f"{value:.4g}"
     elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        text = json.dumps(_rounded(value), ensure_ascii=False, separators=(", ", ": "))
     else:
         text = str(value)
     return text if len(text) <= LONG_TEXT else text[: LONG_TEXT - 1] + "…"
 
 
 def _summary(event: AuditEvent, model, actor: str, names: dict) -> str:
-    record = event.object_repr
-    phrase = audit_actions.phrase(event.action)
-    values: dict[str, str] = {"object": record}
+    """The first of the action's phrases whose fields the event recorded with a value, else a generic one."""
     flat = {
         name: (before, after) for name, prefix, before, after in _flatten(event.changes or {}) if not prefix
     }
-    if phrase:
-        usable = True
+    for phrase in audit_actions.phrases(event.action):
+        values: dict[str, str] = {"object": event.object_repr}
         for _, placeholder, _, _ in string.Formatter().parse(phrase):
             if not placeholder or placeholder == "object":
                 continue
             name, _, side = placeholder.partition("__")
             if name not in flat:
-                usable = False
                 break
             before, after = flat[name]
-            values[placeholder] = display_value(model, name, before if side == "before" else after, names)
-        if usable:
+            shown = display_value(model, name, before if side == "before" else after, names)
+            if shown == MISSING:
+                break
+            values[placeholder] = shown
+        else:
             return f"{actor} {phrase.format_map(values)}"
     verb = VERBS.get(event.action.rpartition(".")[2], event.action)
-    return f"{actor} {verb} {record_type_label(event.object_type)} {record}"
+    return f"{actor} {verb} {record_type_label(event.object_type)} {event.object_repr}"
 
 
 def describe_events(events: Iterable[AuditEvent]) -> list[EventRow]:
@@ -187,14 +205,18 @@ def describe_events(events: Iterable[AuditEvent]) -> list[EventRow]:
         model = _model_for(event.object_type)
         actor = (event.actor.get_full_name() or event.actor_label) if event.actor else event.actor_label
         actor = actor or "System"
-        changes = [
-            ChangeRow(
-                label=prefix + field_label(None if prefix else model, name),
+        changes = []
+        for name, prefix, before, after in _flatten(event.changes or {}):
+            if not prefix and name in HIDDEN_FIELDS:
+                continue
+            row = ChangeRow(
+                label=prefix.capitalize() + field_label(None if prefix else model, name),
                 before=display_value(model, name, before, names, nested=bool(prefix)),
                 after=display_value(model, name, after, names, nested=bool(prefix)),
             )
-            for name, prefix, before, after in _flatten(event.changes or {})
-        ]
+            # A value recorded as empty on both sides ("— → —", an unanswered question) says nothing.
+            if row.before != row.after:
+                changes.append(row)
         rows.append(
             EventRow(
                 event=event,
@@ -207,15 +229,36 @@ def describe_events(events: Iterable[AuditEvent]) -> list[EventRow]:
     return rows
 
 
-def record_type_choices() -> list[tuple[str, str]]:
-    """Every kind of governed record an event can be about (the log's "record type" filter)."""
-    configs = {apps.get_containing_app_config(module) for module in audit_actions.modules()} - {None}
-    choices = [
-        (model._meta.label_lower, str(model._meta.verbose_name).capitalize())
-        for config in configs
-        for model in config.get_models()
-    ]
-    return sorted(choices, key=lambda choice: choice[1])
+def record_type_choices(organisation) -> list[tuple[str, str]]:
+    """The kinds of record the organisation's events are about (the log's "record type" filter)."""
+    types = (
+        AuditEvent.objects.filter(organisation=organisation)
+        .order_by("object_type")
+        .values_list("object_type", flat=True)
+        .distinct()
+    )
+    return sorted(
+        ((value, capfirst(record_type_label(value))) for value in types), key=lambda choice: choice[1]
+    )
+
+
+def actor_choices(organisation) -> list[tuple[str, str]]:
+    """Everyone who appears in the organisation's trail, former members too, by name where they still have one
+    (the log's "actor" filter: events keep the username of the time)."""
+    labels = set(
+        AuditEvent.objects.filter(organisation=organisation)
+        .order_by("actor_label")
+        .values_list("actor_label", flat=True)
+        .distinct()
+    )
+    user_model = get_user_model()
+    names = {
+        user.get_username(): user.get_full_name() or user.get_username()
+        for user in user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__in": labels - {"system"}})
+    }
+    choices = [(label, names.get(label, f"{label} (account removed)")) for label in labels - {"system", ""}]
+    choices.sort(key=lambda choice: choice[1].lower())
+    return [*choices, ("system", "System (workers, beat)")] if "system" in labels else choices
 
 
 def action_choices() -> list[tuple[str, str]]:

@@ -2,13 +2,16 @@
 status, signing keys, checkpoints, evidence bundles for auditors)."""
 
 import json
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.core import signing, tenancy
@@ -24,8 +27,12 @@ CHECKPOINTS_SHOWN = 10
 
 
 def _integrity(organisation) -> dict:
+    verification = selectors.last_verification(organisation)
+    # Beat verifies every AUDIT_VERIFY_MINUTES; an outcome twice that old means verification has stopped.
+    stale_before = timezone.now() - timedelta(minutes=2 * settings.AUDIT_VERIFY_MINUTES)
     return {
-        "verification": selectors.last_verification(organisation),
+        "verification": verification,
+        "verification_stale": verification is not None and verification.verified_at < stale_before,
         "last_checkpoint": selectors.last_checkpoint(organisation),
     }
 
