@@ -52,6 +52,7 @@ def test_anyone_can_verify_a_pdf_without_an_account_and_learns_only_what_it_is(c
     assert response.status_code == 200 and "Issued by Plumbline" in html
     assert issued.title in html and f"#{issued.pk}" in html and issued.organisation.name in html
     assert f"#{issued.issued_checkpoint.sequence}, signed by key" in html
+    assert issued.issued_checkpoint.hash in html  # for --expect-checkpoint against an evidence bundle
     assert issued.requested_by.get_username() not in html  # who asked for it is not revealed
     by_hash = client.post(reverse("public-verify"), {"sha256": hashlib.sha256(content).hexdigest().upper()})
     assert "Issued by Plumbline" in by_hash.content.decode()
