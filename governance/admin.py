@@ -9,6 +9,8 @@ tests/test_admin.py holds every registered admin of governance and maturity to t
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import capfirst
@@ -194,6 +196,29 @@ class MembershipAdmin(admin.ModelAdmin):
         with transaction.atomic():
             for membership in queryset:
                 organisations.delete_membership(actor=request.user, membership=membership)
+
+
+# Deleting a person would take their memberships with them (a cascade, no event): the user admin withdraws each
+# through the audited service first, so every organisation's trail records that the person left.
+class AuditedUserAdmin(UserAdmin):
+    def delete_model(self, request, obj) -> None:
+        with transaction.atomic():
+            _withdraw_memberships(request.user, [obj])
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            _withdraw_memberships(request.user, list(queryset))
+            super().delete_queryset(request, queryset)
+
+
+def _withdraw_memberships(actor, users) -> None:
+    for membership in Membership.objects.filter(user__in=users).order_by("pk"):
+        organisations.delete_membership(actor=actor, membership=membership)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AuditedUserAdmin)
 
 
 # --- People's credentials and sign-ins ---------------------------------------------------------------------

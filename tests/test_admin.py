@@ -643,3 +643,17 @@ def test_api_token_revoked_in_the_admin(admin_client):
     assert response.status_code == 302
     token.refresh_from_db()
     assert (token.revoked_at is not None, token.revoked_reason) == (True, "administrator")
+
+
+@pytest.mark.django_db
+def test_deleting_a_person_in_the_admin_withdraws_their_memberships_on_the_record(client):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    leaver = UserFactory(username="leaver")
+    membership = MembershipFactory(user=leaver, role=Role.RISK_OFFICER)
+    organisation = membership.organisation
+    client.force_login(root)
+    url = reverse("admin:auth_user_delete", args=[leaver.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    event = AuditEvent.objects.get(organisation=organisation, action=GovernanceAction.MEMBERSHIP_DELETE)
+    assert event.actor == root and event.changes["role"] == [Role.RISK_OFFICER, None]
+    assert not Membership.objects.filter(pk=membership.pk).exists() and verify_chain() == []

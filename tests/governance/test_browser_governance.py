@@ -118,20 +118,29 @@ def test_register_request_approve_and_audit(browser_login, browser_login_elsewhe
     page.goto(f"{live_server.url}/models/{model.pk}/")
     assert "Production" in page.inner_text("section[aria-labelledby=card-h]")
 
-    # The auditor sees every step, with who did it.
+    # The auditor sees every step, each a sentence that starts with who did it, its action beneath.
     audit_page = browser_login_elsewhere(auditor)
     audit_page.goto(f"{live_server.url}/audit/")
-    rows = [
-        tuple(cell.strip() for cell in text.split("\t")[2:4])
-        for text in audit_page.locator("main > table > tbody > tr").all_inner_texts()
-    ]
-    assert ("browser-owner", "model.create") in rows
-    assert ("browser-owner", "kpi.create") in rows
-    assert rows.count(("browser-owner", "approval.request")) == 2
-    assert ("browser-risk", "approval.approve") in rows
-    assert ("browser-cio", "approval.approve") in rows
-    assert rows.count(("browser-cio", "model.stage_change")) == 1
-    assert not any(actor == "browser-owner" and action == "approval.approve" for actor, action in rows)
+    people = {owner: "owner", risk_officer: "risk", executive: "cio"}
+    rows = []
+    for row in audit_page.locator("table.audit-log > tbody > tr").all():
+        summary = row.locator(".summary").inner_text()
+        action = row.locator("td > .help").first.inner_text().rsplit(" · ", 1)[-1]
+        who = next(
+            (name for user, name in people.items() if summary.startswith(user.get_full_name() + " ")), None
+        )
+        rows.append((who, action))
+    assert ("owner", "model.create") in rows
+    assert ("owner", "kpi.create") in rows
+    assert rows.count(("owner", "approval.request")) == 2
+    assert ("risk", "approval.approve") in rows
+    assert ("cio", "approval.approve") in rows
+    assert rows.count(("cio", "model.stage_change")) == 1
+    assert ("owner", "approval.approve") not in rows
+    # The recorded fields unfold with their labels.
+    first = audit_page.locator("table.audit-log details").first
+    first.locator("summary").click()
+    assert "Before" in first.inner_text() and "After" in first.inner_text()
 
 
 def test_the_api_docs_render_under_the_content_security_policy(page, live_server):
