@@ -104,3 +104,18 @@ def signature_valid(key_id: str, payload: bytes, signature: bytes) -> bool | Non
     except InvalidSignature:
         return False
     return True
+
+
+def published_keys() -> list[dict[str, str | bool]]:
+    """The trusted public keys as pages and bundles publish them: short id, full fingerprint, PEM, and whether
+    it is the key signing now."""
+    current = fingerprint(signing_key().public_key())
+    return [
+        {
+            "fingerprint": key_id,
+            "full": full_fingerprint(key),
+            "pem": public_key_pem(key),
+            "current": key_id == current,
+        }
+        for key_id, key in trusted_public_keys().items()
+    ]

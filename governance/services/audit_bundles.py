@@ -217,12 +217,12 @@ def write_audit_bundle(
     key_id = signing.fingerprint(key.public_key())
     public_keys = [
         {
-            "key_id": fingerprint,
-            "fingerprint": signing.full_fingerprint(public),
-            "pem": signing.public_key_pem(public),
-            "current": fingerprint == key_id,
+            "key_id": key["fingerprint"],
+            "fingerprint": key["full"],
+            "pem": key["pem"],
+            "current": key["current"],
         }
-        for fingerprint, public in signing.trusted_public_keys().items()
+        for key in signing.published_keys()
     ]
     used = {checkpoint.key_id for checkpoint in checkpoints} | {key_id}
     pins = sorted(entry["fingerprint"] for entry in public_keys if entry["key_id"] in used)

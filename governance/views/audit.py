@@ -98,16 +98,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 def _integrity_page(
     request: HttpRequest, organisation, form: AuditBundleForm, status: int = 200
 ) -> HttpResponse:
-    current = signing.fingerprint(signing.signing_key().public_key())
-    keys = [
-        {
-            "fingerprint": fingerprint,
-            "full": signing.full_fingerprint(key),
-            "pem": signing.public_key_pem(key),
-            "current": fingerprint == current,
-        }
-        for fingerprint, key in signing.trusted_public_keys().items()
-    ]
+    keys = signing.published_keys()
     may_export = tenancy.can(request.user, organisation, Permission.AUDIT_EXPORT)
     checkpoints = AuditCheckpoint.objects.filter(organisation=organisation).order_by("-sequence", "-id")
     context = {

@@ -45,16 +45,7 @@ def audit_keys(request: HttpRequest) -> HttpResponse:
     """The public keys that sign audit checkpoints, with their fingerprints, for an auditor to pin."""
     from governance.core import signing
 
-    current = signing.fingerprint(signing.signing_key().public_key())
-    keys = [
-        {
-            "fingerprint": fingerprint,
-            "full": signing.full_fingerprint(key),
-            "pem": signing.public_key_pem(key),
-            "current": fingerprint == current,
-        }
-        for fingerprint, key in signing.trusted_public_keys().items()
-    ]
+    keys = signing.published_keys()
     return render(request, "governance/audit_keys.html", {"keys": keys})
 
 

@@ -108,17 +108,22 @@ def _rewrite(source: Path, target: Path, edit, *, refresh_manifest: bool = True)
         files = {name: bundle.read(name) for name in bundle.namelist()}
     edit(files)
     if refresh_manifest:
-        manifest = json.loads(files["manifest.json"])
-        manifest["files"] = {
-            name: hashlib.sha256(data).hexdigest()
-            for name, data in files.items()
-            if name not in ("manifest.json", "manifest.sig.json")
-        }
-        files["manifest.json"] = json.dumps(manifest, sort_keys=True, indent=2).encode()
+        _refresh_manifest(files)
     with zipfile.ZipFile(target, "w") as bundle:
         for name, data in files.items():
             bundle.writestr(name, data)
     return target
+
+
+def _refresh_manifest(files: dict[str, bytes], **changes) -> None:
+    """The manifest's file hashes made to match the files again (and any ``changes`` to its fields)."""
+    manifest = {**json.loads(files["manifest.json"]), **changes}
+    manifest["files"] = {
+        name: hashlib.sha256(data).hexdigest()
+        for name, data in files.items()
+        if name not in ("manifest.json", "manifest.sig.json")
+    }
+    files["manifest.json"] = json.dumps(manifest, sort_keys=True, indent=2).encode()
 
 
 def _lines(data: bytes) -> list[dict]:
@@ -326,14 +331,8 @@ def _resign_with(key: Ed25519PrivateKey):
         files["public_keys.json"] = json.dumps(
             [{"key_id": key_id, "pem": signing.public_key_pem(key.public_key()), "current": True}]
         ).encode()
-        manifest = json.loads(files["manifest.json"])
-        manifest["last_sequence"] = manifest["trail_last_sequence"] = events[-1]["sequence"]
-        manifest["files"] = {
-            name: hashlib.sha256(data).hexdigest()
-            for name, data in files.items()
-            if name not in ("manifest.json", "manifest.sig.json")
-        }
-        files["manifest.json"] = json.dumps(manifest).encode()
+        end = events[-1]["sequence"]
+        _refresh_manifest(files, last_sequence=end, trail_last_sequence=end)
         files["manifest.sig.json"] = json.dumps(
             {"key_id": key_id, "signature": base64.b64encode(key.sign(files["manifest.json"])).decode()}
         ).encode()
