@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n 2
 help:
 	@echo "make run    set up, load demo data and serve on http://$(HOST):$(PORT)/ (web + worker + beat)"
 	@echo "make test   set up and run the whole suite (ruff, import contracts, then pytest)"
-	@echo "make bench  print page timings and query counts, then report rendering figures"
+	@echo "make bench  print page timings and query counts, report rendering and audit integrity figures"
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Plumbline needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -56,6 +56,7 @@ format: setup
 bench: demo-data
 	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_pages
 	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_reports
+	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_audit
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -38,3 +38,17 @@ def test_bench_reports_renders_a_report_and_rolls_back():
     inventory = next(row for row in rows if row.startswith("model_inventory"))
     assert int(inventory.split()[3]) >= 1  # pages
     assert not Report.objects.exists() and not Organisation.objects.exists()
+
+
+def test_bench_audit_verifies_and_exports_an_intact_trail_and_rolls_back(signing_key_file):
+    from governance.models import AuditCheckpoint, AuditEvent
+
+    out = io.StringIO()
+
+    call_command("bench_audit", events=1500, stdout=out)
+
+    text = out.getvalue()
+    assert "verify_audit_trail:" in text and "0 problems" in text
+    assert "1,500 events" in text and "plumbline-verify:" in text and "intact" in text
+    assert not AuditEvent.objects.exists() and not AuditCheckpoint.objects.exists()
+    assert not Organisation.objects.exists()
