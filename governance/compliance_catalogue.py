@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from governance.core.catalogues import (
     SLUG,
@@ -60,6 +61,18 @@ def rules_match(rules: dict[str, Any], model: AIModel) -> bool:
         elif actual not in expected:
             return False
     return True
+
+
+def rules_q(rules: dict[str, Any] | None, prefix: str = "") -> Q:
+    """The ``applies_to`` rules as a filter on models (``prefix``: the path to the model, e.g. "model__"), so
+    the database selects what ``rules_match`` selects. Empty rules select every model."""
+    selected = Q(**{f"{prefix}pk__isnull": False})
+    for key, expected in (rules or {}).items():
+        if key in BOOLEAN_RULES:
+            selected &= Q(**{f"{prefix}{key}": bool(expected)})
+        else:
+            selected &= Q(**{f"{prefix}{key}__in": list(expected)})
+    return selected
 
 
 def applies_to_errors(rules: Any) -> list[str]:

@@ -14,15 +14,16 @@ model (see governance/data/frameworks/README.md). Retired models are out of scop
 requirement that no longer applies (the model's category changed) stay stored but are not counted.
 """
 
-from collections import defaultdict
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from governance.compliance_catalogue import rules_match
+from governance.compliance_catalogue import rules_match, rules_q
 from governance.models import (
     AIModel,
     ComplianceRecord,
@@ -365,29 +366,176 @@ def framework_matrix(
     rows: list[ModelRow] = []
     total = Coverage()
     for model in models:
-        cells: list[Cell | None] = []
-        for requirement in requirements:
-            if not applies_to_model(requirement, model):
-                cells.append(None)
-                continue
-            record = records.get((model.pk, requirement.pk))
-            review = review_state(record.next_review_due, today) if record else ""
-            cells.append(Cell(requirement=requirement, record=record, review=review))
-        applicable = [c for c in cells if c is not None]
-        if not applicable:
-            continue
-        row_coverage = coverage(c.status for c in applicable)
-        total = total + row_coverage
-        rows.append(
-            ModelRow(
-                model=model,
-                cells=cells,
-                coverage=row_coverage,
-                overdue=sum(c.review == "overdue" for c in applicable),
-                due_soon=sum(c.review == "due" for c in applicable),
-            )
-        )
+        row = _model_row(model, requirements, records, today)
+        if row is not None:
+            total = total + row.coverage
+            rows.append(row)
     return FrameworkMatrix(framework=framework, requirements=requirements, rows=rows, coverage=total)
+
+
+def _model_row(
+    model: AIModel,
+    requirements: list[Requirement],
+    records: dict[tuple[int, int], ComplianceRecord],
+    today: date,
+) -> ModelRow | None:
+    """The model's row (None when no requirement of the framework applies to it)."""
+    cells: list[Cell | None] = []
+    for requirement in requirements:
+        if not applies_to_model(requirement, model):
+            cells.append(None)
+            continue
+        record = records.get((model.pk, requirement.pk))
+        review = review_state(record.next_review_due, today) if record else ""
+        cells.append(Cell(requirement=requirement, record=record, review=review))
+    applicable = [c for c in cells if c is not None]
+    if not applicable:
+        return None
+    return ModelRow(
+        model=model,
+        cells=cells,
+        coverage=coverage(c.status for c in applicable),
+        overdue=sum(c.review == "overdue" for c in applicable),
+        due_soon=sum(c.review == "due" for c in applicable),
+    )
+
+
+# --- Figures computed by the database ----------------------------------------------------------------------
+#
+# A framework's requirements fall into a few groups that share their ``applies_to`` rules; each group applies to
+# the models its rules select (``rules_q``). Counting models per group and recorded statuses per framework is
+# then a handful of aggregate queries whatever the inventory's size, instead of loading every model and record.
+
+
+def _rule_groups(requirements: list[Requirement]) -> list[tuple[dict, list[int]]]:
+    """(rules, requirement ids) for each distinct ``applies_to`` among ``requirements``."""
+    groups: dict[str, tuple[dict, list[int]]] = {}
+    for requirement in requirements:
+        key = json.dumps(requirement.applies_to or {}, sort_keys=True)
+        groups.setdefault(key, (requirement.applies_to or {}, []))[1].append(requirement.pk)
+    return list(groups.values())
+
+
+def _scope_q(groups: list[tuple[dict, list[int]]], prefix: str = "") -> Q:
+    """Models (at ``prefix``) that at least one group's rules select."""
+    selected = Q(pk__in=[])
+    for rules, _ in groups:
+        selected |= rules_q(rules, prefix)
+    return selected
+
+
+def _applicable_records_q(groups: list[tuple[dict, list[int]]]) -> Q:
+    """Records whose requirement applies to their model."""
+    selected = Q(pk__in=[])
+    for rules, requirement_ids in groups:
+        selected |= Q(requirement_id__in=requirement_ids) & rules_q(rules, "model__")
+    return selected
+
+
+@dataclass(frozen=True)
+class _Figures:
+    models_in_scope: int
+    coverage: Coverage
+    overdue: int
+    due_soon: int
+
+
+def _framework_figures(
+    organisation: Organisation, catalogue: list[tuple[Framework, list[Requirement]]], today: date
+) -> dict[int, _Figures]:
+    """Framework id -> its figures over the organisation's in-scope models: two queries for any number."""
+    grouped = {framework.pk: _rule_groups(requirements) for framework, requirements in catalogue}
+    counts: dict[str, Count] = {}
+    for framework_id, groups in grouped.items():
+        counts[f"f{framework_id}"] = Count("pk", filter=_scope_q(groups))
+        for index, (rules, _) in enumerate(groups):
+            counts[f"f{framework_id}_{index}"] = Count("pk", filter=rules_q(rules))
+    models = in_scope_models(organisation).order_by().aggregate(**counts) if counts else {}
+    applicable = Q(pk__in=[])
+    for groups in grouped.values():
+        applicable |= _applicable_records_q(groups)
+    soon = today + timedelta(days=REVIEW_DUE_SOON_DAYS)
+    recorded = {
+        row["requirement__framework_id"]: row
+        for row in ComplianceRecord.objects.filter(organisation=organisation)
+        .exclude(model__lifecycle_stage=LifecycleStage.RETIRED)
+        .filter(applicable)
+        .values("requirement__framework_id")
+        .annotate(
+            **{name: Count("pk", filter=Q(status=status)) for status, name in _STATUS_FIELD.items()},
+            overdue=Count("pk", filter=Q(next_review_due__lt=today)),
+            due_soon=Count("pk", filter=Q(next_review_due__gte=today, next_review_due__lte=soon)),
+        )
+        .order_by()
+    }
+    figures = {}
+    for framework_id, groups in grouped.items():
+        pairs = sum(models[f"f{framework_id}_{index}"] * len(ids) for index, (_, ids) in enumerate(groups))
+        row = recorded.get(framework_id, {})
+        counted = {name: row.get(name, 0) for name in _STATUS_FIELD.values()}
+        # Pairs without a record are not assessed, like records that say so.
+        counted["not_assessed"] += pairs - sum(counted.values())
+        figures[framework_id] = _Figures(
+            models_in_scope=models[f"f{framework_id}"],
+            coverage=Coverage(**counted),
+            overdue=row.get("overdue", 0),
+            due_soon=row.get("due_soon", 0),
+        )
+    return figures
+
+
+@dataclass
+class FrameworkPage:
+    """One framework across the inventory, for its page: figures over every model in scope, rows for one page."""
+
+    framework: Framework
+    requirements: list[Requirement]
+    rows: list[ModelRow]
+    page: Page
+    models_in_scope: int
+    coverage: Coverage
+    overdue: int
+    due_soon: int
+
+    @property
+    def sections(self) -> list[tuple[str, int]]:
+        return FrameworkMatrix(self.framework, self.requirements, []).sections
+
+
+def framework_page(
+    organisation: Organisation,
+    framework: Framework,
+    page_number: str | int | None,
+    per_page: int,
+    today: date | None = None,
+) -> FrameworkPage:
+    """``framework`` across the organisation's in-scope models, one page of rows at a time: the figures come
+    from the database and only the page's models and records are loaded, whatever the inventory's size."""
+    today = today or timezone.localdate()
+    requirements = requirements_of(framework)
+    figures = _framework_figures(organisation, [(framework, requirements)], today)[framework.pk]
+    in_scope = in_scope_models(organisation).filter(_scope_q(_rule_groups(requirements)))
+    paginator = Paginator(in_scope, per_page)
+    paginator.count = figures.models_in_scope  # counted with the figures already
+    page = paginator.get_page(page_number)
+    models = list(page.object_list)
+    records = {
+        (r.model_id, r.requirement_id): r
+        for r in ComplianceRecord.objects.filter(
+            organisation=organisation, requirement__framework=framework, model__in=models
+        ).select_related("reviewer")
+    }
+    rows = [row for model in models if (row := _model_row(model, requirements, records, today)) is not None]
+    return FrameworkPage(
+        framework=framework,
+        requirements=requirements,
+        rows=rows,
+        page=page,
+        models_in_scope=figures.models_in_scope,
+        coverage=figures.coverage,
+        overdue=figures.overdue,
+        due_soon=figures.due_soon,
+    )
 
 
 # --- Every framework across the inventory ----------------------------------------------------------------
@@ -407,45 +555,26 @@ class FrameworkSummary:
 
 
 def compliance_overview(organisation: Organisation, today: date | None = None) -> list[FrameworkSummary]:
-    """A summary per current framework for the organisation's in-scope models — three queries.
+    """A summary per current framework for the organisation's in-scope models — three queries, the figures
+    counted by the database.
 
     A current framework without requirements is left out (the loader never creates one).
     """
     today = today or timezone.localdate()
-    frameworks = _current_catalogue()
-    models = list(in_scope_models(organisation))
-    records: dict[tuple[int, int], tuple[str, date | None]] = {
-        (model_id, requirement_id): (status, due)
-        for model_id, requirement_id, status, due in ComplianceRecord.objects.filter(
-            organisation=organisation, requirement__framework__is_current=True
-        ).values_list("model_id", "requirement_id", "status", "next_review_due")
-    }
-    summaries = []
-    for framework, requirements in frameworks:
-        statuses: list[str] = []
-        reviews: dict[str, int] = defaultdict(int)
-        in_scope = 0
-        for model in models:
-            applicable = [r for r in requirements if applies_to_model(r, model)]
-            if applicable:
-                in_scope += 1
-            for requirement in applicable:
-                status, due = records.get((model.pk, requirement.pk), (ComplianceStatus.NOT_ASSESSED, None))
-                statuses.append(status)
-                reviews[review_state(due, today)] += 1
-        total = coverage(statuses)
-        summaries.append(
-            FrameworkSummary(
-                framework=framework,
-                requirement_count=len(requirements),
-                models_in_scope=in_scope,
-                coverage=total,
-                non_compliant=total.non_compliant,
-                overdue=reviews["overdue"],
-                due_soon=reviews["due"],
-            )
+    catalogue = _current_catalogue()
+    figures = _framework_figures(organisation, catalogue, today)
+    return [
+        FrameworkSummary(
+            framework=framework,
+            requirement_count=len(requirements),
+            models_in_scope=figures[framework.pk].models_in_scope,
+            coverage=figures[framework.pk].coverage,
+            non_compliant=figures[framework.pk].coverage.non_compliant,
+            overdue=figures[framework.pk].overdue,
+            due_soon=figures[framework.pk].due_soon,
         )
-    return summaries
+        for framework, requirements in catalogue
+    ]
 
 
 def records_for(organisation_ids: Iterable[int]) -> QuerySet[ComplianceRecord]:

@@ -6,7 +6,6 @@ from pathlib import PurePath
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -66,13 +65,13 @@ def compliance_framework(request: HttpRequest, framework_key: str) -> HttpRespon
     """
     organisation = current_organisation(request)
     framework = _framework(framework_key)
-    matrix = selectors.framework_matrix(organisation, framework)
+    matrix = selectors.framework_page(organisation, framework, request.GET.get("page"), MATRIX_ROWS_PER_PAGE)
     return render(
         request,
         "governance/compliance_framework.html",
         {
             "matrix": matrix,
-            "page": Paginator(matrix.rows, MATRIX_ROWS_PER_PAGE).get_page(request.GET.get("page")),
+            "page": matrix.page,
             "frameworks": selectors.current_frameworks(),
             "due_soon_days": selectors.REVIEW_DUE_SOON_DAYS,
         },

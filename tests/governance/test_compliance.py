@@ -41,7 +41,9 @@ C, P, N, NA, NOT = (
 LINK = "https://dms.example.com/evidence/1"
 # session, user, memberships + the page's own reads (constant in the number of models and records).
 OVERVIEW_QUERIES = 6  # + frameworks with requirements, models, records
-FRAMEWORK_QUERIES = 8  # + framework, frameworks menu, requirements, models, records
+# + framework, frameworks menu, requirements, figures (models per rule group, records by status), the page's
+# models and their records
+FRAMEWORK_QUERIES = 10
 MODEL_QUERIES = 9  # + model, framework, requirements, records, summary (requirements, records)
 API_LIST_QUERIES = 5  # token, its last use (written at most once a minute), memberships, count, page
 
@@ -667,7 +669,7 @@ def test_page_query_bounds_hold_at_any_size(
             response = client.get(url)
         assert response.status_code == 200, url
     matrix = client.get(reverse("governance:compliance-framework", args=["sr-11-7"])).context["matrix"]
-    assert len(matrix.rows) == count
+    assert matrix.models_in_scope == count and len(matrix.rows) == min(count, 50)
 
 
 def test_framework_matrix_pages_through_models_but_counts_them_all(
@@ -682,11 +684,13 @@ def test_framework_matrix_pages_through_models_but_counts_them_all(
     garbage = client.get(url, {"page": "not-a-number"})
 
     assert first.context["matrix"].coverage == last.context["matrix"].coverage  # figures cover all 55
-    assert len(first.context["matrix"].rows) == 55
-    assert [len(r.context["page"]) for r in (first, last, garbage)] == [50, 5, 50]
+    assert first.context["matrix"].models_in_scope == 55
+    assert [len(r.context["matrix"].rows) for r in (first, last, garbage)] == [50, 5, 50]
     assert "Models 1\u201350 of 55." in first.content.decode()
     assert 'page=2#matrix">Next</a>' in first.content.decode()
-    shown = {row.model.pk for row in first.context["page"]} | {row.model.pk for row in last.context["page"]}
+    shown = {row.model.pk for row in first.context["matrix"].rows} | {
+        row.model.pk for row in last.context["matrix"].rows
+    }
     assert len(shown) == 55
 
 
@@ -888,3 +892,26 @@ def test_new_framework_version_moves_pages_to_it(frameworks, tmp_path, organisat
     matrix = selectors.model_matrix(high_risk, new)
     assert all(cell.record is None for cell in matrix.cells)  # the old version's record no longer counts
     assert ComplianceRecord.objects.filter(requirement=old_art9).exists()  # but it is kept
+
+
+def test_the_database_counts_what_the_rules_select(frameworks, organisation, model_owner, risk_officer):
+    """The figures the database counts (applies_to rules as filters) equal those of evaluating every rule on
+    every model in Python, for every framework: the pages and the PDF reports agree."""
+    _bulk(organisation, model_owner, frameworks, risk_officer, 37)
+    AIModel.objects.filter(organisation=organisation, name__endswith="5").update(
+        lifecycle_stage=LifecycleStage.RETIRED, processes_personal_data=True
+    )
+    AIModel.objects.filter(organisation=organisation, name__endswith="7").update(
+        decisions_about_people="makes", risk_tier="critical"
+    )
+    today = timezone.localdate()
+    overview = {summary.framework.key: summary for summary in selectors.compliance_overview(organisation, today)}
+    assert set(overview) == set(frameworks)
+    for key, framework in frameworks.items():
+        reference = selectors.framework_matrix(organisation, framework, today=today)
+        page = selectors.framework_page(organisation, framework, 1, 50, today=today)
+        assert page.coverage == reference.coverage == overview[key].coverage, key
+        assert page.models_in_scope == len(reference.rows) == overview[key].models_in_scope, key
+        assert (page.overdue, page.due_soon) == (reference.overdue, reference.due_soon), key
+        assert (overview[key].overdue, overview[key].due_soon) == (reference.overdue, reference.due_soon), key
+        assert [row.coverage for row in page.rows] == [row.coverage for row in reference.rows[:50]], key
