@@ -905,7 +905,9 @@ def test_the_database_counts_what_the_rules_select(frameworks, organisation, mod
         decisions_about_people="makes", risk_tier="critical"
     )
     today = timezone.localdate()
-    overview = {summary.framework.key: summary for summary in selectors.compliance_overview(organisation, today)}
+    overview = {
+        summary.framework.key: summary for summary in selectors.compliance_overview(organisation, today)
+    }
     assert set(overview) == set(frameworks)
     for key, framework in frameworks.items():
         reference = selectors.framework_matrix(organisation, framework, today=today)
