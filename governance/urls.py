@@ -10,6 +10,7 @@ from governance.views import risks as risk_views
 app_name = "governance"
 urlpatterns: list = [
     path("models/", inventory.model_list, name="model-list"),
+    path("models/lookup/", inventory.model_lookup, name="model-lookup"),
     path("models/export.csv", inventory.model_export, name="model-export"),
     path("models/import/", inventory.model_import, name="model-import"),
     path("models/new/", inventory.model_create, name="model-create"),

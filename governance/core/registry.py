@@ -135,6 +135,9 @@ class ReportKindSpec:
     subject_help: str = ""
     # The records the request form offers as subjects (default: all of the organisation's subject_model).
     subject_choices: Callable[[Any], Any] | None = None
+    # A URL name answering ?q= with {"results": [{"id", "name"}]}: the form then picks the subject by name, with
+    # suggestions, instead of a drop-down of every record (for subjects an organisation has thousands of).
+    subject_lookup: str = ""
     covers_period: bool = False  # period_start / period_end select the content
     period_help: str = ""  # what the period does to this kind, for the request form's help text
     clean_parameters: Callable[[dict[str, Any]], tuple[dict[str, Any], str | None]] | None = None

@@ -6,7 +6,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.urls import reverse
 
+from governance.core.pickers import NamePickerField
 from governance.core.registry import ReportKindSpec, report_kinds
 from governance.forms.base import ServiceForm
 from governance.models import Organisation, ScheduleFrequency
@@ -40,12 +42,21 @@ class ReportSubjectForm(ServiceForm):
                         if spec.subject_choices
                         else spec.subject_model.objects.filter(organisation=organisation)
                     )
-                    self.fields[spec.subject_field] = forms.ModelChoiceField(
-                        queryset=queryset,
-                        required=False,
-                        label=spec.subject_label,
-                        help_text=spec.subject_help,
-                    )
+                    if spec.subject_lookup:
+                        self.fields[spec.subject_field] = NamePickerField(
+                            queryset,
+                            lookup_url=reverse(spec.subject_lookup),
+                            required=False,
+                            label=spec.subject_label,
+                            help_text=f"{spec.subject_help} Type part of its name to choose.".strip(),
+                        )
+                    else:
+                        self.fields[spec.subject_field] = forms.ModelChoiceField(
+                            queryset=queryset,
+                            required=False,
+                            label=spec.subject_label,
+                            help_text=spec.subject_help,
+                        )
                 subject_kinds.setdefault(spec.subject_field, []).append(spec.key)
             if spec.form_fields is not None:
                 names = []

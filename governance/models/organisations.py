@@ -42,7 +42,8 @@ class BusinessUnit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.organisation})"
+        # Never the organisation's name: that is a query per unit in every drop-down and admin row.
+        return self.name
 
 
 class Membership(models.Model):

@@ -364,6 +364,7 @@ def register() -> None:
             subject_choices=lambda organisation: AIModel.objects.filter(organisation=organisation).only(
                 "pk", "name"
             ),
+            subject_lookup="governance:model-lookup",
         ),
         ReportKindSpec(
             key=COMPLIANCE,

@@ -2,7 +2,9 @@
 
 import django_filters
 from django import forms
+from django.urls import reverse_lazy
 
+from governance.core.pickers import NamePickerField
 from governance.core.tenancy import organisation_ids_of
 from governance.models import Organisation
 
@@ -32,3 +34,13 @@ class OrganisationFilterSet(django_filters.FilterSet):
             self.organisation_ids = organisation_ids_of(self.request.user)
         else:
             self.organisation_ids = []
+
+
+class NamePickerFilter(django_filters.ModelChoiceFilter):
+    """A record filter that takes a name (with suggestions as one types) or an id, never a drop-down of every
+    record (governance.core.pickers)."""
+
+    field_class = NamePickerField
+
+
+MODEL_LOOKUP = reverse_lazy("governance:model-lookup")

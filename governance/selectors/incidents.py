@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from governance.core.csv_export import csv_text
 from governance.models import AIModel, Incident, IncidentSeverity, IncidentStatus, Organisation
-from governance.selectors.filters import OrganisationFilterSet, date_range
+from governance.selectors.filters import MODEL_LOOKUP, NamePickerFilter, OrganisationFilterSet, date_range
 
 
 def incidents_for(organisation: Organisation) -> QuerySet[Incident]:
@@ -26,7 +26,12 @@ class IncidentFilter(OrganisationFilterSet):
     """Filters shared by the incident list page and the API."""
 
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
-    model = django_filters.ModelChoiceFilter(queryset=AIModel.objects.none(), label="Model")
+    model = NamePickerFilter(
+        queryset=AIModel.objects.none(),
+        label="Model",
+        lookup_url=MODEL_LOOKUP,
+        help_text="Type part of its name to choose.",
+    )
     severity = django_filters.ChoiceFilter(choices=IncidentSeverity.choices, label="Severity")
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices, label="Status")
     unresolved = django_filters.BooleanFilter(

@@ -238,3 +238,27 @@ def kpis_of(model: AIModel) -> list[KPIDefinition]:
     for kpi in kpis:
         kpi.status = kpi_status(kpi, kpi.latest)
     return kpis
+
+
+LOOKUP_RESULTS = 20
+
+
+def models_named_like(organisation: Organisation, text: str) -> list[tuple[int, str]]:
+    """(id, name) of up to LOOKUP_RESULTS of the organisation's models whose name contains ``text``, names that
+    start with it first (the name pickers' suggestions)."""
+    text = text.strip()[:100]
+    if not text:
+        return []
+    found = AIModel.objects.filter(organisation=organisation, name__icontains=text)
+    starting = list(
+        found.filter(name__istartswith=text).order_by("name").values_list("pk", "name")[:LOOKUP_RESULTS]
+    )
+    if len(starting) < LOOKUP_RESULTS:
+        seen = {pk for pk, _ in starting}
+        rest = (
+            found.exclude(pk__in=seen)
+            .order_by("name")
+            .values_list("pk", "name")[: LOOKUP_RESULTS - len(starting)]
+        )
+        starting += list(rest)
+    return starting

@@ -17,7 +17,7 @@ from governance.rules.risk_scoring import (
     heatmap_counts,
     score_band,
 )
-from governance.selectors.filters import OrganisationFilterSet
+from governance.selectors.filters import MODEL_LOOKUP, NamePickerFilter, OrganisationFilterSet
 
 LEVEL_CHOICES = [(level, str(level)) for level in range(1, 6)]
 # Filter fields a heat map cell sets; the page keeps them out of the visible filter form.
@@ -57,7 +57,12 @@ class RiskFilter(OrganisationFilterSet):
     """Filters shared by the register page and the API."""
 
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=200)
-    model = django_filters.ModelChoiceFilter(queryset=AIModel.objects.none(), label="Model")
+    model = NamePickerFilter(
+        queryset=AIModel.objects.none(),
+        label="Model",
+        lookup_url=MODEL_LOOKUP,
+        help_text="Type part of its name to choose.",
+    )
     category = django_filters.ChoiceFilter(choices=RiskCategory.choices, label="Category")
     status = django_filters.ChoiceFilter(choices=RiskStatus.choices, label="Status")
     band = django_filters.ChoiceFilter(choices=BAND_CHOICES, method="filter_band", label="Inherent band")

@@ -4,11 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from governance.core.errors import ConflictError
 from governance.core.roles import Permission
@@ -36,6 +36,15 @@ def _filtered(request: HttpRequest):
     return selectors.AIModelFilter(
         request.GET or None, queryset=selectors.models_for(organisation), organisation=organisation
     )
+
+
+@login_required
+@require_GET
+def model_lookup(request: HttpRequest) -> JsonResponse:
+    """Suggestions for the model name pickers: up to 20 of the organisation's models whose name contains ``q``."""
+    organisation = current_organisation(request)
+    found = selectors.models_named_like(organisation, request.GET.get("q", ""))
+    return JsonResponse({"results": [{"id": pk, "name": name} for pk, name in found]})
 
 
 @login_required
