@@ -52,3 +52,18 @@ def test_bench_audit_verifies_and_exports_an_intact_trail_and_rolls_back(signing
     assert "1,500 events" in text and "plumbline-verify:" in text and "intact" in text
     assert not AuditEvent.objects.exists() and not AuditCheckpoint.objects.exists()
     assert not Organisation.objects.exists()
+
+
+def test_bench_pages_prints_json_with_the_growth_ratio_per_page():
+    import json
+
+    out = io.StringIO()
+
+    call_command("bench_pages", models=[2, 4], repeat=2, json=True, stdout=out)
+
+    figures = json.loads(out.getvalue())
+    dashboard = [row for row in figures["pages"] if row["page"] == "dashboard"]
+    assert [row["models"] for row in dashboard] == [2, 4]
+    assert {"median_ms", "p95_ms", "queries", "kib", "status"} <= set(dashboard[0])
+    assert figures["ratio"]["dashboard"] > 0
+    assert not Organisation.objects.exists()
