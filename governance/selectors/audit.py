@@ -106,3 +106,13 @@ def last_checkpoint(organisation: Organisation) -> AuditCheckpoint | None:
 def last_verification(organisation: Organisation) -> AuditVerification | None:
     """The latest verification beat ran of the organisation's trail (None before the first)."""
     return AuditVerification.objects.filter(organisation=organisation).order_by("-verified_at", "-pk").first()
+
+
+def trail_length(organisation: Organisation) -> int:
+    """How many events the organisation's trail holds: its last sequence number (sequences run 1, 2, 3, …)."""
+    return (
+        AuditEvent.objects.filter(organisation=organisation)
+        .order_by("-sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    ) or 0

@@ -17,7 +17,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
@@ -229,14 +229,34 @@ def describe_events(events: Iterable[AuditEvent]) -> list[EventRow]:
     return rows
 
 
+# Each distinct value by a walk up the (organisation, column) index, one index probe per value found ("loose
+# index scan"): a handful of probes however many events there are, where DISTINCT reads every event's entry
+# (10 ms at 200,000 events, and growing with the trail). SQLite and PostgreSQL both run it.
+_DISTINCT_VALUES = """
+WITH RECURSIVE found(value) AS (
+    SELECT (SELECT {column} FROM governance_auditevent WHERE organisation_id = %s ORDER BY {column} LIMIT 1)
+    UNION ALL
+    SELECT (SELECT {column} FROM governance_auditevent
+            WHERE organisation_id = %s AND {column} > found.value ORDER BY {column} LIMIT 1)
+    FROM found WHERE found.value IS NOT NULL
+)
+SELECT value FROM found WHERE value IS NOT NULL
+"""
+# The columns with an (organisation, column) index; the SQL names them, so only these may be asked for.
+_INDEXED = {"actor_label", "object_type"}
+
+
+def _distinct_values(organisation, column: str) -> list[str]:
+    if column not in _INDEXED:
+        raise ValueError(f"No (organisation, {column}) index to walk.")
+    with connection.cursor() as cursor:
+        cursor.execute(_DISTINCT_VALUES.format(column=column), [organisation.pk, organisation.pk])
+        return [value for (value,) in cursor.fetchall()]
+
+
 def record_type_choices(organisation) -> list[tuple[str, str]]:
     """The kinds of record the organisation's events are about (the log's "record type" filter)."""
-    types = (
-        AuditEvent.objects.filter(organisation=organisation)
-        .order_by("object_type")
-        .values_list("object_type", flat=True)
-        .distinct()
-    )
+    types = _distinct_values(organisation, "object_type")
     return sorted(
         ((value, capfirst(record_type_label(value))) for value in types), key=lambda choice: choice[1]
     )
@@ -245,12 +265,7 @@ def record_type_choices(organisation) -> list[tuple[str, str]]:
 def actor_choices(organisation) -> list[tuple[str, str]]:
     """Everyone who appears in the organisation's trail, former members too, by name where they still have one
     (the log's "actor" filter: events keep the username of the time)."""
-    labels = set(
-        AuditEvent.objects.filter(organisation=organisation)
-        .order_by("actor_label")
-        .values_list("actor_label", flat=True)
-        .distinct()
-    )
+    labels = set(_distinct_values(organisation, "actor_label"))
     user_model = get_user_model()
     names = {
         user.get_username(): user.get_full_name() or user.get_username()
