@@ -8,12 +8,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help setup system-deps run demo-data test lint format bench clean
+.PHONY: help setup system-deps run demo-data test lint format bench bench-api clean
 
 help:
 	@echo "make run    set up, load demo data and serve on http://$(HOST):$(PORT)/ (web + worker + beat)"
 	@echo "make test   set up and run the whole suite (ruff, import contracts, then pytest)"
 	@echo "make bench  print page timings and query counts, report rendering and audit integrity figures"
+	@echo "make bench-api  requests/s of the API list, the admin changelist and /healthz (gunicorn + wrk)"
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Plumbline needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -57,6 +58,12 @@ bench: demo-data
 	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_pages
 	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_reports
 	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_audit
+
+# Production-like: gunicorn with DEBUG off on the configured database (set DATABASE_URL for PostgreSQL).
+bench-api: setup
+	PLUMBLINE_WITH_BENCH=1 bash .ci/system-deps
+	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py migrate --noinput
+	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_api
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -67,3 +67,22 @@ def test_bench_pages_prints_json_with_the_growth_ratio_per_page():
     assert {"median_ms", "p95_ms", "queries", "kib", "status"} <= set(dashboard[0])
     assert figures["ratio"]["dashboard"] > 0
     assert not Organisation.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_api_loads_the_api_the_admin_and_healthz_through_gunicorn_and_cleans_up():
+    import shutil
+
+    from django.contrib.auth import get_user_model
+
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (apt-get install wrk; .ci/run installs it)")
+    out = io.StringIO()
+
+    call_command("bench_api", models=3, seconds=1, connections=2, workers=1, stdout=out)
+
+    rows = {line.split()[0]: line.split()[1:] for line in out.getvalue().splitlines()[2:]}
+    assert set(rows) == {"/api/v1/models/", "/admin/governance/aimodel/", "/healthz"}
+    for url, (rate, _p50, _p99, errors) in rows.items():
+        assert float(rate) > 0 and errors == "0", url
+    assert not Organisation.objects.exists() and not get_user_model().objects.exists()
