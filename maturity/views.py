@@ -5,6 +5,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -30,6 +31,9 @@ from maturity.models import (
     ReassessmentSchedule,
 )
 from maturity.services import DEFAULT_TARGET
+
+# Newest first; years of quarterly assessments per unit make a long list.
+ASSESSMENTS_PER_PAGE = 25
 
 
 def _current_questionnaire() -> Questionnaire | None:
@@ -119,19 +123,29 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     elif may_edit and questionnaire is not None:
         form = _new_assessment_form(request, organisation, questionnaire)
 
-    answered = Q(answers__not_applicable=True) | Q(answers__level__isnull=False)
-    assessments = list(
+    page = Paginator(
         scope(Assessment.objects.filter(organisation=organisation), request.user)
         .select_related("business_unit", "questionnaire")
-        .annotate(answered_count=Count("answers", filter=answered))
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk"),
+        ASSESSMENTS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    assessments = list(page.object_list)
+    # Progress of the page's assessments only: counting every assessment's answers grows with the history.
+    answered = dict(
+        Answer.objects.filter(assessment__in=assessments)
+        .filter(Q(not_applicable=True) | Q(level__isnull=False))
+        .values_list("assessment")
+        .annotate(count=Count("pk"))
+        .order_by()
     )
     totals = dict(
         Question.objects.filter(factor__questionnaire__in={a.questionnaire_id for a in assessments})
         .values_list("factor__questionnaire")
         .annotate(total=Count("pk"))
+        .order_by()
     )
     for assessment in assessments:
+        assessment.answered_count = answered.get(assessment.pk, 0)
         assessment.total_count = totals.get(assessment.questionnaire_id, 0)
         assessment.percent = (
             round(100 * assessment.answered_count / assessment.total_count) if assessment.total_count else 0
@@ -139,7 +153,13 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "maturity/assessment_list.html",
-        {"assessments": assessments, "form": form, "may_edit": may_edit, "questionnaire": questionnaire},
+        {
+            "assessments": assessments,
+            "page": page,
+            "form": form,
+            "may_edit": may_edit,
+            "questionnaire": questionnaire,
+        },
     )
 
 

@@ -69,7 +69,7 @@ def test_assessment_list_shows_progress_and_prefilled_new_form(
     first_question = assessment.questionnaire.factors.first().questions.first()
     Answer.objects.create(assessment=assessment, question=first_question, level=2)
     client = login(assessor)
-    with django_assert_max_num_queries(PAGE_QUERIES):
+    with django_assert_max_num_queries(PAGE_QUERIES + 1):  # + the page count of the paginated list
         response = client.get(reverse("maturity:assessment-list"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -78,6 +78,29 @@ def test_assessment_list_shows_progress_and_prefilled_new_form(
     assert "New assessment" in html
     assert 'name="target_strategy"' in html and 'value="4.5"' in html
     assert 'name="target_governance"' in html and 'value="3.0"' in html
+
+
+@pytest.mark.parametrize("count", [2, 60])
+def test_the_assessment_list_pages_its_history_in_the_same_queries(
+    count, login, assessor, organisation, questionnaire, django_assert_max_num_queries
+):
+    from maturity.models import Assessment
+
+    Assessment.objects.bulk_create(
+        [
+            Assessment(organisation=organisation, questionnaire=questionnaire, title=f"Review {n:03d}")
+            for n in range(count)
+        ]
+    )
+    client = login(assessor)
+    with django_assert_max_num_queries(PAGE_QUERIES + 1):
+        response = client.get(reverse("maturity:assessment-list"))
+    html = response.content.decode()
+    import re
+
+    assert len(re.findall(r'href="/maturity/assessments/\d+/"', html)) == min(count, 25)
+    if count > 25:
+        assert "Page 1 of 3" in html and "Review 059" in html and "Review 000" not in html
 
 
 def test_assessment_list_hides_new_form_from_executive_and_other_orgs(
