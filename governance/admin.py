@@ -353,6 +353,8 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     list_filter = ("status", "model__organisation")
     search_fields = ("model__name", "version", "code_commit")
     list_select_related = ("model", "registered_by")
+    # In the (model, version) index's order: the default (model, newest first) sorts every version.
+    ordering = ("model_id", "version")
 
 
 @admin.register(ApprovalRequest)
@@ -440,6 +442,8 @@ class ComplianceRecordAdmin(ReadOnlyAdmin):
     list_filter = ("organisation", "status", "requirement__framework")
     search_fields = ("model__name", "requirement__ref", "notes")
     list_select_related = ("model", "requirement", "reviewer")
+    # In the (model, requirement) index's order: the default sorts every record by requirement position.
+    ordering = ("model_id", "requirement_id")
 
 
 @admin.register(Incident)
