@@ -14,7 +14,7 @@ help:
 	@echo "make run    set up, load demo data and serve on http://$(HOST):$(PORT)/ (web + worker + beat)"
 	@echo "make test   set up and run the whole suite (ruff, import contracts, then pytest)"
 	@echo "make bench  print page timings and query counts, report rendering and audit integrity figures"
-	@echo "make bench-api  requests/s of the API list, the admin changelist and /healthz (gunicorn + wrk)"
+	@echo "make bench-api  requests/s of the API list, the admin changelist and /healthz (gunicorn + wrk), KPI ingest"
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Plumbline needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -64,6 +64,7 @@ bench-api: setup
 	PLUMBLINE_WITH_BENCH=1 bash .ci/system-deps
 	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py migrate --noinput
 	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_api
+	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_ingest
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

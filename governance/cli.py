@@ -23,6 +23,8 @@ import requests
 
 EXIT_ALLOWED, EXIT_DENIED, EXIT_ERROR = 0, 1, 2
 TIMEOUT_SECONDS = 30
+# Points per request: the server's limit for one batch (governance.services.monitoring.MAX_POINTS).
+BATCH_POINTS = 10_000
 
 
 class CLIError(Exception):
@@ -183,9 +185,11 @@ def post_kpis(client: Client, args: argparse.Namespace) -> int:
             point["source"] = row["source"].strip()
         points[by_name[name]].append(point)
     total = 0
-    for kpi_id, batch in points.items():
-        client.call("POST", f"/kpis/{kpi_id}/measurements/", json={"points": batch})
-        total += len(batch)
+    for kpi_id, kpi_points in points.items():
+        for start in range(0, len(kpi_points), BATCH_POINTS):
+            batch = kpi_points[start : start + BATCH_POINTS]
+            client.call("POST", f"/kpis/{kpi_id}/measurements/", json={"points": batch})
+            total += len(batch)
     print(f"Posted {total} measurements to {len(points)} KPI(s) of {args.model}.")
     return EXIT_ALLOWED
 

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from governance.core import tenancy
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.models import AIModel, KPIDefinition, MeasurementSource
-from governance.rules.kpi_status import kpi_status
 from governance.services import monitoring as services
 
 
@@ -30,7 +29,7 @@ class KPIDefinitionSerializer(serializers.ModelSerializer):
             self.fields["model"].queryset = tenancy.scope(AIModel.objects.all(), request.user)
 
     def get_status(self, kpi: KPIDefinition) -> str:
-        return kpi_status(kpi, services.latest_value(kpi))
+        return kpi.latest_status
 
 
 class MeasurementPointSerializer(serializers.Serializer):

@@ -50,7 +50,8 @@ class NamePickerField(forms.ModelChoiceField):
         text = str(value).strip()
         if text.isdigit():
             return super().to_python(text)
-        if len(text) > 255:
+        # A NUL character no database text holds (PostgreSQL refuses it in a query), or a text longer than any name.
+        if len(text) > 255 or "\x00" in text:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         found = self.queryset.filter(**{f"{self.name_field}__iexact": text}).first()
         if found is None:

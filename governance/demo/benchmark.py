@@ -25,6 +25,7 @@ from governance.models import (
     Risk,
     RiskTier,
 )
+from governance.services.monitoring import refresh_latest_state
 
 
 def build_organisation(label: str) -> tuple[Organisation, dict[str, object]]:
@@ -152,3 +153,5 @@ def build_model_records(organisation: Organisation, model: AIModel, officer) -> 
             KPIMeasurement(kpi=kpi, measured_at=now - timedelta(days=day), value=0.8 + (day % 17) / 100)
             for day in range(365)
         )
+    # Inserted in bulk, past record_measurements: the KPIs' latest state is set from what was stored.
+    refresh_latest_state(KPIDefinition.objects.filter(model=model))

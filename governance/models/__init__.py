@@ -17,7 +17,14 @@ from .inventory import (
     VersionStatus,
 )
 from .jobs import PendingJob
-from .monitoring import KPIDefinition, KPIDirection, KPIKind, KPIMeasurement, MeasurementSource
+from .monitoring import (
+    KPIDefinition,
+    KPIDirection,
+    KPIKind,
+    KPIMeasurement,
+    KPIStatus,
+    MeasurementSource,
+)
 from .organisations import BusinessUnit, Membership, Organisation
 from .release import (
     Deployment,
@@ -70,6 +77,7 @@ __all__ = [
     "KPIDirection",
     "KPIKind",
     "KPIMeasurement",
+    "KPIStatus",
     "LifecycleStage",
     "MeasurementSource",
     "Membership",

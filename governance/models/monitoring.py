@@ -17,6 +17,19 @@ class KPIDirection(models.TextChoices):
     LOWER = "lower", "Lower is better"
 
 
+class KPIStatus(models.TextChoices):
+    """What ``governance.rules.kpi_status`` makes of a KPI's latest value; stored with the KPI as ``latest_status``."""
+
+    OK = "ok", "OK"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+    NO_DATA = "no data", "No data"
+
+
+# The statuses that count as a breach (the partial index below covers exactly these KPIs).
+BREACH_STATUSES = (KPIStatus.WARNING, KPIStatus.CRITICAL)
+
+
 class MeasurementSource(models.TextChoices):
     API = "api", "API"
     PIPELINE = "pipeline", "Pipeline"
@@ -24,7 +37,12 @@ class MeasurementSource(models.TextChoices):
 
 
 class KPIDefinition(models.Model):
-    """What is measured for a model, the target, and the thresholds that raise a warning or a critical alert."""
+    """What is measured for a model, the target, and the thresholds that raise a warning or a critical alert.
+
+    ``latest_value``, ``latest_measured_at`` and ``latest_status`` are derived state, kept by the services in
+    ``governance.services.monitoring`` under the KPI's row lock whenever a measurement arrives or the thresholds
+    change, so pages read a KPI's status instead of finding its newest measurement among thousands.
+    """
 
     model = models.ForeignKey("governance.AIModel", on_delete=models.CASCADE, related_name="kpis")
     name = models.CharField(max_length=200)
@@ -35,10 +53,25 @@ class KPIDefinition(models.Model):
     warning_threshold = models.FloatField(null=True, blank=True)
     critical_threshold = models.FloatField(null=True, blank=True)
     description = models.TextField(blank=True)
+    # The newest measurement (latest measured_at; of equal times, the last stored) and its judged status.
+    latest_value = models.FloatField(null=True, blank=True, editable=False)
+    latest_measured_at = models.DateTimeField(null=True, blank=True, editable=False)
+    latest_status = models.CharField(
+        max_length=10, choices=KPIStatus.choices, default=KPIStatus.NO_DATA, editable=False
+    )
 
     class Meta:
         ordering = ["model_id", "name"]
         constraints = [models.UniqueConstraint(fields=["model", "name"], name="unique_kpi_name_per_model")]
+        indexes = [
+            # The dashboard, the inventory's breach filters and the reminders look for breaching KPIs only:
+            # few rows, whatever the inventory's size.
+            models.Index(
+                fields=["model"],
+                name="kpi_breaching_idx",
+                condition=models.Q(latest_status__in=BREACH_STATUSES),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.model})" if self.model_id else self.name

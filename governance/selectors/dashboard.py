@@ -25,9 +25,8 @@ from governance.models import (
     RiskStatus,
     RiskTier,
 )
-from governance.rules.kpi_status import WARNING
 from governance.selectors import monitoring
-from governance.selectors.inventory import overdue_q, pending_approvals, with_kpi_severity
+from governance.selectors.inventory import overdue_q, pending_approvals
 
 REVIEW_HORIZON_DAYS = 14
 BREACH_ROWS = 25  # breaching KPIs listed; the count and the inventory link cover the rest
@@ -58,7 +57,7 @@ class StageTierTable:
 
 @dataclass
 class BreachingModel:
-    """A model with KPIs at or past a threshold; ``kpis`` carry ``latest`` and ``status``, worst first."""
+    """A model with KPIs at or past a threshold (``kpis``, worst first); ``status`` is its worst."""
 
     model: AIModel
     status: str
@@ -107,23 +106,24 @@ def inventory_table(organisation: Organisation) -> StageTierTable:
 
 
 def kpi_breaches(organisation: Organisation) -> tuple[list[BreachingModel], int, int]:
-    """Breaching KPIs grouped by model (worst first), the number of models in breach and of breaching KPIs."""
+    """Breaching KPIs grouped by model (worst first), the number of models in breach and of breaching KPIs.
+
+    Read from each KPI's stored status (the partial index on breaching KPIs): one query, two when the list is full.
+    """
     breaching = monitoring.breaching(KPIDefinition.objects.filter(model__organisation=organisation))
     kpis = list(
-        breaching.select_related("model", "model__owner").order_by("-severity", "model__name", "name")[
-            :BREACH_ROWS
-        ]
+        breaching.select_related("model", "model__owner").order_by(
+            monitoring.severity().desc(), "model__name", "name"
+        )[:BREACH_ROWS]
     )
     by_model: dict[int, BreachingModel] = {}
     for kpi in kpis:
-        kpi.status = monitoring.STATUS_OF_SEVERITY[kpi.severity]
-        entry = by_model.setdefault(kpi.model_id, BreachingModel(model=kpi.model, status=kpi.status))
+        entry = by_model.setdefault(kpi.model_id, BreachingModel(model=kpi.model, status=kpi.latest_status))
         entry.kpis.append(kpi)
-    counts = with_kpi_severity(AIModel.objects.filter(organisation=organisation)).aggregate(
-        models=Count("pk", filter=Q(kpi_severity__gte=monitoring.SEVERITY[WARNING]))
-    )
-    kpi_count = breaching.count() if len(kpis) == BREACH_ROWS else len(kpis)
-    return list(by_model.values()), counts["models"], kpi_count
+    if len(kpis) < BREACH_ROWS:
+        return list(by_model.values()), len(by_model), len(kpis)
+    counts = breaching.aggregate(models=Count("model", distinct=True), kpis=Count("pk"))
+    return list(by_model.values()), counts["models"], counts["kpis"]
 
 
 def review_summary(organisation: Organisation, today: date) -> tuple[list[AIModel], int, int]:

@@ -21,10 +21,10 @@ from governance.models import (
     RiskTier,
     VersionStatus,
 )
-from governance.models.monitoring import KPIDefinition, KPIMeasurement
-from governance.rules.kpi_status import CRITICAL, SEVERITY, WARNING, kpi_status
+from governance.models.monitoring import KPIDefinition
+from governance.rules.kpi_status import CRITICAL, WARNING
 from governance.selectors.filters import OrganisationFilterSet
-from governance.selectors.monitoring import worst_severity_of_model
+from governance.selectors.monitoring import in_breach, worst_severity_of_model, worst_status_is
 
 
 def models_for(organisation: Organisation) -> QuerySet[AIModel]:
@@ -124,12 +124,10 @@ class AIModelFilter(OrganisationFilterSet):
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
     def filter_kpi_breach(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        """Models with a KPI at or past its warning or critical threshold (judged in the database)."""
-        queryset = with_kpi_severity(queryset)
-        if value:
-            return queryset.filter(kpi_severity__gte=SEVERITY[WARNING])
-        # Spelled out rather than exclude(): a model without KPI data has a NULL severity and is not in breach.
-        return queryset.filter(Q(kpi_severity__lt=SEVERITY[WARNING]) | Q(kpi_severity__isnull=True))
+        """Models with (True) or without (False) a KPI at or past its warning or critical threshold."""
+        if value is None:
+            return queryset
+        return queryset.filter(in_breach() if value else ~Q(in_breach()))
 
     def filter_running_without_approval(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return with_production_deployment_unapproved(queryset, value)
@@ -138,7 +136,7 @@ class AIModelFilter(OrganisationFilterSet):
         """Models whose worst KPI is exactly this status (critical is not also listed under warning)."""
         if not value:
             return queryset
-        return with_kpi_severity(queryset).filter(kpi_severity=SEVERITY[value])
+        return queryset.filter(worst_status_is(value))
 
 
 # A pipeline registers a version per training run: the promotion select offers only the most recent candidates.
@@ -232,12 +230,8 @@ def models_csv(models: Iterable[AIModel]) -> str:
 
 
 def kpis_of(model: AIModel) -> list[KPIDefinition]:
-    """The model's KPIs, each with its ``latest`` value and derived ``status``, in one query."""
-    latest = KPIMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_at").values("value")[:1]
-    kpis = list(model.kpis.annotate(latest=Subquery(latest)))
-    for kpi in kpis:
-        kpi.status = kpi_status(kpi, kpi.latest)
-    return kpis
+    """The model's KPIs with their stored ``latest_value`` and ``latest_status``, in one query."""
+    return list(model.kpis.all())
 
 
 LOOKUP_RESULTS = 20
@@ -246,7 +240,8 @@ LOOKUP_RESULTS = 20
 def models_named_like(organisation: Organisation, text: str) -> list[tuple[int, str]]:
     """(id, name) of up to LOOKUP_RESULTS of the organisation's models whose name contains ``text``, names that
     start with it first (the name pickers' suggestions)."""
-    text = text.strip()[:100]
+    # No database text holds a NUL character (and PostgreSQL refuses one in a query).
+    text = text.replace("\x00", "").strip()[:100]
     if not text:
         return []
     found = AIModel.objects.filter(organisation=organisation, name__icontains=text)

@@ -126,7 +126,7 @@ def release_facts(
         checks.KPIFacts(
             name=k.name,
             has_thresholds=k.warning_threshold is not None or k.critical_threshold is not None,
-            status=k.status,
+            status=k.latest_status,
         )
         for k in (kpis if kpis is not None else kpis_of(model))
     ]

@@ -1,15 +1,20 @@
-"""KPI definitions and measurements: audited writes, bulk ingest and breach alerts.
+"""KPI definitions and measurements: audited writes, bulk ingest, breach alerts, and each KPI's latest state.
 
-The status rule itself (ok / warning / critical / no data) is ``governance.rules.kpi_status``.
+The status rule itself (ok / warning / critical / no data) is ``governance.rules.kpi_status``. Its result is
+derived state stored with the KPI (``latest_value``, ``latest_measured_at``, ``latest_status``): every write here
+that can change it (a batch of measurements, new thresholds or direction) updates it under the KPI's row lock,
+so the pages that list statuses and count breaches never look for the newest measurement of each KPI.
 """
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -36,6 +41,7 @@ EDITABLE_FIELDS = (
     "description",
 )
 MAX_POINTS = 10_000
+LATEST_FIELDS = ("latest_value", "latest_measured_at", "latest_status")
 
 
 class BatchValidationError(ValidationError):
@@ -84,7 +90,14 @@ def create_kpi(*, actor, model: AIModel, **data: Any) -> KPIDefinition:
     return kpi
 
 
+def _prepare_update(kpi: KPIDefinition) -> None:
+    _validate(kpi)
+    # New thresholds or a new direction judge the same latest value anew (the row is locked: the value is current).
+    kpi.latest_status = kpi_status(kpi, kpi.latest_value)
+
+
 def update_kpi(*, actor, kpi: KPIDefinition, **data: Any) -> KPIDefinition:
+    """Change a KPI's definition; a change of thresholds or direction re-judges its latest value."""
     require(actor, kpi.model.organisation_id, Permission.KPI_EDIT)
     refuse_unknown_fields(data, EDITABLE_FIELDS)
     return update_audited(
@@ -92,7 +105,7 @@ def update_kpi(*, actor, kpi: KPIDefinition, **data: Any) -> KPIDefinition:
         obj=kpi,
         action=GovernanceAction.KPI_UPDATE,
         data=data,
-        prepare=_validate,
+        prepare=_prepare_update,
         select_related=("model__organisation",),
         organisation_of=lambda locked: locked.model.organisation,
     )
@@ -159,13 +172,30 @@ def _clean_point(index: int, point: Any) -> tuple[dict[str, Any] | None, list[di
     return {"value": value, "measured_at": parsed, "source": source}, []
 
 
-def latest_value(kpi: KPIDefinition) -> float | None:
-    return kpi.measurements.order_by("-measured_at", "-pk").values_list("value", flat=True).first()
+def _advance_latest(kpi: KPIDefinition, measurements: Sequence[KPIMeasurement]) -> None:
+    """Move the KPI's latest state to the newest of ``measurements`` if that is newer than what it holds, and
+    judge the latest value again; save the KPI only when something changed. The caller holds the KPI's row lock.
+
+    "Newest" is the order pages always used, latest ``measured_at`` and then the last stored row: measurements of
+    a KPI are stored under its row lock, so a later batch's rows come after every row already stored, and a point
+    as old as the current latest one replaces it. An older point (a late upload) leaves the state alone.
+    """
+    before = tuple(getattr(kpi, name) for name in LATEST_FIELDS)
+    if measurements:
+        # max() keeps the first of equal keys: scanning backwards makes it the last stored of equal times.
+        newest = max(reversed(measurements), key=lambda m: m.measured_at)
+        if kpi.latest_measured_at is None or newest.measured_at >= kpi.latest_measured_at:
+            kpi.latest_value, kpi.latest_measured_at = newest.value, newest.measured_at
+    kpi.latest_status = kpi_status(kpi, kpi.latest_value)
+    if tuple(getattr(kpi, name) for name in LATEST_FIELDS) != before:
+        kpi.save(update_fields=LATEST_FIELDS)
 
 
 def record_measurements(*, actor, kpi: KPIDefinition, points: list[dict]) -> list[KPIMeasurement]:
     """Store many measurements at once, or none: the first bad point rejects the whole batch.
 
+    One INSERT for the points (on PostgreSQL; SQLite takes a few hundred rows a statement) and at most one
+    UPDATE of the KPI's latest state.
     When the newest value moves the KPI into a (new) breach status, the model owner is emailed once.
     """
     require(actor, kpi.model.organisation_id, Permission.KPI_MEASURE)
@@ -187,27 +217,56 @@ def record_measurements(*, actor, kpi: KPIDefinition, points: list[dict]) -> lis
         raise BatchValidationError(errors)
     actor_user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        # Batches of one KPI take turns, so each sees the status the previous one left: one breach, one email.
+        # Batches of one KPI take turns, so each sees the state the previous one left: one breach, one email,
+        # and the latest state moves only forward.
         locked = (
             KPIDefinition.objects.select_for_update(of=("self",))
             .select_related("model__owner")
             .get(pk=kpi.pk)
         )
-        previous_status = kpi_status(locked, latest_value(locked))
+        previous_status = locked.latest_status
         created = KPIMeasurement.objects.bulk_create(
             [KPIMeasurement(kpi=locked, recorded_by=actor_user, **clean) for clean in cleaned]
         )
-        new_status = kpi_status(locked, latest_value(locked))
+        _advance_latest(locked, created)
+        new_status = locked.latest_status
         if new_status in BREACHES and new_status != previous_status:
             transaction.on_commit(lambda: _notify_breach(locked, new_status))
     return created
+
+
+def refresh_latest_state(kpis: QuerySet[KPIDefinition]) -> int:
+    """Set the KPIs' latest state from their stored measurements; return how many KPIs changed.
+
+    For measurements stored in bulk without ``record_measurements`` (benchmark data, test data) and for repairs
+    (a measurement removed by hand). Locks the KPIs as the ingest does; pages never call it.
+    """
+    newest = KPIMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_at", "-pk")
+    changed = []
+    with transaction.atomic():
+        judged = (
+            kpis.select_for_update(of=("self",))
+            .annotate(
+                newest_value=Subquery(newest.values("value")[:1]),
+                newest_at=Subquery(newest.values("measured_at")[:1]),
+            )
+            .order_by("pk")
+        )
+        for kpi in judged.iterator(chunk_size=2000):
+            before = tuple(getattr(kpi, name) for name in LATEST_FIELDS)
+            kpi.latest_value, kpi.latest_measured_at = kpi.newest_value, kpi.newest_at
+            kpi.latest_status = kpi_status(kpi, kpi.latest_value)
+            if tuple(getattr(kpi, name) for name in LATEST_FIELDS) != before:
+                changed.append(kpi)
+        KPIDefinition.objects.bulk_update(changed, LATEST_FIELDS, batch_size=1000)
+    return len(changed)
 
 
 def _notify_breach(kpi: KPIDefinition, status: str) -> None:
     owner = kpi.model.owner
     if owner is None or not owner.email:
         return
-    value = latest_value(kpi)
+    value = kpi.latest_value
     send_mail(
         subject=f"[Plumbline] {kpi.model.name}: KPI '{kpi.name}' is {status}",
         message=(

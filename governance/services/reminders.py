@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -38,14 +38,13 @@ from governance.models import (
     ApprovalStatus,
     ComplianceRecord,
     KPIDefinition,
-    KPIMeasurement,
     LifecycleStage,
     Membership,
     ReminderDigest,
     Risk,
     RiskStatus,
 )
-from governance.rules.kpi_status import BREACHES, CRITICAL, kpi_status
+from governance.rules.kpi_status import BREACHES, CRITICAL
 
 logger = logging.getLogger(__name__)
 
@@ -238,27 +237,22 @@ def _risks(today: date, horizon: date, add) -> None:
 
 
 def _kpi_breaches(add) -> None:
-    latest = KPIMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_at", "-pk")
     kpis = (
-        KPIDefinition.objects.exclude(model__lifecycle_stage=LifecycleStage.RETIRED)
-        # Only KPIs with a threshold can breach.
-        .filter(Q(warning_threshold__isnull=False) | Q(critical_threshold__isnull=False))
+        # The stored status of each KPI (the partial index on breaching KPIs finds them).
+        KPIDefinition.objects.filter(latest_status__in=BREACHES)
+        .exclude(model__lifecycle_stage=LifecycleStage.RETIRED)
         .annotate(
-            latest=Subquery(latest.values("value")[:1]),
-            latest_at=Subquery(latest.values("measured_at")[:1]),
             owner_is_member=Exists(
                 Membership.objects.filter(
                     organisation_id=OuterRef("model__organisation_id"), user_id=OuterRef("model__owner_id")
                 )
             ),
         )
-        .filter(latest__isnull=False, owner_is_member=True)
+        .filter(owner_is_member=True)
         .select_related("model__organisation")
     )
     for kpi in kpis:
-        status = kpi_status(kpi, kpi.latest)
-        if status not in BREACHES:
-            continue
+        status = kpi.latest_status
         threshold = kpi.critical_threshold if status == CRITICAL else kpi.warning_threshold
         unit = f" {kpi.unit}" if kpi.unit else ""
         organisation = kpi.model.organisation
@@ -271,7 +265,7 @@ def _kpi_breaches(add) -> None:
                 title=f"{kpi.model.name}: {kpi.name} is {status}",
                 url=_absolute(reverse("governance:kpi-detail", args=[kpi.pk])),
                 detail=(
-                    f"Latest {kpi.latest:g}{unit} on {timezone.localdate(kpi.latest_at):%Y-%m-%d}; "
+                    f"Latest {kpi.latest_value:g}{unit} on {timezone.localdate(kpi.latest_measured_at):%Y-%m-%d}; "
                     f"{status} threshold {threshold:g}{unit}"
                 ),
             ),

@@ -16,7 +16,6 @@ from governance.core.plotly_text import plain
 from governance.core.roles import Permission
 from governance.forms.monitoring import KPIForm, MeasurementForm
 from governance.models import AIModel, KPIDefinition, MeasurementSource
-from governance.rules.kpi_status import kpi_status
 from governance.services import monitoring as services
 
 CHART_POINTS = 500
@@ -64,7 +63,6 @@ def _render_detail(request: HttpRequest, kpi: KPIDefinition, form: MeasurementFo
             :CHART_POINTS
         ]
     )
-    latest = recent[0][1] if recent else None
     points = [(measured_at, value) for measured_at, value, _ in reversed(recent)]
     organisation_id = kpi.model.organisation_id
     return render(
@@ -72,7 +70,7 @@ def _render_detail(request: HttpRequest, kpi: KPIDefinition, form: MeasurementFo
         "governance/kpi_detail.html",
         {
             "kpi": kpi,
-            "status": kpi_status(kpi, latest),
+            "status": kpi.latest_status,
             "latest": recent[0] if recent else None,
             "recent": recent[:20],
             "fig_json": json.loads(kpi_figure(kpi, points).to_json()) if points else None,

@@ -19,6 +19,7 @@ from governance.models import (
     Risk,
     RiskCategory,
 )
+from governance.services.monitoring import refresh_latest_state
 from tests.governance.inventory_factories import AIModelFactory
 
 
@@ -94,6 +95,8 @@ def measure(kpi: KPIDefinition, *values: float) -> None:
     now = timezone.now()
     for age, value in enumerate(reversed(values), start=1):
         KPIMeasurement.objects.create(kpi=kpi, value=value, measured_at=now - timedelta(hours=age))
+    # Stored directly rather than through record_measurements: set the KPI's latest state from them.
+    refresh_latest_state(KPIDefinition.objects.filter(pk=kpi.pk))
 
 
 class ApprovalRequestFactory(factory.django.DjangoModelFactory):

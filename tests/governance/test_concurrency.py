@@ -7,14 +7,24 @@ serialises every write itself, so these run on PostgreSQL only (CI runs them the
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.utils import timezone
 
 from governance.compliance_catalogue import load_all
-from governance.models import AIModel, AuditEvent, ComplianceRecord, KPIDefinition, Requirement
+from governance.models import (
+    AIModel,
+    AuditEvent,
+    ComplianceRecord,
+    KPIDefinition,
+    KPIMeasurement,
+    Requirement,
+)
+from governance.rules.kpi_status import kpi_status
 from governance.services import compliance as compliance_services
 from governance.services import incidents as incident_services
 from governance.services import inventory as inventory_services
@@ -54,6 +64,38 @@ def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    return results
+
+
+def run_pooled(calls: list[Callable[[], Any]], workers: int = 20) -> list[Any]:
+    """Run many calls ``workers`` at a time (as a web server's workers would), all started together; return each
+    one's result or the exception it raised. More threads than this would need more database connections than
+    a default PostgreSQL allows (100, shared)."""
+    results: list[Any] = [None] * len(calls)
+    pending = iter(range(len(calls)))
+    take = threading.Lock()
+    barrier = threading.Barrier(workers)
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            while True:
+                with take:
+                    index = next(pending, None)
+                if index is None:
+                    return
+                try:
+                    results[index] = calls[index]()
+                except Exception as exc:  # the test inspects what each call raised
+                    results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
     return results
 
 
@@ -189,6 +231,55 @@ def test_twenty_concurrent_breaching_batches_send_one_breach_email(model, model_
     results = run_together([lambda i=i: breach(i) for i in range(20)])
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len([m for m in mailoutbox if "is critical" in m.subject]) == 1
+
+
+def test_a_hundred_concurrent_batches_to_the_same_and_other_kpis_keep_every_point_and_the_latest_state(
+    api_client, model, model_owner
+):
+    """Pipelines posting batches of ten points at once, half to one KPI and half spread over five, arriving out
+    of order: every batch answers 201 and each KPI's stored latest state is its newest point, judged."""
+    kpis = [
+        monitoring_services.create_kpi(
+            actor=model_owner, model=model, name=f"K{i}", warning_threshold=0.8, critical_threshold=0.7
+        )
+        for i in range(6)
+    ]
+    start = timezone.now() - timedelta(days=10)
+    batches = []
+    for number in range(100):
+        kpi = kpis[0] if number % 2 == 0 else kpis[1 + number % 5]
+        # Batches are posted in an order unrelated to their times, so many arrive older than what is stored.
+        slot = (number * 37) % 100
+        points = [
+            {"measured_at": (start + timedelta(minutes=10 * slot + i)).isoformat(), "value": (slot % 10) / 10}
+            for i in range(10)
+        ]
+        batches.append((kpi, points))
+
+    def post(kpi, points):
+        response = api_client(model_owner).post(
+            f"/api/v1/kpis/{kpi.pk}/measurements/", {"points": points}, format="json"
+        )
+        return response.status_code
+
+    results = run_pooled([lambda kpi=kpi, points=points: post(kpi, points) for kpi, points in batches])
+    assert results == [201] * 100, results
+    for kpi in kpis:
+        kpi.refresh_from_db()
+        newest = (
+            KPIMeasurement.objects.filter(kpi=kpi)
+            .order_by("-measured_at", "-pk")
+            .values("value", "measured_at")
+        ).first()
+        expected = (newest["value"], newest["measured_at"]) if newest else (None, None)
+        assert (kpi.latest_value, kpi.latest_measured_at) == expected, kpi.name
+        assert kpi.latest_status == kpi_status(kpi, kpi.latest_value)
+    assert KPIMeasurement.objects.filter(kpi=kpis[0]).count() == 500
+    assert KPIMeasurement.objects.filter(kpi__model=model).count() == 1000
+    # And from what was sent: each KPI holds the value of the newest point posted to it, whenever it arrived.
+    for kpi in kpis:
+        sent = [point for target, points in batches if target.pk == kpi.pk for point in points]
+        assert kpi.latest_value == max(sent, key=lambda point: point["measured_at"])["value"], kpi.name
 
 
 def test_concurrent_first_reviews_of_one_requirement_make_one_record(model, risk_officer):

@@ -19,6 +19,7 @@ from governance.models import (
 )
 from governance.models.monitoring import KPIDefinition, KPIMeasurement
 from governance.services import inventory as services
+from governance.services.monitoring import refresh_latest_state
 from tests.factories import BusinessUnitFactory
 from tests.governance.inventory_factories import AIModelFactory
 
@@ -99,6 +100,7 @@ def test_detail_query_bound_holds_at_any_size(
     KPIMeasurement.objects.bulk_create(
         [KPIMeasurement(kpi=kpi, measured_at=timezone.now(), value=0.65) for kpi in kpis]
     )
+    refresh_latest_state(KPIDefinition.objects.filter(model=ai_model))
     client = login(model_owner)
     with django_assert_max_num_queries(DETAIL_QUERIES):
         response = client.get(reverse("governance:model-detail", args=[ai_model.pk]))

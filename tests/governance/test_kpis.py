@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import AuditEvent, KPIDefinition, KPIMeasurement
-from governance.rules.kpi_status import kpi_status
 from governance.services import monitoring as services
 from tests.governance.inventory_factories import AIModelFactory
 
@@ -157,6 +156,6 @@ def test_monitoring_demo_has_histories_and_one_breach(organisation, model_owner,
         AIModelFactory(organisation=organisation, owner=model_owner)
     users = {"model_owner": model_owner, "admin": admin_user_member}
     kpis = seed_monitoring_demo(organisation, users)
-    statuses = [kpi_status(k, services.latest_value(k)) for k in kpis]
+    statuses = [KPIDefinition.objects.get(pk=k.pk).latest_status for k in kpis]
     assert len(kpis) == 7 and statuses.count("critical") == 1
     assert seed_monitoring_demo(organisation, users) == []  # idempotent

@@ -32,6 +32,7 @@ def test_the_lookup_suggests_the_organisations_models_names_starting_with_the_te
     assert body["results"][0]["id"] == models["Credit limit optimiser"].pk
     assert client.get(reverse("governance:model-lookup"), {"q": ""}).json() == {"results": []}
     assert client.get(reverse("governance:model-lookup"), {"q": "x" * 5000}).status_code == 200
+    assert client.get(reverse("governance:model-lookup"), {"q": "cred\x00"}).json()["results"]
 
 
 def test_the_lookup_needs_a_sign_in(client, models):

@@ -28,6 +28,7 @@ from governance.models import (
     RiskTier,
 )
 from governance.reports import services, verify
+from governance.services.monitoring import refresh_latest_state
 from tests.factories import BusinessUnitFactory
 from tests.governance.inventory_factories import AIModelFactory
 from tests.maturity.page_fixtures import FACTORS, AssessmentFactory, approved_history, build_questionnaire
@@ -407,6 +408,7 @@ def test_dossier_has_risks_compliance_kpis_incidents_and_audit_events(
         KPIMeasurement(kpi=kpi, measured_at=now - timedelta(days=day), value=0.85 + day / 1000)
         for day in range(30)
     )
+    refresh_latest_state(KPIDefinition.objects.filter(pk=kpi.pk))
 
     report = render(risk_officer, organisation, "model_dossier", subject_id=model.pk)
 

@@ -15,6 +15,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -53,6 +55,55 @@ def _database_url() -> str:
         credentials += f":{params['PASSWORD']}"
     host = f"{params.get('HOST') or '127.0.0.1'}:{params.get('PORT') or 5432}"
     return f"postgres://{credentials}{'@' if credentials else ''}{host}/{params['NAME']}"
+
+
+def _wait_for(url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise CommandError("gunicorn stopped at start; see its output above.")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise CommandError(f"gunicorn did not answer {url} within a minute.")
+
+
+@contextmanager
+def gunicorn_server(workers: int) -> Iterator[str]:
+    """gunicorn with the production settings (DEBUG off, sync workers) on this database and a free local port;
+    yields its base URL once /healthz answers, and stops it afterwards. ``bench_ingest`` uses it too."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "plumbline-bench-only",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+    }
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "config.wsgi",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
+    try:
+        _wait_for(f"{base}/healthz", server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 class Command(BaseCommand):
@@ -94,32 +145,7 @@ class Command(BaseCommand):
             get_user_model().objects.filter(pk__in=[person.pk for person in people.values()]).delete()
 
     def _load(self, wrk: str, options: dict, token: str, session: str) -> None:
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": _database_url(),
-            "DEBUG": "false",
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or "plumbline-bench-only",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "SESSION_COOKIE_SECURE": "false",
-            "CSRF_COOKIE_SECURE": "false",
-            "SECURE_HSTS_SECONDS": "0",
-        }
-        command = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "config.wsgi",
-            "--workers",
-            str(options["workers"]),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ]
-        server = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
-        try:
-            self._wait_for(f"{base}/healthz", server)
+        with gunicorn_server(options["workers"]) as base:
             self.stdout.write(
                 f"{connection.vendor}, {options['models']:,} models, gunicorn {options['workers']} sync workers, "
                 f"wrk {options['connections']} connections for {options['seconds']} s each"
@@ -132,21 +158,6 @@ class Command(BaseCommand):
             ]
             for path, headers in cases:
                 self._run(wrk, base + path, headers, options)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-    def _wait_for(self, url: str, server: subprocess.Popen) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise CommandError("gunicorn stopped at start; see its output above.")
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise CommandError(f"gunicorn did not answer {url} within a minute.")
 
     def _run(self, wrk: str, url: str, headers: list[str], options: dict) -> None:
         # wrk counts a redirect (to the login page, say) as a success: check the page really answers first.

@@ -142,6 +142,8 @@ def test_a_pipeline_registers_asks_the_gate_and_records_its_deployment(
     posted = plumbline(url, token, "post-kpis", str(measurements), "--model", model.name)
     assert posted.returncode == 0, posted.stderr
     assert KPIMeasurement.objects.filter(kpi__model=model).count() == 2
+    kpi = model.kpis.get(name="AUC")
+    assert (kpi.latest_value, kpi.latest_status) == (0.81, "ok")
 
 
 def test_the_cli_says_what_is_wrong_and_never_shows_a_traceback(
