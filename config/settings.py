@@ -300,6 +300,9 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Scheduled report emails attach PDFs up to this size and link larger ones (mail servers reject big messages).
 REPORT_EMAIL_MAX_ATTACHMENT_BYTES = int(os.environ.get("REPORT_EMAIL_MAX_ATTACHMENT_BYTES", str(10 << 20)))
+# Report PDFs are laid out in chunks of about this many characters of HTML (a few dozen pages), one at a time,
+# and joined: a render's memory stays bounded whatever the report's length (governance/reports/pdf.py).
+REPORT_CHUNK_SIZE = int(os.environ.get("REPORT_CHUNK_SIZE", "300000"))
 
 # --- Celery and the cache --------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -348,6 +351,9 @@ CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process that grew past this after a task (a long report) is replaced by a fresh one, which gives the
+# memory back to the system (Python keeps what it freed for itself). In MiB; Celery counts KiB.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_MEMORY_MIB", "300")) * 1024
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

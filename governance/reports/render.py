@@ -1,16 +1,15 @@
-"""Render a report to PDF bytes: Django templates for the HTML, WeasyPrint for the pages.
+"""Render a report to PDF: Django templates for the HTML, WeasyPrint for the pages, in chunks (``pdf.py``).
 
 Only the pipeline lives here. What each kind shows comes from its ``ReportKindSpec`` (registered by the app that
-owns the data, see ``governance.core.registry``); the shared layout (cover, contents, footer "Page X of Y" with
-the classification line, sign-off) lives in templates/governance/pdf/base.html.
+owns the data, see ``governance.core.registry``); the shared layout lives in templates/governance/pdf/: the body
+and sign-off (base.html), the cover and contents (front.html), and the title, classification line and
+"Page X of Y" on every page (furniture.html).
 """
 
-import io
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from governance.core.registry import report_kinds
+from governance.reports import pdf
 
 Progress = Callable[[int], None]
 # WeasyPrint logs every layout step at INFO; a 200-model report would flood the worker log.
@@ -28,12 +28,6 @@ PERIOD_PARAMETERS = ("period_start", "period_end")
 
 class SubjectError(Exception):
     """The report's subject is missing or not the organisation's: rendering cannot succeed on a retry."""
-
-
-@dataclass(frozen=True)
-class RenderedReport:
-    content: bytes
-    page_count: int
 
 
 def report_period(report) -> tuple[date | None, date | None]:
@@ -89,11 +83,23 @@ def clean_parameters(kind: str, parameters: dict[str, Any]) -> tuple[dict[str, A
     return cleaned, described
 
 
-def render_html(report, progress: Progress | None = None) -> str:
-    progress = progress or (lambda _: None)
+# What the cover, the contents and the page furniture show: the common context and the kind's scope and sections.
+FRONT_KEYS = (
+    "report",
+    "organisation",
+    "scope",
+    "period",
+    "generated_at",
+    "generated_by",
+    "sections",
+    "verify_url",
+)
+
+
+def report_context(report) -> dict[str, Any]:
+    """The kind's context for its template, with what every report shows (period, author, verification URL)."""
     spec = report_kinds[report.kind]
     context = spec.build_context(report)
-    progress(30)
     start, end = report_period(report)
     today = timezone.localdate()
     period = (
@@ -112,18 +118,34 @@ def render_html(report, progress: Progress | None = None) -> str:
             "verify_url": settings.SITE_URL.rstrip("/") + "/verify/",
         }
     )
-    return render_to_string(spec.template, context)
+    return context
 
 
-def render_pdf(report, progress: Progress | None = None) -> RenderedReport:
-    """The whole PDF in memory; nothing is stored here, so a crash leaves no half-written file."""
-    from pypdf import PdfReader
-    from weasyprint import HTML
-
+def render_pdf(report, destination: BinaryIO, progress: Progress | None = None) -> int:
+    """Write the report's PDF to ``destination`` (a scratch file: a crash leaves nothing under the report's name)
+    and return its page count. Memory stays bounded whatever the report's length (``REPORT_CHUNK_SIZE``)."""
     progress = progress or (lambda _: None)
-    html = render_html(report, progress)
+    context = report_context(report)
+    progress(30)
+    front = {key: context.get(key) for key in FRONT_KEYS}
+    body = pdf.split_body(render_to_string(report_kinds[report.kind].template, context))
+    del context  # the models and records it holds are in the HTML now
     progress(50)
-    content = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
-    progress(85)
-    page_count = len(PdfReader(io.BytesIO(content)).pages)
-    return RenderedReport(content=content, page_count=page_count)
+
+    def front_html(pages: dict[str, int]) -> str:
+        contents = [(anchor, label, pages.get(anchor, "")) for anchor, label in front["sections"] or ()]
+        return render_to_string("governance/pdf/front.html", {**front, "contents": contents})
+
+    def furniture_html(sheets: list[tuple[int, bool]], total: int) -> str:
+        return render_to_string("governance/pdf/furniture.html", {**front, "sheets": sheets, "total": total})
+
+    page_count = pdf.write_pdf(
+        body,
+        front_html=front_html,
+        furniture_html=furniture_html,
+        destination=destination,
+        chunk_size=settings.REPORT_CHUNK_SIZE,
+        progress=lambda share: progress(50 + int(35 * share)),
+    )
+    progress(95)
+    return page_count

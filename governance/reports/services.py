@@ -1,7 +1,7 @@
 """Report writes: request a report (enqueue it) and generate it (called by the Celery task)."""
 
-import hashlib
 import logging
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,7 +21,7 @@ from governance.core.roles import Permission
 from governance.core.tenancy import require, role_in
 from governance.models import Organisation, Report, ReportStatus
 from governance.models.actions import GovernanceAction
-from governance.reports import render
+from governance.reports import render, verify
 
 logger = logging.getLogger(__name__)
 
@@ -138,14 +138,18 @@ def mark_failed(report_id: int, error: str) -> None:
 def generate_report(report_id: int) -> Report | None:
     """Render and store one report; safe to call again for the same report.
 
-    A succeeded or failed report is left alone; a "running" one (its worker was killed before acknowledging
-    the message) is rendered again. The file is written under its final name only once the whole PDF exists,
-    and the report is marked succeeded only after that.
+    A succeeded or failed report is left alone. A "running" one lost its worker (killed, or out of memory) before
+    it finished: it is rendered again, unless its worker was lost LOST_WORKER_LIMIT times already, when it fails
+    instead of taking one worker after another down. The file is written under its final name only once the
+    whole PDF exists, and the report is marked succeeded only after that.
     """
     with transaction.atomic():
         report = Report.objects.select_for_update().filter(pk=report_id).first()
         if report is None or report.is_finished:
             return report
+        if report.status == ReportStatus.RUNNING and report.attempts >= LOST_WORKER_LIMIT:
+            _fail_lost(report_id, report.attempts)
+            return Report.objects.get(pk=report_id)
         report.status = ReportStatus.RUNNING
         report.started_at = report.heartbeat_at = timezone.now()
         report.attempts += 1
@@ -154,29 +158,49 @@ def generate_report(report_id: int) -> Report | None:
         report.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "progress", "error"])
     report = Report.objects.select_related("organisation", "requested_by").get(pk=report_id)
     try:
-        with _heartbeat(report_id):
-            rendered = render.render_pdf(report, progress=lambda value: _set_progress(report_id, value))
+        with tempfile.TemporaryFile() as scratch:
+            with _heartbeat(report_id):
+                page_count = render.render_pdf(
+                    report, scratch, progress=lambda value: _set_progress(report_id, value)
+                )
+            size = scratch.tell()
+            scratch.seek(0)
+            digest = verify.sha256_of(iter(lambda: scratch.read(1 << 20), b""))
+            scratch.seek(0)
+            report.file.save(f"report-{report.pk}-{digest[:12]}.pdf", File(scratch), save=False)
     except render.SubjectError as exc:
         mark_failed(report_id, str(exc))
         return Report.objects.get(pk=report_id)
-    digest = hashlib.sha256(rendered.content).hexdigest()
-    now = timezone.now()
-    name = f"report-{report.pk}-{digest[:12]}.pdf"
-    report.file.save(name, ContentFile(rendered.content), save=False)
+    except Exception:
+        # This attempt ended without losing its worker: the task retries it or marks it failed. Queued, it does
+        # not count as a lost worker when it runs again.
+        Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(status=ReportStatus.QUEUED)
+        raise
     Report.objects.filter(pk=report_id).update(
         file=report.file.name,
         sha256=digest,
-        byte_size=len(rendered.content),
-        page_count=rendered.page_count,
+        byte_size=size,
+        page_count=page_count,
         status=ReportStatus.SUCCEEDED,
+        error="",  # a sweep that took this worker for lost may have failed it meanwhile
         progress=100,
-        finished_at=now,
+        finished_at=timezone.now(),
     )
-    logger.info("Report %s rendered: %s pages, sha256 %s", report_id, rendered.page_count, digest)
+    logger.info("Report %s rendered: %s pages, sha256 %s", report_id, page_count, digest)
     _record_issue(report_id, digest)
     if report.schedule_id:
         _email_if_scheduled(report_id)
     return Report.objects.get(pk=report_id)
+
+
+def _fail_lost(report_id: int, attempts: int) -> None:
+    logger.error("Report %s: its worker stopped %s times; marking it failed", report_id, attempts)
+    mark_failed(
+        report_id,
+        f"Rendering stopped: the worker rendering it stopped {'twice' if attempts == 2 else f'{attempts} times'} "
+        "(killed, or out of memory), so it is not tried again. Request it again, or ask an administrator to "
+        "check the workers' logs and memory.",
+    )
 
 
 def _record_issue(report_id: int, digest: str) -> None:
@@ -205,12 +229,15 @@ LOST_AFTER = timedelta(seconds=60)
 # A queued report nobody took for this long lost its message (the filesystem broker deletes a message when a
 # worker takes it, so a worker killed before it marked the report running takes the message with it).
 STALLED_AFTER = timedelta(minutes=15)
+# A report whose worker was lost this many times fails instead of being sent to another worker.
+LOST_WORKER_LIMIT = 2
 
 
 def requeue_stalled_reports(
     stalled_after: timedelta = STALLED_AFTER, lost_after: timedelta = LOST_AFTER
 ) -> list[int]:
-    """Enqueue again every running report whose worker stopped beating, and every report queued too long.
+    """Enqueue again every running report whose worker stopped beating, and every report queued too long; fail
+    those whose worker was lost LOST_WORKER_LIMIT times. Returns the ids enqueued.
 
     Beat runs this every minute, on every broker: Redis would also redeliver a killed worker's unacknowledged
     message, but only after its visibility timeout (an hour). Rendering is idempotent, so a duplicate message
@@ -225,12 +252,17 @@ def requeue_stalled_reports(
                 | Q(heartbeat_at__isnull=True, started_at__lt=now - lost_after)
             )
             | Q(status=ReportStatus.QUEUED, requested_at__lt=now - stalled_after)
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "status", "attempts")
     )
-    for report_id in stalled:
+    requeued = []
+    for report_id, status, attempts in stalled:
+        if status == ReportStatus.RUNNING and attempts >= LOST_WORKER_LIMIT:
+            _fail_lost(report_id, attempts)
+            continue
         logger.warning("Report %s stalled (its worker is gone); enqueueing it again", report_id)
         enqueue(RENDER_TASK, report_id=report_id)
-    return stalled
+        requeued.append(report_id)
+    return requeued
 
 
 @contextmanager

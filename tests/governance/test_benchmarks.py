@@ -30,9 +30,7 @@ def test_bench_pages_measures_every_page_and_rolls_back():
 def test_bench_reports_renders_a_report_and_rolls_back():
     out = io.StringIO()
 
-    call_command(
-        "bench_reports", models=3, versions=1, units=1, no_memory=True, kind=["model_inventory"], stdout=out
-    )
+    call_command("bench_reports", models=3, versions=1, units=1, kind=["model_inventory"], stdout=out)
 
     rows = out.getvalue().splitlines()
     inventory = next(row for row in rows if row.startswith("model_inventory"))

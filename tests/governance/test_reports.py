@@ -346,3 +346,53 @@ def test_stalled_sweep_requeues_only_reports_past_the_grace_period(organisation,
 
     assert services.requeue_stalled_reports() == [stuck.pk]
     assert fresh.pk not in services.requeue_stalled_reports()
+
+
+def test_a_report_that_lost_its_worker_twice_fails_instead_of_looping(organisation, auditor):
+    """A report that kills its worker (out of memory) would otherwise be handed from one worker to the next."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    once = services.request_report(actor=auditor, organisation=organisation, kind="model_inventory")
+    twice = services.request_report(actor=auditor, organisation=organisation, kind="model_inventory")
+    lost = timezone.now() - timedelta(minutes=5)
+    Report.objects.filter(pk=once.pk).update(status=ReportStatus.RUNNING, attempts=1, heartbeat_at=lost)
+    Report.objects.filter(pk=twice.pk).update(status=ReportStatus.RUNNING, attempts=2, heartbeat_at=lost)
+
+    assert services.requeue_stalled_reports() == [once.pk]
+
+    twice = Report.objects.get(pk=twice.pk)
+    assert twice.status == ReportStatus.FAILED
+    assert "stopped twice" in twice.error and "not tried again" in twice.error
+    # A redelivered message for it (Redis's visibility timeout) is not rendered either.
+    assert services.generate_report(twice.pk).status == ReportStatus.FAILED
+    # The one lost once is rendered by the next worker.
+    assert services.generate_report(once.pk).status == ReportStatus.SUCCEEDED
+
+
+def test_a_redelivered_message_of_a_twice_lost_report_fails_it(organisation, auditor):
+    report = services.request_report(actor=auditor, organisation=organisation, kind="model_inventory")
+    Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, attempts=2)
+
+    report = services.generate_report(report.pk)
+
+    assert report.status == ReportStatus.FAILED
+    assert "stopped twice" in report.error
+    assert not report.file
+
+
+def test_a_render_error_does_not_count_as_a_lost_worker(organisation, auditor, monkeypatch):
+    from governance.reports import render
+
+    report = services.request_report(actor=auditor, organisation=organisation, kind="model_inventory")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(render, "render_pdf", broken)
+    with pytest.raises(OSError):
+        services.generate_report(report.pk)
+
+    # Back in the queue for the task's retry, not "running" for the sweep to count as a lost worker.
+    assert Report.objects.get(pk=report.pk).status == ReportStatus.QUEUED

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 from tests.governance.accounts.test_two_factor import code
@@ -20,7 +21,8 @@ def test_set_up_an_authenticator_then_sign_in_with_a_code(browser_login, live_se
     device = TOTPDevice.objects.get(user=model_owner)
     page.fill("#id_code", code(device))
     page.click("text=Confirm")
-    assert page.locator("#recovery-codes li").count() == 10
+    # The confirmation posts and loads a new page: wait for it rather than reading the old one.
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
     page.click("text=Continue")
     page.click("header button:has-text('Log out')")
 
