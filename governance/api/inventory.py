@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from governance.api.release import ReadinessMixin
 from governance.core.api.fields import MemberOrganisation
 from governance.core.api.permissions import OrganisationScopedMixin
+from governance.core.api.rows import RowListMixin
 from governance.core.roles import Permission
 from governance.core.tenancy import get_for_user
 from governance.models import (
@@ -158,8 +159,9 @@ def _writable(data: dict) -> dict:
     return {key: value for key, value in data.items() if key != "organisation"}
 
 
-class AIModelViewSet(ReadinessMixin, OrganisationScopedMixin, viewsets.ModelViewSet):
-    """The inventory. Every member reads; admins, model owners and risk officers write."""
+class AIModelViewSet(RowListMixin, ReadinessMixin, OrganisationScopedMixin, viewsets.ModelViewSet):
+    """The inventory. Every member reads; admins, model owners and risk officers write. The list is read as
+    rows (governance.core.api.rows): pipelines page through thousands of models."""
 
     serializer_class = AIModelSerializer
     queryset = AIModel.objects.select_related("business_unit", "owner").prefetch_related("developers")
