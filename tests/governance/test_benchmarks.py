@@ -35,6 +35,8 @@ def test_bench_reports_renders_a_report_and_rolls_back():
     rows = out.getvalue().splitlines()
     inventory = next(row for row in rows if row.startswith("model_inventory"))
     assert int(inventory.split()[3]) >= 1  # pages
+    start, peak = (float(value) for value in inventory.split()[-2:])  # MiB, from Linux's /proc
+    assert peak >= start > 0
     assert not Report.objects.exists() and not Organisation.objects.exists()
 
 
