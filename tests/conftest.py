@@ -246,13 +246,14 @@ def browser_login_elsewhere(live_server, browser) -> Iterator[Callable]:
 
 
 class CeleryWorkers:
-    """Starts real ``celery -A config worker --pool solo`` processes against this test's database and broker."""
+    """Starts real ``celery -A config worker`` processes against this test's database and broker: the solo pool
+    by default (one process), or ``pool="prefork"`` with one child, as production runs them."""
 
     def __init__(self, env: dict[str, str], log_dir, broker: str) -> None:
         self.env, self.log_dir, self.broker = env, log_dir, broker
         self.processes: list = []
 
-    def start(self, extra_env: dict[str, str] | None = None, timeout: float = 60):
+    def start(self, extra_env: dict[str, str] | None = None, timeout: float = 60, pool: str = "solo"):
         import subprocess
         import sys
         import time
@@ -267,7 +268,8 @@ class CeleryWorkers:
             "config",
             "worker",
             "--pool",
-            "solo",
+            pool,
+            *(["--concurrency", "1"] if pool == "prefork" else []),
             "--loglevel",
             "INFO",
         ]

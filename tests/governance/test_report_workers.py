@@ -4,6 +4,7 @@ import hashlib
 import io
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -85,6 +86,43 @@ def test_killed_worker_report_is_rendered_by_the_next_worker(
     assert report.status == ReportStatus.SUCCEEDED, report.error
     assert report.attempts == 2
     assert report.sha256 == hashlib.sha256(report.file.read()).hexdigest()
+
+
+def pool_children(worker) -> set[int]:
+    # Each thread lists the children it forked; the pool forks replacements from a thread of its own.
+    return {
+        int(pid)
+        for thread in Path(f"/proc/{worker.pid}/task").iterdir()
+        for pid in (thread / "children").read_text().split()
+    }
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/task").exists(), reason="Reads the pool's processes from Linux's /proc."
+)
+def test_a_pool_process_that_grew_past_the_memory_limit_is_replaced_after_its_report(
+    celery_worker_process, organisation, auditor
+):
+    """What a long report took is given back to the system: the pool process is replaced once its task is done."""
+    AIModelFactory.create_batch(20, organisation=organisation)
+    # Any process that rendered a report is past 1 MiB: here every task ends in a replacement.
+    worker = celery_worker_process.start(extra_env={"CELERY_WORKER_MAX_MEMORY_MIB": "1"}, pool="prefork")
+    deadline = time.monotonic() + 30
+    while not (before := pool_children(worker)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    report = services.request_report(actor=auditor, organisation=organisation, kind="model_inventory")
+    report = wait_for(report.pk, {ReportStatus.SUCCEEDED, ReportStatus.FAILED}, workers=celery_worker_process)
+    assert report.status == ReportStatus.SUCCEEDED, report.error
+
+    deadline = time.monotonic() + 30
+    while (after := pool_children(worker)) in (before, set()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert before and after and not before & after, (before, after, celery_worker_process.logs()[-6000:])
+    # The fresh process takes the next report.
+    second = services.request_report(actor=auditor, organisation=organisation, kind="model_inventory")
+    second = wait_for(second.pk, {ReportStatus.SUCCEEDED, ReportStatus.FAILED}, workers=celery_worker_process)
+    assert second.status == ReportStatus.SUCCEEDED, second.error
 
 
 @pytest.mark.browser
