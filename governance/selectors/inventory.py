@@ -166,7 +166,8 @@ def _count_per_model(queryset: QuerySet) -> Coalesce:
 
 
 def with_history_counts(queryset: QuerySet[AIModel]) -> QuerySet[AIModel]:
-    """Models annotated with ``version_count``, ``approval_count`` and ``has_promotable`` (a candidate exists).
+    """Models annotated with ``version_count``, ``approval_count``, ``has_promotable`` (a candidate exists) and
+    ``released_past_checks`` (an executive approved a release of it past failing checks).
 
     The detail page pages through both histories: counting with the model saves each paginator a query.
     """
@@ -174,6 +175,7 @@ def with_history_counts(queryset: QuerySet[AIModel]) -> QuerySet[AIModel]:
         version_count=_count_per_model(ModelVersion.objects.all()),
         approval_count=_count_per_model(ApprovalRequest.objects.all()),
         has_promotable=Exists(_promotable(ModelVersion.objects.filter(model=OuterRef("pk")))),
+        released_past_checks=Exists(ApprovalRequest.objects.filter(model=OuterRef("pk"), overridden=True)),
     )
 
 

@@ -107,7 +107,9 @@ def _get_model(request: HttpRequest, pk: int) -> AIModel:
 
 def _get_model_for_detail(request: HttpRequest, pk: int) -> AIModel:
     """The model as views that may render its detail page need it: with the counts of its histories."""
-    queryset = selectors.with_history_counts(AIModel.objects.select_related("business_unit", "owner"))
+    queryset = selectors.with_history_counts(
+        AIModel.objects.select_related("organisation", "business_unit", "owner")
+    )
     return get_for_user(queryset, request.user, pk=pk)
 
 

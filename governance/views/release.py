@@ -116,8 +116,13 @@ def model_section(request: HttpRequest, model: AIModel, kpis: list | None = None
         "checks": checks,
         "validations": list(selectors.validations_of(model)[:VALIDATIONS_SHOWN]),
         "deployments": selectors.deployments_by_environment(model),
-        # Flagged on the model card: an executive approved a release of it past failing checks.
-        "released_past_checks": ApprovalRequest.objects.filter(model=model, overridden=True).exists(),
+        # Flagged on the model card: an executive approved a release of it past failing checks (annotated by
+        # selectors.with_history_counts on the model page; asked here otherwise).
+        "released_past_checks": (
+            model.released_past_checks
+            if hasattr(model, "released_past_checks")
+            else ApprovalRequest.objects.filter(model=model, overridden=True).exists()
+        ),
         "can_validate": can_validate,
         "validation_form": ValidationForm(model=model) if can_validate else None,
         "finding_form": FindingForm() if can_validate else None,
