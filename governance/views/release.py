@@ -94,8 +94,8 @@ VALIDATIONS_SHOWN = 10
 
 
 def model_section(request: HttpRequest, model: AIModel, kpis: list | None = None) -> dict:
-    """The model page's release part: readiness for its next release and its latest validations (``kpis``: the
-    page's KPI rows, read once for both)."""
+    """The model page's release part: readiness for its next release and its latest validations (``model`` as
+    annotated by selectors.with_history_counts; ``kpis``: the page's KPI rows, read once for both)."""
     if model.lifecycle_stage == LifecycleStage.RETIRED:
         target = None
     elif model.lifecycle_stage == LifecycleStage.PRODUCTION:
@@ -116,13 +116,9 @@ def model_section(request: HttpRequest, model: AIModel, kpis: list | None = None
         "checks": checks,
         "validations": list(selectors.validations_of(model)[:VALIDATIONS_SHOWN]),
         "deployments": selectors.deployments_by_environment(model),
-        # Flagged on the model card: an executive approved a release of it past failing checks (annotated by
-        # selectors.with_history_counts on the model page; asked here otherwise).
-        "released_past_checks": (
-            model.released_past_checks
-            if hasattr(model, "released_past_checks")
-            else ApprovalRequest.objects.filter(model=model, overridden=True).exists()
-        ),
+        # Flagged on the model card: an executive approved a release of it past failing checks (annotated with the
+        # model's history counts, selectors.with_history_counts, like has_promotable).
+        "released_past_checks": model.released_past_checks,
         "can_validate": can_validate,
         "validation_form": ValidationForm(model=model) if can_validate else None,
         "finding_form": FindingForm() if can_validate else None,
