@@ -1,12 +1,12 @@
 """Incident API: incidents of your organisations' models (CRUD by the incident.edit role action), filterable."""
 
 from django.core.exceptions import PermissionDenied
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.core import tenancy
+from governance.core.api.filters import QueryFilterBackend
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.roles import Permission
 from governance.models import AIModel, Incident
@@ -60,7 +60,7 @@ class IncidentViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
 
     serializer_class = IncidentSerializer
     queryset = Incident.objects.select_related("model", "reported_by")
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [QueryFilterBackend]
     filterset_class = IncidentFilter
 
     def create(self, request: Request, *args, **kwargs) -> Response:

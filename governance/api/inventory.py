@@ -3,7 +3,6 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 
 from governance.api.release import ReadinessMixin
 from governance.core.api.fields import MemberOrganisation
+from governance.core.api.filters import QueryFilterBackend
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.api.rows import RowListMixin
 from governance.core.roles import Permission
@@ -165,7 +165,7 @@ class AIModelViewSet(RowListMixin, ReadinessMixin, OrganisationScopedMixin, view
 
     serializer_class = AIModelSerializer
     queryset = AIModel.objects.select_related("business_unit", "owner").prefetch_related("developers")
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [QueryFilterBackend]
     filterset_class = AIModelFilter
 
     def create(self, request: Request, *args, **kwargs) -> Response:

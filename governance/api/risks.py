@@ -2,7 +2,6 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -11,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.core import tenancy
+from governance.core.api.filters import QueryFilterBackend
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.roles import Permission
 from governance.models import AIModel, Risk
@@ -107,7 +107,7 @@ class RiskViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
 
     serializer_class = RiskSerializer
     queryset = Risk.objects.select_related("model", "owner")
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [QueryFilterBackend]
     filterset_class = RiskFilter
 
     def _require_some_organisation(self) -> None:
