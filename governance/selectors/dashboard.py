@@ -8,7 +8,7 @@ Everything is counted, grouped or ranked in the database; only short, limited li
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from governance.models import (
     RiskTier,
 )
 from governance.selectors import monitoring
+from governance.selectors.counting import first_rows_with_total
 from governance.selectors.inventory import overdue_q, pending_approvals
 
 REVIEW_HORIZON_DAYS = 14
@@ -108,22 +109,26 @@ def inventory_table(organisation: Organisation) -> StageTierTable:
 def kpi_breaches(organisation: Organisation) -> tuple[list[BreachingModel], int, int]:
     """Breaching KPIs grouped by model (worst first), the number of models in breach and of breaching KPIs.
 
-    Read from each KPI's stored status (the partial index on breaching KPIs): one query, two when the list is full.
+    Read from each KPI's stored status (the partial index on breaching KPIs) in one query at any size: both
+    totals are scalar subqueries of the same statement, the database evaluates them once.
     """
     breaching = monitoring.breaching(KPIDefinition.objects.filter(model__organisation=organisation))
+    whole = breaching.order_by().annotate(whole=Value(1)).values("whole")  # no GROUP BY: one row
     kpis = list(
-        breaching.select_related("model", "model__owner").order_by(
-            monitoring.severity().desc(), "model__name", "name"
-        )[:BREACH_ROWS]
+        breaching.select_related("model", "model__owner")
+        .annotate(
+            models_in_breach=Subquery(whole.annotate(n=Count("model", distinct=True)).values("n")),
+            kpis_in_breach=Subquery(whole.annotate(n=Count("pk")).values("n")),
+        )
+        .order_by(monitoring.severity().desc(), "model__name", "name")[:BREACH_ROWS]
     )
     by_model: dict[int, BreachingModel] = {}
     for kpi in kpis:
         entry = by_model.setdefault(kpi.model_id, BreachingModel(model=kpi.model, status=kpi.latest_status))
         entry.kpis.append(kpi)
-    if len(kpis) < BREACH_ROWS:
-        return list(by_model.values()), len(by_model), len(kpis)
-    counts = breaching.aggregate(models=Count("model", distinct=True), kpis=Count("pk"))
-    return list(by_model.values()), counts["models"], counts["kpis"]
+    if not kpis:
+        return [], 0, 0
+    return list(by_model.values()), kpis[0].models_in_breach, kpis[0].kpis_in_breach
 
 
 def review_summary(organisation: Organisation, today: date) -> tuple[list[AIModel], int, int]:
@@ -170,13 +175,12 @@ def open_incidents(organisation: Organisation) -> tuple[list[Incident], list[tup
 def top_residual_risks(organisation: Organisation) -> tuple[list[Risk], int]:
     """Risks not closed with the highest residual score (the inherent score where no residual is assessed)."""
     not_closed = Risk.objects.filter(organisation=organisation).exclude(status=RiskStatus.CLOSED)
-    rows = list(
+    return first_rows_with_total(
         not_closed.select_related("model", "owner")
         .annotate(effective_residual=Coalesce("residual_score", "inherent_score"))
-        .order_by("-effective_residual", "-inherent_score", "title", "pk")[:RISK_ROWS]
+        .order_by("-effective_residual", "-inherent_score", "title", "pk"),
+        RISK_ROWS,
     )
-    count = not_closed.count() if len(rows) == RISK_ROWS else len(rows)
-    return rows, count
 
 
 def overview(organisation: Organisation, today: date | None = None) -> Overview:
@@ -184,8 +188,7 @@ def overview(organisation: Organisation, today: date | None = None) -> Overview:
     today = today or timezone.localdate()
     breaches, breaching_models, breaching_kpis = kpi_breaches(organisation)
     reviews, overdue, due_soon = review_summary(organisation, today)
-    pending = pending_approvals(organisation)
-    approvals = list(pending[:APPROVAL_ROWS])
+    approvals, approval_count = first_rows_with_total(pending_approvals(organisation), APPROVAL_ROWS)
     incidents, incident_counts, open_incident_count = open_incidents(organisation)
     risks, risk_count = top_residual_risks(organisation)
     return Overview(
@@ -199,7 +202,7 @@ def overview(organisation: Organisation, today: date | None = None) -> Overview:
         overdue_count=overdue,
         due_soon_count=due_soon,
         approvals=approvals,
-        approval_count=pending.count() if len(approvals) == APPROVAL_ROWS else len(approvals),
+        approval_count=approval_count,
         incidents=incidents,
         incident_counts=incident_counts,
         open_incident_count=open_incident_count,

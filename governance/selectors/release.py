@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from governance.models import (
@@ -22,10 +22,17 @@ from governance.models import (
     Risk,
     VersionStatus,
 )
-from governance.models.release import FindingStatus, ReleasePolicy, ReleaseTarget, Validation
+from governance.models.release import (
+    FindingStatus,
+    ReleasePolicy,
+    ReleaseTarget,
+    Validation,
+    ValidationFinding,
+)
 from governance.rules import release_checks as checks
 from governance.rules.release_policy import Readiness, combine, evaluate, profile_for
 from governance.selectors.compliance import model_summary
+from governance.selectors.counting import first_rows_with_total
 from governance.selectors.inventory import kpis_of, with_production_deployment_unapproved
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "data" / "release_policy" / "default.yaml"
@@ -229,7 +236,8 @@ def validations_of(model: AIModel) -> QuerySet[Validation]:
     return (
         Validation.objects.filter(model=model)
         .select_related("version", "validator")
-        .prefetch_related("findings__owner")
+        # Findings with their owners in one query (``findings__owner`` would read the owners in another).
+        .prefetch_related(Prefetch("findings", queryset=ValidationFinding.objects.select_related("owner")))
         .order_by("-started_on", "-id")
     )
 
@@ -239,22 +247,18 @@ RELEASE_PANEL_ROWS = 5
 
 def release_panel(organisation: Organisation, today: date) -> dict:
     """The home page's release panel: production deployments without approval (an alarm) and the latest
-    approvals granted past failing checks, in four queries."""
+    approvals granted past failing checks, in two queries (each list with its total)."""
     unapproved = running_without_approval(organisation).order_by("name")
-    unapproved_rows = list(unapproved[:RELEASE_PANEL_ROWS])
     overrides = (
         ApprovalRequest.objects.filter(organisation=organisation, overridden=True)
         .select_related("model", "version", "decided_by")
         .order_by("-decided_at", "-pk")
     )
-    override_rows = list(overrides[:RELEASE_PANEL_ROWS])
+    unapproved_rows, unapproved_count = first_rows_with_total(unapproved, RELEASE_PANEL_ROWS)
+    override_rows, override_count = first_rows_with_total(overrides, RELEASE_PANEL_ROWS)
     return {
         "unapproved": unapproved_rows,
-        "unapproved_count": unapproved.count()
-        if len(unapproved_rows) == RELEASE_PANEL_ROWS
-        else len(unapproved_rows),
+        "unapproved_count": unapproved_count,
         "overrides": override_rows,
-        "override_count": overrides.count()
-        if len(override_rows) == RELEASE_PANEL_ROWS
-        else len(override_rows),
+        "override_count": override_count,
     }
