@@ -1,4 +1,4 @@
-"""The maturity app's panel on the home page: the latest approved maturity score and its change.
+"""The maturity app's panel on the home page: the organisation-wide maturity score, each unit's beside it.
 
 Registered at start-up on governance's home-panel registry (``MaturityConfig.ready``).
 """
@@ -6,40 +6,12 @@ Registered at start-up on governance's home-panel registry (``MaturityConfig.rea
 from datetime import date
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from governance.core.registry import HomePanel, home_panels
 from governance.models import Organisation
-from maturity.models import Assessment, AssessmentStatus
-
-
-def latest_maturity(organisation: Organisation) -> Assessment | None:
-    """The most recently approved assessment (any scope), with ``previous_score``: the overall score of the
-    approved assessment of the same scope before it (None when there is none). One query."""
-    approved = Assessment.objects.filter(status=AssessmentStatus.APPROVED, approved_at__isnull=False)
-    # The same scope and order as maturity.selectors.previous_approved; the organisation-wide scope has no unit,
-    # and NULL = NULL is not true in SQL, so units are compared as 0 for none.
-    previous = (
-        approved.annotate(unit_key=Coalesce("business_unit_id", 0))
-        .filter(
-            organisation_id=OuterRef("organisation_id"), unit_key=Coalesce(OuterRef("business_unit_id"), 0)
-        )
-        .filter(
-            Q(approved_at__lt=OuterRef("approved_at"))
-            | Q(approved_at=OuterRef("approved_at"), pk__lt=OuterRef("pk"))
-        )
-        .order_by("-approved_at", "-pk")
-        .values("overall_score")[:1]
-    )
-    return (
-        approved.filter(organisation=organisation)
-        .select_related("business_unit")
-        .annotate(previous_score=Subquery(previous))
-        .order_by("-approved_at", "-pk")
-        .first()
-    )
+from maturity.models import Assessment
+from maturity.selectors import latest_approved_by_scope
 
 
 def maturity_change(latest: Assessment | None) -> float | None:
@@ -51,11 +23,19 @@ def maturity_change(latest: Assessment | None) -> float | None:
 
 
 def maturity_panel(organisation: Organisation, today: date) -> dict[str, Any]:
-    """The panel's context, in one query."""
-    latest = latest_maturity(organisation)
+    """The panel's context, in one query. ``latest`` is the organisation-wide assessment, never a unit's: a
+    unit's score read as "the" maturity score misled (issue 14); units are listed beside it with theirs."""
+    scopes = latest_approved_by_scope(organisation)
+    latest = next((assessment for assessment in scopes if assessment.business_unit_id is None), None)
+    units = [
+        {"assessment": assessment, "change": maturity_change(assessment)}
+        for assessment in scopes
+        if assessment.business_unit_id is not None
+    ]
     return {
         "latest": latest,
         "change": maturity_change(latest),
+        "units": units,
         "dashboard_url": reverse("maturity:dashboard"),
     }
 

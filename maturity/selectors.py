@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from governance.models import BusinessUnit, Organisation
 from maturity import scoring
@@ -75,6 +76,32 @@ def previous_approved(assessment: Assessment) -> Assessment | None:
             | Q(approved_at=assessment.approved_at, pk__lt=assessment.pk)
         )
     return queryset.order_by("-approved_at", "-pk").first()
+
+
+def latest_approved_by_scope(organisation: Organisation) -> list[Assessment]:
+    """The latest approved assessment of each scope (the whole organisation, each business unit), the whole
+    organisation first, then units by name; each with ``previous_score``, the overall score of the approved
+    assessment of the same scope before it (as ``previous_approved`` finds it). One query."""
+    approved = Assessment.objects.filter(status=AssessmentStatus.APPROVED, approved_at__isnull=False)
+    # The organisation-wide scope has no unit, and NULL = NULL is not true in SQL: units compare as 0 for none.
+    same_scope = approved.annotate(unit_key=Coalesce("business_unit_id", 0)).filter(
+        organisation_id=OuterRef("organisation_id"), unit_key=Coalesce(OuterRef("business_unit_id"), 0)
+    )
+    later = same_scope.filter(
+        Q(approved_at__gt=OuterRef("approved_at"))
+        | Q(approved_at=OuterRef("approved_at"), pk__gt=OuterRef("pk"))
+    )
+    earlier = same_scope.filter(
+        Q(approved_at__lt=OuterRef("approved_at"))
+        | Q(approved_at=OuterRef("approved_at"), pk__lt=OuterRef("pk"))
+    ).order_by("-approved_at", "-pk")
+    return list(
+        approved.filter(organisation=organisation)
+        .exclude(Exists(later))
+        .select_related("business_unit")
+        .annotate(previous_score=Subquery(earlier.values("overall_score")[:1]))
+        .order_by(F("business_unit__name").asc(nulls_first=True), "pk")
+    )
 
 
 def trend(organisation: Organisation, business_unit: BusinessUnit | None = None) -> list[Assessment]:

@@ -413,7 +413,7 @@ def test_empty_organisation_overview_says_so(login, auditor):
     html = response.content.decode()
     assert "No KPI is at or past its warning or critical threshold." in html
     assert "Nothing waits for a decision." in html
-    assert "No approved maturity assessment yet." in html
+    assert "No organisation-wide maturity assessment approved yet." in html
     assert _maturity_panel(response)["change"] is None
 
 

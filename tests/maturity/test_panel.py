@@ -1,4 +1,5 @@
-"""The home page's maturity panel: the latest approved score and its change within the same scope, in one query."""
+"""The home page's maturity panel: the organisation-wide latest approved score (never a unit's) with its change,
+and each business unit's latest beside it, in one query."""
 
 from datetime import timedelta
 
@@ -7,8 +8,8 @@ from django.utils import timezone
 
 from governance.models import BusinessUnit
 from maturity.models import Assessment, AssessmentStatus
-from maturity.panels import latest_maturity, maturity_change
-from maturity.selectors import previous_approved
+from maturity.panels import maturity_change, maturity_panel
+from maturity.selectors import latest_approved_by_scope, previous_approved
 from tests.maturity.page_fixtures import QuestionnaireFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,37 +27,58 @@ def approved(organisation, unit, days_ago: int, score: float) -> Assessment:
     )
 
 
-def test_the_change_compares_with_the_previous_assessment_of_the_same_scope(
+def test_each_scope_has_its_latest_with_the_change_since_the_previous_of_the_same_scope(
     organisation, other_organisation, django_assert_num_queries
 ):
     retail, wholesale = (
         BusinessUnit.objects.create(organisation=organisation, name=n) for n in ("Retail", "Wholesale")
     )
     approved(organisation, None, 300, 1.0)
+    latest_organisation = approved(organisation, None, 250, 2.5)
     approved(organisation, retail, 200, 2.0)
-    approved(organisation, wholesale, 100, 4.5)
+    latest_wholesale = approved(organisation, wholesale, 100, 4.5)
     approved(other_organisation, retail, 50, 0.5)
     latest_retail = approved(organisation, retail, 10, 3.0)
 
     with django_assert_num_queries(1):
-        latest = latest_maturity(organisation)
+        scopes = latest_approved_by_scope(organisation)
 
-    assert latest == latest_retail
-    assert latest.previous_score == previous_approved(latest).overall_score == 2.0
-    assert maturity_change(latest) == pytest.approx(1.0)
+    assert scopes == [latest_organisation, latest_retail, latest_wholesale]  # the whole organisation first
+    for latest in scopes:
+        expected = previous_approved(latest)
+        assert latest.previous_score == (expected.overall_score if expected else None)
+    assert [maturity_change(latest) for latest in scopes] == [pytest.approx(1.5), pytest.approx(1.0), None]
 
 
-def test_organisation_wide_assessments_compare_with_each_other(organisation):
-    unit = BusinessUnit.objects.create(organisation=organisation, name="Retail")
-    approved(organisation, None, 300, 1.5)
-    approved(organisation, unit, 200, 4.0)
-    latest = approved(organisation, None, 10, 2.0)
+def test_home_shows_the_organisation_wide_score_not_the_latest_unit_s(
+    organisation, django_assert_num_queries
+):
+    """Issue 14: home showed a unit's 1.77 as "the" maturity score while the organisation's latest was 2.81."""
+    retail = BusinessUnit.objects.create(organisation=organisation, name="Retail")
+    approved(organisation, None, 300, 2.0)
+    whole = approved(organisation, None, 40, 2.81)
+    unit = approved(organisation, retail, 1, 1.77)  # approved after the organisation-wide one
 
-    assert latest_maturity(organisation) == latest and latest_maturity(organisation).previous_score == 1.5
-    assert maturity_change(latest_maturity(organisation)) == pytest.approx(0.5)
+    with django_assert_num_queries(1):
+        panel = maturity_panel(organisation, timezone.localdate())
+
+    assert panel["latest"] == whole and panel["change"] == pytest.approx(0.81)
+    assert [(row["assessment"], row["change"]) for row in panel["units"]] == [(unit, None)]
+
+
+def test_a_unit_only_organisation_has_no_headline_score(organisation):
+    retail = BusinessUnit.objects.create(organisation=organisation, name="Retail")
+    approved(organisation, retail, 10, 3.0)
+
+    panel = maturity_panel(organisation, timezone.localdate())
+
+    assert panel["latest"] is None and panel["change"] is None
+    assert [row["assessment"].overall_score for row in panel["units"]] == [3.0]
 
 
 def test_a_first_assessment_has_no_change(organisation):
-    assert latest_maturity(organisation) is None and maturity_change(None) is None
+    assert (
+        maturity_panel(organisation, timezone.localdate())["latest"] is None and maturity_change(None) is None
+    )
     approved(organisation, None, 10, 2.0)
-    assert maturity_change(latest_maturity(organisation)) is None
+    assert maturity_panel(organisation, timezone.localdate())["change"] is None
