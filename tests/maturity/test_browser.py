@@ -55,3 +55,33 @@ def test_assessor_answers_submits_and_sees_radar_after_approval(browser_login, l
     page.wait_for_selector("#radar-chart.js-plotly-plot svg", timeout=15000)
     assert page.locator("#gap-chart.js-plotly-plot svg").count() >= 1
     assert "Roadmap" in page.inner_text("main")
+
+
+def test_leaving_a_factor_with_unsaved_answers_asks_first(browser_login, live_server, make_member):
+    """Issue 14: choosing answers and then clicking the next factor discarded them without a word."""
+    assessor = make_member(Role.ASSESSOR, username="browser-unsaved")
+    build_questionnaire(questions_per_factor=2)
+    assessment = services.create_assessment(
+        actor=assessor, organisation=assessor.memberships.get().organisation, title="Unsaved"
+    )
+    page = browser_login(assessor)
+    page.goto(f"{live_server.url}/maturity/assessments/{assessment.pk}/factors/strategy/")
+    assert page.locator("#unsaved-answers").is_hidden()
+    page.check("#id_strategy-q1-level_3")
+    assert page.locator("#unsaved-answers").is_visible()
+
+    asked = []
+
+    def stay(dialog):  # "stay on this page"; the click completes once the dialog is answered
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    page.click("nav[aria-label='Factors'] a:has-text('Architecture')", no_wait_after=True)
+    assert asked == ["beforeunload"]
+
+    assert page.locator("h1").inner_text() == "Strategy" and page.is_checked("#id_strategy-q1-level_3")
+    # Saving does not ask (an unhandled dialog would be dismissed, and the page would stay on Strategy).
+    page.click("button:has-text('Save Strategy')")
+    page.wait_for_selector("h1:has-text('Architecture')")
+    assert Answer.objects.get(assessment=assessment, question__key="strategy-q1").level == 3
