@@ -26,7 +26,10 @@ def test_assessor_answers_submits_and_sees_radar_after_approval(browser_login, l
 
     page.click("a:has-text('Strategy')")
     page.check("#id_strategy-q1-level_3")
+    assert not page.is_visible("#id_strategy-q1-comment")  # comment and evidence stay closed until used
+    page.click("#q-strategy-q1 summary")
     page.fill("#id_strategy-q1-comment", "Reviewed quarterly")
+    assert not page.is_visible("#id_strategy-q2-not_applicable_reason")  # shown once N/A is chosen
     page.check("#id_strategy-q2-not_applicable")
     page.fill("#id_strategy-q2-not_applicable_reason", "No portfolio yet")
     page.click("button:has-text('Save Strategy')")
