@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from governance.models import (
@@ -73,17 +73,26 @@ def release_version(model: AIModel, target: str, version: ModelVersion | None = 
     """The version a release is about: the one being promoted; else the champion, else the newest candidate."""
     if version is not None or target == ReleaseTarget.CHAMPION:
         return version
-    versions = ModelVersion.objects.filter(model=model).exclude(status=VersionStatus.RETIRED)
+    champion_first = Case(When(status=VersionStatus.CHAMPION, then=Value(0)), default=Value(1))
     return (
-        versions.filter(status=VersionStatus.CHAMPION).first() or versions.order_by("-registered_at").first()
+        ModelVersion.objects.filter(model=model)
+        .exclude(status=VersionStatus.RETIRED)
+        .order_by(champion_first, "-registered_at", "-pk")
+        .first()
     )
 
 
 def release_facts(
-    model: AIModel, version: ModelVersion | None, today: date | None = None, *, kpis: list | None = None
+    model: AIModel,
+    version: ModelVersion | None,
+    today: date | None = None,
+    *,
+    kpis: list | None = None,
+    risks: list[Risk] | None = None,
+    incidents: list[Incident] | None = None,
 ) -> checks.ReleaseFacts:
-    """Everything the checks look at, in a fixed number of queries whatever the model's history (``kpis``: the
-    model's KPIs with their status, when the caller has them already)."""
+    """Everything the checks look at, in a fixed number of queries whatever the model's history. ``kpis``,
+    ``risks`` and ``incidents``: all of the model's, when the caller (the model page) has read them already."""
     today = today or timezone.localdate()
     compliance = [
         checks.FrameworkFacts(
@@ -96,18 +105,22 @@ def release_facts(
         )
         for s in model_summary(model, today)
     ]
-    risks = [
+    if risks is None:
+        risks = list(
+            Risk.objects.filter(model=model).only(
+                "title", "status", "inherent_score", "residual_score", "mitigation", "owner_id"
+            )
+        )
+    risk_facts = [
         checks.RiskFacts(
-            title=r["title"],
-            status=r["status"],
-            inherent_score=r["inherent_score"],
-            residual_score=r["residual_score"],
-            has_mitigation=bool((r["mitigation"] or "").strip()),
-            has_owner=r["owner_id"] is not None,
+            title=r.title,
+            status=r.status,
+            inherent_score=r.inherent_score,
+            residual_score=r.residual_score,
+            has_mitigation=bool((r.mitigation or "").strip()),
+            has_owner=r.owner_id is not None,
         )
-        for r in Risk.objects.filter(model=model).values(
-            "title", "status", "inherent_score", "residual_score", "mitigation", "owner_id"
-        )
+        for r in risks
     ]
     validations = []
     if version is not None:
@@ -137,21 +150,19 @@ def release_facts(
         )
         for k in (kpis if kpis is not None else kpis_of(model))
     ]
-    incidents = list(
-        Incident.objects.filter(model=model, status__in=OPEN_INCIDENT_STATUSES).values_list(
-            "title", "severity"
-        )
-    )
+    if incidents is None:
+        incidents = list(Incident.objects.filter(model=model, status__in=OPEN_INCIDENT_STATUSES))
+    open_incidents = [(i.title, i.severity) for i in incidents if i.status in OPEN_INCIDENT_STATUSES]
     return checks.ReleaseFacts(
         today=today,
         version=version.version if version else None,
         lineage={name: getattr(version, name) for name in checks.LINEAGE_FIELDS} if version else {},
         next_review_due=model.next_review_due,
         compliance=compliance,
-        risks=risks,
+        risks=risk_facts,
         validations=validations,
         kpis=kpis,
-        open_incidents=incidents,
+        open_incidents=open_incidents,
     )
 
 
@@ -163,8 +174,11 @@ def readiness(
     policy: ReleasePolicy | None = None,
     today: date | None = None,
     kpis: list | None = None,
+    risks: list[Risk] | None = None,
+    incidents: list[Incident] | None = None,
 ) -> Readiness:
-    """What the organisation's policy says about releasing ``model`` (``version``) to ``target`` now."""
+    """What the organisation's policy says about releasing ``model`` (``version``) to ``target`` now
+    (``kpis``, ``risks``, ``incidents``: see ``release_facts``)."""
     policy = policy or current_policy(model.organisation)
     version = release_version(model, target, version)
     return evaluate(
@@ -172,7 +186,7 @@ def readiness(
         policy_version=policy.version,
         target=target,
         profile=profile_for(model.risk_tier, model.eu_ai_act_category),
-        facts=release_facts(model, version, today, kpis=kpis),
+        facts=release_facts(model, version, today, kpis=kpis, risks=risks, incidents=incidents),
     )
 
 

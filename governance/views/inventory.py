@@ -131,6 +131,8 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
         request, selectors.approvals_of(model), model.approval_count, "approvals_page"
     )
     kpis = selectors.kpis_of(model)
+    risk_section = risk_views.model_section(request, model)
+    incident_section = incident_views.model_section(request, model)
     return render(
         request,
         "governance/model_detail.html",
@@ -147,9 +149,15 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
             "has_promotable": model.has_promotable,
             "can_edit": can(request.user, model.organisation_id, Permission.MODEL_EDIT),
             "can_edit_kpis": can(request.user, model.organisation_id, Permission.KPI_EDIT),
-            **risk_views.model_section(request, model),
-            **incident_views.model_section(request, model),
-            **release_views.model_section(request, model, kpis=kpis),
+            **risk_section,
+            **incident_section,
+            **release_views.model_section(
+                request,
+                model,
+                kpis=kpis,
+                risks=risk_section["model_risks"],
+                incidents=incident_section["model_incidents"],
+            ),
             "today": timezone.localdate(),
         },
         status=status,

@@ -93,9 +93,16 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
 VALIDATIONS_SHOWN = 10
 
 
-def model_section(request: HttpRequest, model: AIModel, kpis: list | None = None) -> dict:
+def model_section(
+    request: HttpRequest,
+    model: AIModel,
+    kpis: list | None = None,
+    risks: list | None = None,
+    incidents: list | None = None,
+) -> dict:
     """The model page's release part: readiness for its next release and its latest validations (``model`` as
-    annotated by selectors.with_history_counts; ``kpis``: the page's KPI rows, read once for both)."""
+    annotated by selectors.with_history_counts; ``kpis``, ``risks``, ``incidents``: all of the model's, as the
+    page's other sections read them, read once for both)."""
     if model.lifecycle_stage == LifecycleStage.RETIRED:
         target = None
     elif model.lifecycle_stage == LifecycleStage.PRODUCTION:
@@ -108,7 +115,10 @@ def model_section(request: HttpRequest, model: AIModel, kpis: list | None = None
         if target == ReleaseTarget.CHAMPION:
             version = model.versions.filter(status=VersionStatus.CANDIDATE).order_by("-registered_at").first()
         if target != ReleaseTarget.CHAMPION or version is not None:
-            header, checks = checks_for_display(model, selectors.readiness(model, target, version, kpis=kpis))
+            header, checks = checks_for_display(
+                model,
+                selectors.readiness(model, target, version, kpis=kpis, risks=risks, incidents=incidents),
+            )
     can_validate = can(request.user, model.organisation_id, Permission.VALIDATION_RECORD)
     return {
         "readiness_target": ReleaseTarget(target).label if target and checks else None,
