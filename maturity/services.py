@@ -298,9 +298,25 @@ def _take_snapshot(assessment: Assessment) -> scoring.AssessmentResult:
     return result
 
 
-def _refuse_answers(problem: str, keys: list[str], limit: int = 10) -> None:
-    """Refuse a submission, naming the first ``limit`` question keys (an ellipsis if there are more)."""
-    shown = ", ".join(keys[:limit]) + (" …" if len(keys) > limit else "")
+def _question_labels(questionnaire_id: int) -> dict[int, str]:
+    """Each question as people see it on the factor pages: "Strategy 2 (Is there an MLOps strategy…)"; the
+    number is its place in the factor, as the page numbers it (keys such as strategy-q2 meant nothing to them)."""
+    labels: dict[int, str] = {}
+    position: dict[int, int] = {}
+    for question in (
+        Question.objects.filter(factor__questionnaire_id=questionnaire_id)
+        .select_related("factor")
+        .order_by("factor__order", "order", "pk")
+    ):
+        position[question.factor_id] = position.get(question.factor_id, 0) + 1
+        text = question.text if len(question.text) <= 60 else question.text[:59].rstrip() + "…"
+        labels[question.pk] = f"{question.factor.name} {position[question.factor_id]} ({text})"
+    return labels
+
+
+def _refuse_answers(problem: str, labels: list[str], limit: int = 10) -> None:
+    """Refuse a submission, naming the first ``limit`` questions (an ellipsis if there are more)."""
+    shown = "; ".join(labels[:limit]) + (" …" if len(labels) > limit else "")
     raise ValidationError({"answers": [f"{problem}: {shown}."]})
 
 
@@ -315,22 +331,19 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
             .exclude(level__isnull=True, not_applicable=False)
             .values_list("question_id", flat=True)
         )
-        missing = list(
-            Question.objects.filter(factor__questionnaire_id=locked.questionnaire_id)
-            .exclude(pk__in=answered)
-            .order_by("factor__order", "order")
-            .values_list("key", flat=True)
-        )
+        labels = _question_labels(locked.questionnaire_id)
+        missing = [label for pk, label in labels.items() if pk not in answered]
         if missing:
             many = len(missing) != 1
             _refuse_answers(
                 f"{len(missing)} question{'s are' if many else ' is'} not answered or marked N/A", missing
             )
-        unconfirmed = list(
-            Answer.objects.filter(assessment=locked, needs_confirmation=True)
-            .order_by("question__factor__order", "question__order")
-            .values_list("question__key", flat=True)
+        to_confirm = set(
+            Answer.objects.filter(assessment=locked, needs_confirmation=True).values_list(
+                "question_id", flat=True
+            )
         )
+        unconfirmed = [label for pk, label in labels.items() if pk in to_confirm]
         if unconfirmed:
             many = len(unconfirmed) != 1
             _refuse_answers(
