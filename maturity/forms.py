@@ -1,12 +1,14 @@
 """Forms for the maturity pages: they only parse and label input; the services validate and save."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from governance.forms.base import ServiceForm
 from governance.models import BusinessUnit
+from maturity import scoring
 from maturity.levels import LEVEL_NAMES
 from maturity.models import MAX_LEVEL, Answer, Factor, Question, ScheduleFrequency
 
@@ -99,7 +101,16 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, question: Question, answer: Answer | None = None, **kwargs):
+    evidence_justification = forms.CharField(
+        required=False,
+        label="Why this rating stands",
+        help_text="Plumbline's records support a lower level: say what they do not show (at least a sentence).",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self, *args, question: Question, answer: Answer | None = None, evidence: Any = None, **kwargs
+    ):
         if answer is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "level": answer.level,
@@ -107,11 +118,14 @@ class AnswerForm(forms.Form):
                 "not_applicable_reason": answer.not_applicable_reason,
                 "comment": answer.comment,
                 "evidence_links": "\n".join(answer.evidence_links or []),
+                "evidence_justification": answer.evidence_justification,
             }
         kwargs.setdefault("prefix", question.key)
         super().__init__(*args, **kwargs)
         self.question = question
         self.answer = answer
+        # ``maturity.selectors.QuestionEvidence`` when Plumbline observes this practice, else None.
+        self.evidence = evidence
         descriptors = list(question.level_descriptors or [])
         self.fields["level"].choices = [
             (level, descriptors[level] if level < len(descriptors) else "") for level in range(MAX_LEVEL + 1)
@@ -134,6 +148,18 @@ class AnswerForm(forms.Form):
             for value, descriptor in self.fields["level"].choices
         ]
 
+    @property
+    def flagged(self) -> bool:
+        """The rating shown (posted, else saved) is above what the evidence supports."""
+        if self.evidence is None:
+            return False
+        chosen = self["level"].value()
+        try:
+            level = int(chosen) if chosen not in (None, "") else None
+        except (TypeError, ValueError):
+            level = None
+        return scoring.is_flagged(level, self.evidence.supported_level)
+
     def to_service(self) -> dict:
         """The dict ``services.save_answers`` takes."""
         data = self.cleaned_data
@@ -145,6 +171,7 @@ class AnswerForm(forms.Form):
             "not_applicable_reason": data.get("not_applicable_reason", "").strip(),
             "comment": data.get("comment", "").strip(),
             "evidence_links": links,
+            "evidence_justification": data.get("evidence_justification", "").strip(),
         }
 
     def is_blank(self) -> bool:
@@ -156,6 +183,7 @@ class AnswerForm(forms.Form):
             or item["not_applicable_reason"]
             or item["comment"]
             or item["evidence_links"]
+            or item["evidence_justification"]
         )
         return not has_input and self.answer is None
 

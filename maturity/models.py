@@ -48,6 +48,11 @@ class Question(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     # Six descriptors, index = level 0..5.
     level_descriptors = models.JSONField()
+    # {"signal": <maturity.evidence signal>, "at_least": {level: share needed}}; empty when the system of record
+    # cannot observe the practice.
+    evidence = models.JSONField(default=dict, blank=True)
+    # Per level transition: [{"to": 1..5, "action": ..., "effort": "S"|"M"|"L", "requires": ["key>=level"]}].
+    actions = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["factor__order", "order"]
@@ -110,6 +115,9 @@ class Assessment(models.Model):
     # Snapshot of the scores taken at submission/approval, so trends never recompute history.
     overall_score = models.FloatField(null=True, blank=True)
     factor_scores = models.JSONField(default=dict, blank=True)
+    # What Plumbline's records showed when the assessment was submitted, per question key (an observation of
+    # ``maturity.evidence`` as a dict), so results and reports reproduce the same figures later.
+    evidence = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -136,6 +144,8 @@ class Answer(models.Model):
     not_applicable_reason = models.TextField(blank=True)
     comment = models.TextField(blank=True)
     evidence_links = models.JSONField(default=list, blank=True, help_text="URLs or document references.")
+    # Why the self-rating stands although Plumbline's records support a lower level (required to submit).
+    evidence_justification = models.TextField(blank=True)
     # Prefilled from the last approved assessment by a scheduled reassessment: the assessor must confirm it.
     needs_confirmation = models.BooleanField(default=False)
     answered_by = models.ForeignKey(

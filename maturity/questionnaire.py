@@ -4,6 +4,8 @@ A loaded version is never edited in place: assessments point at the version they
 content change must arrive as a new version. Reloading an unchanged file is a no-op.
 """
 
+import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,9 @@ from governance.core.catalogues import (
     parse_yaml,
     version_sort_key,
 )
+from maturity.evidence import SIGNALS
 from maturity.levels import LEVEL_NAMES
-from maturity.models import Factor, Question, Questionnaire
+from maturity.models import MAX_LEVEL, Factor, Question, Questionnaire
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "questionnaire"
 FACTOR_KEYS: tuple[str, ...] = ("strategy", "architecture", "modeling", "processes", "governance")
@@ -27,7 +30,12 @@ DESCRIPTOR_COUNT = len(LEVEL_NAMES)
 
 _TOP_KEYS = {"version", "title", "levels", "factors"}
 _FACTOR_KEYS = {"key", "name", "weight", "description", "questions"}
-_QUESTION_KEYS = {"key", "weight", "text", "guidance", "levels"}
+_QUESTION_KEYS = {"key", "weight", "text", "guidance", "levels", "evidence", "actions"}
+_EVIDENCE_KEYS = {"signal", "at_least"}
+_ACTION_KEYS = {"to", "action", "effort", "requires"}
+EFFORTS = {"S": "weeks, one team", "M": "a quarter, a few teams", "L": "several quarters, organisation-wide"}
+MAX_ACTION_LENGTH = 400
+_REQUIREMENT = re.compile(r"^(?P<key>[a-z0-9][a-z0-9-]*)>=(?P<level>[1-5])$")
 
 
 def read_version(path: Path) -> str:
@@ -103,12 +111,105 @@ def load_questionnaire(path: Path, make_current: bool = True) -> tuple[Questionn
                     weight=float(q.get("weight", 1.0)),
                     order=index,
                     level_descriptors=[d.strip() for d in q["levels"]],
+                    evidence=_stored_evidence(q.get("evidence")),
+                    actions=_stored_actions(q.get("actions")),
                 )
                 for factor, f in zip(factors, data["factors"], strict=True)
                 for index, q in enumerate(f["questions"])
             ]
         )
     return questionnaire, True
+
+
+def _stored_evidence(evidence: dict[str, Any] | None) -> dict[str, Any]:
+    if not evidence:
+        return {}
+    # JSON object keys are strings; the levels are stored as "2", "3", ... and read back with int().
+    at_least = {str(int(level)): float(share) for level, share in evidence["at_least"].items()}
+    return {"signal": evidence["signal"], "at_least": at_least}
+
+
+def _stored_actions(actions: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "to": int(a["to"]),
+            "action": a["action"].strip(),
+            "effort": a["effort"],
+            "requires": list(a.get("requires") or []),
+        }
+        for a in actions or []
+    ]
+
+
+def _check_evidence(add, label: str, evidence: Any) -> None:
+    """``evidence: {signal: monitoring-coverage, at_least: {2: 0.1, 3: 0.5, 4: 0.8, 5: 0.95}}``."""
+    if not isinstance(evidence, dict):
+        add(label, f"Question '{label}': evidence must be a mapping with 'signal' and 'at_least'.")
+        return
+    for extra in sorted(set(evidence) - _EVIDENCE_KEYS, key=str):
+        add(label, f"Question '{label}': unknown evidence entry '{extra}'.")
+    signal = evidence.get("signal")
+    if signal not in SIGNALS:
+        known = ", ".join(sorted(SIGNALS))
+        add(label, f"Question '{label}': unknown evidence signal '{signal}'; known signals: {known}.")
+    at_least = evidence.get("at_least")
+    if not isinstance(at_least, dict) or not at_least:
+        add(label, f"Question '{label}': evidence needs 'at_least', the share each level needs.")
+        return
+    levels = [level for level in at_least if isinstance(level, int) and not isinstance(level, bool)]
+    if (
+        len(levels) != len(at_least)
+        or not levels
+        or sorted(levels) != list(range(min(levels), MAX_LEVEL + 1))
+    ):
+        add(
+            label,
+            f"Question '{label}': evidence 'at_least' must list every level from its lowest up to {MAX_LEVEL} "
+            "(whole numbers 1-5).",
+        )
+        return
+    if min(levels) < 1:
+        add(label, f"Question '{label}': level 0 needs no evidence; start 'at_least' at level 1 or above.")
+    shares = [at_least[level] for level in sorted(levels)]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in shares):
+        add(label, f"Question '{label}': every share in 'at_least' must be a number from 0 to 1.")
+    elif any(later < earlier for earlier, later in itertools.pairwise(shares)):
+        add(label, f"Question '{label}': a higher level cannot need a smaller share in 'at_least'.")
+
+
+def _check_actions(add, label: str, actions: Any, requirements: list[tuple[str, str, str]]) -> None:
+    """One action per level transition, to levels 1..5; prerequisites are checked once every key is known."""
+    if not isinstance(actions, list) or len(actions) != MAX_LEVEL:
+        add(
+            label,
+            f"Question '{label}': 'actions' must list {MAX_LEVEL} actions, one per level 1-{MAX_LEVEL}.",
+        )
+        return
+    for index, action in enumerate(actions, start=1):
+        if not isinstance(action, dict):
+            add(label, f"Question '{label}': action #{index} must be a mapping.")
+            continue
+        for extra in sorted(set(action) - _ACTION_KEYS, key=str):
+            add(label, f"Question '{label}': action #{index}: unknown entry '{extra}'.")
+        if action.get("to") != index:
+            add(
+                label,
+                f"Question '{label}': action #{index} must have 'to: {index}' (actions go in level order).",
+            )
+        text = action.get("action")
+        if not is_text(text) or len(text) > MAX_ACTION_LENGTH:
+            add(
+                label,
+                f"Question '{label}': action #{index} needs text of at most {MAX_ACTION_LENGTH} characters.",
+            )
+        if action.get("effort") not in EFFORTS:
+            add(label, f"Question '{label}': action #{index}: effort must be one of S, M, L.")
+        requires = action.get("requires") or []
+        if not isinstance(requires, list):
+            add(label, f"Question '{label}': action #{index}: 'requires' must be a list.")
+            continue
+        for requirement in requires:
+            requirements.append((label, str(requirement), f"action #{index}"))
 
 
 def _parse(raw: bytes, path: Path) -> dict[str, Any]:
@@ -153,6 +254,7 @@ def _validate(data: dict[str, Any]) -> None:
         factors = []
     seen_factors: set[str] = set()
     seen_questions: set[str] = set()
+    requirements: list[tuple[str, str, str]] = []
     for f_index, factor in enumerate(factors):
         if not isinstance(factor, dict):
             add(f"factors[{f_index}]", f"Factor #{f_index + 1} must be a mapping.")
@@ -204,6 +306,23 @@ def _validate(data: dict[str, Any]) -> None:
                 )
             elif not all(is_text(d) for d in descriptors):
                 add(q_label, f"Question '{q_label}': every level descriptor must be non-empty text.")
+            if "evidence" in question:
+                _check_evidence(add, q_label, question["evidence"])
+            if "actions" in question:
+                _check_actions(add, q_label, question["actions"], requirements)
+
+    for q_label, requirement, where in requirements:
+        match = _REQUIREMENT.match(requirement)
+        if match is None:
+            add(
+                q_label,
+                f"Question '{q_label}': {where}: requirement '{requirement}' must read 'question-key>=level'.",
+            )
+        elif match["key"] not in seen_questions or match["key"] == q_label:
+            add(
+                q_label,
+                f"Question '{q_label}': {where}: requirement '{requirement}' names no other question.",
+            )
 
     missing = [k for k in FACTOR_KEYS if k not in seen_factors]
     if factors and missing:

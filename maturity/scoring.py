@@ -63,6 +63,30 @@ def gap(target: float | None, score: float | None) -> float:
     return max(0.0, float(target) - float(score))
 
 
+def supported_level(at_least: Mapping[int | str, float], share: float | None) -> int | None:
+    """The highest level an observed share supports.
+
+    ``at_least`` maps levels to the share each needs (``{2: 0.1, 3: 0.5, 4: 0.8, 5: 0.95}``); it lists every
+    level from its lowest up to 5, with shares that never fall as the level rises. Levels below the lowest
+    listed need no evidence. None when nothing was observed (no share) or there is no mapping.
+    """
+    if share is None or not at_least:
+        return None
+    needs = sorted((int(level), float(minimum)) for level, minimum in at_least.items())
+    supported = needs[0][0] - 1
+    for level, minimum in needs:
+        # A tolerance, so 0.5 observed as 1/2 meets a 0.5 threshold despite float rounding.
+        if share + 1e-9 < minimum:
+            break
+        supported = level
+    return supported
+
+
+def is_flagged(level: int | None, supported: int | None) -> bool:
+    """A self-rating above what the evidence supports; N/A and unanswered questions are never flagged."""
+    return level is not None and supported is not None and level > supported
+
+
 @dataclass(frozen=True)
 class FactorResult:
     key: str
@@ -74,6 +98,9 @@ class FactorResult:
     level_name: str
     answered: int
     total: int
+    # The score with every self-rating above what the evidence supports lowered to what it supports.
+    evidence_score: float | None = None
+    flags: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,6 +123,8 @@ class AssessmentResult:
     roadmap: list[RoadmapItem] = field(default_factory=list)
     answered: int = 0
     total: int = 0
+    evidence_overall: float | None = None
+    flags: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,10 +137,23 @@ class QuestionInput:
     descriptors: Sequence[str] = ()
     level: int | None = None
     not_applicable: bool = False
+    # The highest level Plumbline's records support (None: the question has no signal, or nothing to observe).
+    supported_level: int | None = None
 
     @property
     def is_answered(self) -> bool:
         return self.not_applicable or self.level is not None
+
+    @property
+    def is_flagged(self) -> bool:
+        return is_flagged(self.level, self.supported_level)
+
+    @property
+    def evidence_level(self) -> int | None:
+        """The self-rating, lowered to what the evidence supports."""
+        if self.level is None or self.supported_level is None:
+            return self.level
+        return min(self.level, self.supported_level)
 
 
 @dataclass(frozen=True)
@@ -188,6 +230,10 @@ def assess(factors: Sequence[FactorInput], targets: Mapping[str, float] | None) 
                 level_name=maturity_level_name(score),
                 answered=sum(1 for q in factor.questions if q.is_answered),
                 total=len(factor.questions),
+                evidence_score=factor_score(
+                    (q.evidence_level, q.not_applicable, q.weight) for q in factor.questions
+                ),
+                flags=sum(1 for q in factor.questions if q.is_flagged),
             )
         )
     overall = overall_score((r.score, r.weight) for r in results)
@@ -199,4 +245,6 @@ def assess(factors: Sequence[FactorInput], targets: Mapping[str, float] | None) 
         roadmap=roadmap,
         answered=sum(r.answered for r in results),
         total=sum(r.total for r in results),
+        evidence_overall=overall_score((r.evidence_score, r.weight) for r in results),
+        flags=sum(r.flags for r in results),
     )

@@ -1,13 +1,16 @@
-"""Maturity reads: scoring an assessment, its predecessor, trends and business-unit comparisons."""
+"""Maturity reads: scoring an assessment, its evidence, its predecessor, trends and business-unit comparisons."""
 
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from governance.models import BusinessUnit, Organisation
-from maturity import scoring
+from maturity import evidence, scoring
 from maturity.models import (
     Answer,
     Assessment,
@@ -23,13 +26,80 @@ def current_questionnaire() -> Questionnaire | None:
     return Questionnaire.objects.filter(is_current=True).order_by("-loaded_at").first()
 
 
-def factor_inputs(assessment: Assessment) -> list[scoring.FactorInput]:
-    """The assessment's questionnaire with its answers, in three queries whatever its size."""
-    factors = list(
-        Factor.objects.filter(questionnaire_id=assessment.questionnaire_id)
-        .order_by("order", "pk")
-        .prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("order", "pk")))
+@dataclass(frozen=True)
+class QuestionEvidence:
+    observation: evidence.Observation
+    supported_level: int | None
+
+    @property
+    def signal(self) -> evidence.Signal | None:
+        return evidence.SIGNALS.get(self.observation.signal)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.observation.as_dict(), "supported_level": self.supported_level}
+
+
+def evidence_scope(assessment: Assessment, today: datetime.date | None = None) -> evidence.Scope:
+    return evidence.Scope(
+        organisation_id=assessment.organisation_id,
+        business_unit_id=assessment.business_unit_id,
+        today=today or timezone.localdate(),
     )
+
+
+def question_evidence(
+    assessment: Assessment, questions: Iterable[Question], today: datetime.date | None = None
+) -> dict[str, QuestionEvidence]:
+    """What Plumbline's records show for each question that has an evidence signal, by question key.
+
+    A draft sees today's records (one query per kind of record, whatever the number of questions); a submitted
+    or approved assessment shows the observations frozen at submission, so its figures never move later.
+    """
+    with_signal = [q for q in questions if q.evidence]
+    if assessment.status != AssessmentStatus.DRAFT:
+        frozen = assessment.evidence or {}
+        observed = {
+            q.key: evidence.Observation.from_dict(frozen[q.key]) for q in with_signal if q.key in frozen
+        }
+    else:
+        live = evidence.observe(
+            evidence_scope(assessment, today), [q.evidence["signal"] for q in with_signal]
+        )
+        observed = {q.key: live[q.evidence["signal"]] for q in with_signal}
+    return {
+        q.key: QuestionEvidence(
+            observation=observed[q.key],
+            supported_level=scoring.supported_level(
+                {int(level): share for level, share in q.evidence["at_least"].items()},
+                observed[q.key].share,
+            ),
+        )
+        for q in with_signal
+        if q.key in observed
+    }
+
+
+def factor_inputs(
+    assessment: Assessment,
+    today: datetime.date | None = None,
+    observed: dict[str, QuestionEvidence] | None = None,
+    questions: list[Question] | None = None,
+) -> list[scoring.FactorInput]:
+    """The assessment's questionnaire with its answers and evidence, in a constant number of queries.
+
+    ``questions`` (from ``assessment_questions``) and ``observed`` (``question_evidence``) are passed by a
+    page that has them already, so they are not read twice."""
+    if questions is None:
+        questions = assessment_questions(assessment)
+    by_factor: dict[int, list[Question]] = {}
+    factors: list[Factor] = []
+    for question in questions:
+        if question.factor_id not in by_factor:
+            by_factor[question.factor_id] = []
+            factors.append(question.factor)
+        by_factor[question.factor_id].append(question)
+    if observed is None:
+        observed = question_evidence(assessment, questions, today)
     answers = {
         a.question_id: a
         for a in Answer.objects.filter(assessment=assessment).only(
@@ -39,7 +109,7 @@ def factor_inputs(assessment: Assessment) -> list[scoring.FactorInput]:
     inputs = []
     for factor in factors:
         questions = []
-        for question in factor.questions.all():
+        for question in by_factor[factor.pk]:
             answer = answers.get(question.pk)
             questions.append(
                 scoring.QuestionInput(
@@ -49,6 +119,9 @@ def factor_inputs(assessment: Assessment) -> list[scoring.FactorInput]:
                     descriptors=tuple(question.level_descriptors or ()),
                     level=answer.level if answer and not answer.not_applicable else None,
                     not_applicable=bool(answer and answer.not_applicable),
+                    supported_level=observed[question.key].supported_level
+                    if question.key in observed
+                    else None,
                 )
             )
         inputs.append(
@@ -57,9 +130,23 @@ def factor_inputs(assessment: Assessment) -> list[scoring.FactorInput]:
     return inputs
 
 
-def assessment_result(assessment: Assessment) -> scoring.AssessmentResult:
-    """Scores, gaps, roadmap and progress of an assessment (a constant number of queries)."""
-    return scoring.assess(factor_inputs(assessment), assessment.targets or {})
+def assessment_result(
+    assessment: Assessment,
+    observed: dict[str, QuestionEvidence] | None = None,
+    questions: list[Question] | None = None,
+) -> scoring.AssessmentResult:
+    """Scores, gaps, roadmap, evidence flags and progress of an assessment (a constant number of queries)."""
+    inputs = factor_inputs(assessment, observed=observed, questions=questions)
+    return scoring.assess(inputs, assessment.targets or {})
+
+
+def assessment_questions(assessment: Assessment) -> list[Question]:
+    """Every question of the assessment's questionnaire, in questionnaire order, with its factor."""
+    return list(
+        Question.objects.filter(factor__questionnaire_id=assessment.questionnaire_id)
+        .select_related("factor")
+        .order_by("factor__order", "factor__pk", "order", "pk")
+    )
 
 
 def previous_approved(assessment: Assessment) -> Assessment | None:

@@ -37,7 +37,14 @@ from maturity.models import (
 )
 
 DEFAULT_TARGET = 3.0
-ANSWER_FIELDS = ["level", "not_applicable", "not_applicable_reason", "comment", "evidence_links"]
+ANSWER_FIELDS = [
+    "level",
+    "not_applicable",
+    "not_applicable_reason",
+    "comment",
+    "evidence_links",
+    "evidence_justification",
+]
 MAX_EVIDENCE_LINKS = 50
 MAX_EVIDENCE_LENGTH = 500
 
@@ -166,7 +173,7 @@ def _validate_answer(item: Any, questions: dict[str, Question]) -> tuple[str, li
         messages.append("not_applicable must be true or false.")
         not_applicable = False
     texts = {}
-    for name in ("not_applicable_reason", "comment"):
+    for name in ("not_applicable_reason", "comment", "evidence_justification"):
         value = item.get(name) or ""
         if not isinstance(value, str):
             messages.append(f"{name} must be text.")
@@ -193,6 +200,7 @@ def _validate_answer(item: Any, questions: dict[str, Question]) -> tuple[str, li
         "not_applicable_reason": texts["not_applicable_reason"] if not_applicable else "",
         "comment": texts["comment"],
         "evidence_links": links,
+        "evidence_justification": texts["evidence_justification"],
     }
     return key, messages, cleaned
 
@@ -320,8 +328,31 @@ def _refuse_answers(problem: str, labels: list[str], limit: int = 10) -> None:
     raise ValidationError({"answers": [f"{problem}: {shown}."]})
 
 
+def _freeze_evidence(locked: Assessment) -> dict[int, bool]:
+    """Store today's observations on the assessment; return {question pk: justified?} of flagged answers.
+
+    The observations are the ones submission is judged on, and results and reports read them from then on.
+    """
+    questions = list(
+        Question.objects.filter(factor__questionnaire_id=locked.questionnaire_id).exclude(evidence={})
+    )
+    observed = selectors.question_evidence(locked, questions)
+    locked.evidence = {key: item.as_dict() for key, item in observed.items()}
+    answers = {a.question_id: a for a in Answer.objects.filter(assessment=locked, question__in=questions)}
+    flagged: dict[int, bool] = {}
+    for question in questions:
+        answer = answers.get(question.pk)
+        item = observed.get(question.key)
+        if answer is None or item is None or answer.not_applicable:
+            continue
+        if scoring.is_flagged(answer.level, item.supported_level):
+            flagged[question.pk] = bool(answer.evidence_justification.strip())
+    return flagged
+
+
 def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
-    """Draft → submitted; every question must be answered or marked N/A. Stores the score snapshot."""
+    """Draft → submitted; every question must be answered or marked N/A, and every self-rating above what
+    Plumbline's records support must say why. Stores the score snapshot and freezes the evidence."""
     require(actor, assessment.organisation_id, Permission.ASSESSMENT_SUBMIT)
     with transaction.atomic():
         locked = _locked(assessment)
@@ -352,8 +383,18 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
                 unconfirmed,
             )
         before = snapshot(locked)
-        _take_snapshot(locked)
+        flagged = _freeze_evidence(locked)
+        unjustified = [label for pk, label in labels.items() if pk in flagged and not flagged[pk]]
+        if unjustified:
+            many = len(unjustified) != 1
+            _refuse_answers(
+                f"{len(unjustified)} answer{'s rate' if many else ' rates'} above what Plumbline's records "
+                f"support and need{'' if many else 's'} a short justification",
+                unjustified,
+            )
+        # Submitted first, so the score snapshot reads the evidence just frozen.
         locked.status = AssessmentStatus.SUBMITTED
+        _take_snapshot(locked)
         locked.submitted_by = actor
         locked.submitted_at = timezone.now()
         locked.returned_reason = ""

@@ -8,6 +8,16 @@ urlpatterns: list = [
     path("assessments/", views.assessment_list, name="assessment-list"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment-detail"),
     path("assessments/<int:pk>/factors/<slug:factor_key>/", views.answer_factor, name="answer-factor"),
+    path(
+        "assessments/<int:pk>/evidence/<slug:question_key>/",
+        views.assessment_evidence,
+        name="assessment-evidence",
+    ),
+    path(
+        "assessments/<int:pk>/answers/<slug:question_key>/autosave/",
+        views.autosave_answer,
+        name="autosave-answer",
+    ),
     path("assessments/<int:pk>/results/", views.results, name="results"),
     path("assessments/<int:pk>/submit/", views.submit, name="submit"),
     path("assessments/<int:pk>/approve/", views.approve, name="approve"),

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from governance.core.errors import ConflictError
 from governance.core.roles import Permission
 from governance.core.tenancy import can, current_organisation, get_for_user, require, scope
 from governance.models import BusinessUnit
-from maturity import charts, selectors, services
+from maturity import charts, evidence, scoring, selectors, services
 from maturity.forms import AnswerForm, NewAssessmentForm, ReturnForm, ScheduleForm, TargetsForm
 from maturity.models import (
     Answer,
@@ -213,18 +213,25 @@ def _detail_page(
     )
 
 
-def _answer_forms(assessment: Assessment, factor: Factor, data=None) -> list[AnswerForm]:
-    questions = list(factor.questions.all())
+def _answer_forms(
+    assessment: Assessment, factor: Factor, questions: list[Question], data=None, observed: dict | None = None
+) -> list[AnswerForm]:
+    questions = [q for q in questions if q.factor_id == factor.pk]
     answers = {
         a.question_id: a for a in Answer.objects.filter(assessment=assessment, question__factor=factor)
     }
-    return [AnswerForm(data, question=q, answer=answers.get(q.pk)) for q in questions]
+    observed = observed or {}
+    return [
+        AnswerForm(data, question=q, answer=answers.get(q.pk), evidence=observed.get(q.key))
+        for q in questions
+    ]
 
 
 @login_required
 def answer_factor(request: HttpRequest, pk: int, factor_key: str) -> HttpResponse:
     assessment = _assessment_for(request, pk)
-    factors = list(assessment.questionnaire.factors.all())
+    questions = selectors.assessment_questions(assessment)
+    factors = list({q.factor_id: q.factor for q in questions}.values())
     factor = next((f for f in factors if f.key == factor_key), None)
     if factor is None:
         raise Http404("No such factor in this questionnaire.")
@@ -232,9 +239,10 @@ def answer_factor(request: HttpRequest, pk: int, factor_key: str) -> HttpRespons
         request.user, assessment.organisation, Permission.ASSESSMENT_EDIT
     )
     status = 200
+    observed = selectors.question_evidence(assessment, questions)
     if request.method == "POST":
         require(request.user, assessment.organisation, Permission.ASSESSMENT_EDIT)
-        forms = _answer_forms(assessment, factor, request.POST)
+        forms = _answer_forms(assessment, factor, questions, request.POST, observed)
         if all(form.is_valid() for form in forms):
             items = [form.to_service() for form in forms if not form.is_blank()]
             try:
@@ -254,8 +262,8 @@ def answer_factor(request: HttpRequest, pk: int, factor_key: str) -> HttpRespons
             status = 400
         editable = assessment.is_editable
     else:
-        forms = _answer_forms(assessment, factor)
-    result = selectors.assessment_result(assessment)
+        forms = _answer_forms(assessment, factor, questions, observed=observed)
+    result = selectors.assessment_result(assessment, observed=observed, questions=questions)
     factor_result = next((f for f in result.factors if f.key == factor.key), None)
     index = factors.index(factor)
     return render(
@@ -274,6 +282,95 @@ def answer_factor(request: HttpRequest, pk: int, factor_key: str) -> HttpRespons
             "has_errors": status == 400,
         },
         status=status,
+    )
+
+
+EVIDENCE_RECORDS_PER_PAGE = 50
+
+
+@login_required
+def assessment_evidence(request: HttpRequest, pk: int, question_key: str) -> HttpResponse:
+    """The records behind a question's evidence figure, in the assessment's scope: those short of the
+    criterion first, each linking to the record itself."""
+    assessment = _assessment_for(request, pk)
+    question = (
+        Question.objects.filter(factor__questionnaire_id=assessment.questionnaire_id, key=question_key)
+        .select_related("factor")
+        .first()
+    )
+    if question is None or not question.evidence:
+        raise Http404("This question has no evidence signal.")
+    item = selectors.question_evidence(assessment, [question]).get(question.key)
+    scope = selectors.evidence_scope(assessment)
+    signal_key = question.evidence["signal"]
+    page = Paginator(evidence.records(scope, signal_key), EVIDENCE_RECORDS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    # Today's figure beside the frozen one, when the assessment is no longer a draft.
+    today = (
+        evidence.observe(scope, [signal_key])[signal_key]
+        if assessment.status != AssessmentStatus.DRAFT
+        else None
+    )
+    answer = Answer.objects.filter(assessment=assessment, question=question).first()
+    return render(
+        request,
+        "maturity/evidence_records.html",
+        {
+            "assessment": assessment,
+            "question": question,
+            "item": item,
+            "signal": evidence.SIGNALS[signal_key],
+            "today": today,
+            "answer": answer,
+            "flagged": bool(answer and item and scoring.is_flagged(answer.level, item.supported_level)),
+            "page": page,
+            "rows": evidence.as_rows(signal_key, page.object_list),
+            "thresholds": sorted(
+                (int(level), share) for level, share in question.evidence["at_least"].items()
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def autosave_answer(request: HttpRequest, pk: int, question_key: str) -> HttpResponse:
+    """Save one question's answer as the assessor changes it (the factor page's script posts here).
+
+    Answers with JSON: ``{"saved": n, "flagged": bool, "supported_level": n|null}`` or, on bad input,
+    400 with ``{"errors": {field: [message]}}``; nothing is saved then.
+    """
+    assessment = _assessment_for(request, pk)
+    question = (
+        Question.objects.filter(factor__questionnaire_id=assessment.questionnaire_id, key=question_key)
+        .select_related("factor")
+        .first()
+    )
+    if question is None:
+        raise Http404("No such question in this questionnaire.")
+    require(request.user, assessment.organisation, Permission.ASSESSMENT_EDIT)
+    answer = Answer.objects.filter(assessment=assessment, question=question).first()
+    item = selectors.question_evidence(assessment, [question]).get(question.key)
+    form = AnswerForm(request.POST, question=question, answer=answer, evidence=item)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data(escape_html=True)}, status=400)
+    try:
+        saved = services.save_answers(actor=request.user, assessment=assessment, answers=[form.to_service()])
+    except ConflictError as exc:
+        return JsonResponse({"errors": {"__all__": [{"message": str(exc)}]}}, status=409)
+    except ValidationError as exc:
+        messages_by_field = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return JsonResponse(
+            {"errors": {"__all__": [{"message": m} for ms in messages_by_field.values() for m in ms]}},
+            status=400,
+        )
+    return JsonResponse(
+        {
+            "saved": saved,
+            "flagged": form.flagged,
+            "supported_level": item.supported_level if item else None,
+        }
     )
 
 

@@ -191,10 +191,12 @@ def test_command_loads_shipped_files_and_is_idempotent(capsys):
     call_command("load_questionnaire")
     second = capsys.readouterr().out
 
-    assert "Loaded questionnaire 2026.1" in first and "40 questions" in first
+    assert "Loaded questionnaire 2026.1" in first and "Loaded questionnaire 2026.2" in first
+    assert "40 questions" in first
     assert "already loaded" in second
-    assert Questionnaire.objects.get(is_current=True).version == "2026.1"
-    assert Question.objects.count() == 40
+    # The newest version is the one new assessments are answered against; 2026.1 stays for those that were.
+    assert Questionnaire.objects.get(is_current=True).version == "2026.2"
+    assert Question.objects.filter(factor__questionnaire__version="2026.2").count() == 40
 
 
 @pytest.mark.django_db

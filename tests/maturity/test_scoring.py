@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from maturity import scoring
 from maturity.scoring import (
     FactorInput,
     FactorResult,
@@ -203,3 +204,49 @@ def test_roadmap_is_sorted_by_priority_and_only_holds_improvable_questions(spec)
         item.current_level < 5 and item.next_level == item.current_level + 1 for item in result.roadmap
     )
     assert 0 <= (result.overall if result.overall is not None else 0) <= 5 + 1e-9
+
+
+# ---- evidence: the highest level an observed share supports ----------------------------------------------------
+
+MONITORING = {2: 0.1, 3: 0.5, 4: 0.8, 5: 0.95}
+
+
+@pytest.mark.parametrize(
+    ("share", "supported"),
+    [(0.0, 1), (0.09, 1), (0.1, 2), (0.42, 2), (0.5, 3), (1 / 2, 3), (0.94, 4), (0.95, 5), (1.0, 5)],
+)
+def test_supported_level_is_the_highest_level_whose_share_is_met(share, supported):
+    assert scoring.supported_level(MONITORING, share) == supported
+
+
+def test_nothing_observed_or_no_mapping_supports_no_bound():
+    assert scoring.supported_level(MONITORING, None) is None
+    assert scoring.supported_level({}, 0.5) is None
+
+
+def test_levels_stored_as_json_strings_read_the_same():
+    assert scoring.supported_level({str(k): v for k, v in MONITORING.items()}, 0.6) == 3
+
+
+@given(st.floats(min_value=0, max_value=1), st.floats(min_value=0, max_value=1))
+def test_more_evidence_never_supports_a_lower_level(a, b):
+    low, high = sorted((a, b))
+    assert scoring.supported_level(MONITORING, low) <= scoring.supported_level(MONITORING, high)
+
+
+def test_a_rating_above_the_evidence_is_flagged_and_capped_in_the_evidence_score():
+    questions = [
+        scoring.QuestionInput(key="a", text="A", weight=1.0, level=4, supported_level=2),
+        scoring.QuestionInput(key="b", text="B", weight=1.0, level=2, supported_level=3),
+        scoring.QuestionInput(key="c", text="C", weight=1.0, level=3),
+        scoring.QuestionInput(key="d", text="D", weight=1.0, not_applicable=True, supported_level=0),
+    ]
+    result = scoring.assess(
+        [scoring.FactorInput(key="f", name="F", weight=1.0, questions=questions)], {"f": 3}
+    )
+
+    factor = result.factors[0]
+    assert factor.flags == 1 == result.flags
+    assert factor.score == pytest.approx(3.0)
+    assert factor.evidence_score == pytest.approx((2 + 2 + 3) / 3)
+    assert result.evidence_overall == pytest.approx(factor.evidence_score)
