@@ -1,8 +1,12 @@
 """An assessor's journey in a real browser: create, answer, submit; an executive approves; the radar renders."""
 
+import datetime
+
 import pytest
+from playwright.sync_api import expect
 
 from governance.core.roles import Role
+from governance.models import AIModel
 from maturity import services
 from maturity.models import Answer, Assessment, AssessmentStatus, Question
 from tests.maturity.page_fixtures import build_questionnaire
@@ -60,19 +64,45 @@ def test_assessor_answers_submits_and_sees_radar_after_approval(browser_login, l
     assert "Roadmap" in page.inner_text("main")
 
 
-def test_leaving_a_factor_with_unsaved_answers_asks_first(browser_login, live_server, make_member):
-    """Issue 14: choosing answers and then clicking the next factor discarded them without a word."""
-    assessor = make_member(Role.ASSESSOR, username="browser-unsaved")
-    build_questionnaire(questions_per_factor=2)
-    assessment = services.create_assessment(
-        actor=assessor, organisation=assessor.memberships.get().organisation, title="Unsaved"
+def test_answers_autosave_and_a_rating_above_the_evidence_is_flagged(browser_login, live_server, make_member):
+    """Issue 14: answers save as they are chosen; a rating above what the records support is flagged at once,
+    and a save that fails keeps the page from being left without a word."""
+    assessor = make_member(Role.ASSESSOR, username="browser-autosave")
+    organisation = assessor.memberships.get().organisation
+    questionnaire = build_questionnaire(questions_per_factor=2)
+    Question.objects.filter(factor__questionnaire=questionnaire, key="governance-q1").update(
+        evidence={"signal": "inventory-completeness", "at_least": {"2": 0.5, "3": 0.8, "4": 0.95, "5": 0.99}}
     )
+    for n in range(4):  # one of four models has its review date: 25 %, which supports at most level 1
+        AIModel.objects.create(
+            organisation=organisation,
+            owner=assessor,
+            name=f"model {n}",
+            purpose="Scores applications.",
+            next_review_due=datetime.date(2099, 1, 1) if n == 0 else None,
+        )
+    assessment = services.create_assessment(actor=assessor, organisation=organisation, title="Autosave")
     page = browser_login(assessor)
-    page.goto(f"{live_server.url}/maturity/assessments/{assessment.pk}/factors/strategy/")
-    assert page.locator("#unsaved-answers").is_hidden()
-    page.check("#id_strategy-q1-level_3")
-    assert page.locator("#unsaved-answers").is_visible()
+    page.goto(f"{live_server.url}/maturity/assessments/{assessment.pk}/factors/governance/")
+    question = page.locator("#q-governance-q1")
+    assert "supports at most level 1" in question.inner_text()
+    assert question.locator(".evidence-flag").is_hidden()
 
+    page.check("#id_governance-q1-level_3")
+    assert question.locator(".evidence-flag").is_visible()
+    expect(question.locator("[data-autosave-status]")).to_have_text("Saved")
+    page.fill("#id_governance-q1-evidence_justification", "Reviews are tracked in the bank's GRC tool.")
+    # Typing shows the banner at once; the save after the pause hides it again.
+    expect(page.locator("#unsaved-answers")).to_be_hidden(timeout=10000)
+    expect(question.locator("[data-autosave-status]")).to_have_text("Saved")
+    saved = Answer.objects.get(assessment=assessment, question__key="governance-q1")
+    assert saved.level == 3 and saved.evidence_justification == "Reviews are tracked in the bank's GRC tool."
+
+    # N/A without a reason cannot be saved: the question says why, and leaving the page asks first.
+    page.check("#id_governance-q2-not_applicable")
+    expect(page.locator("#q-governance-q2 [data-autosave-status]")).to_contain_text("Not saved:")
+    assert "does not apply" in page.inner_text("#q-governance-q2 [data-autosave-status]")
+    assert page.locator("#unsaved-answers").is_visible()
     asked = []
 
     def stay(dialog):  # "stay on this page"; the click completes once the dialog is answered
@@ -82,9 +112,12 @@ def test_leaving_a_factor_with_unsaved_answers_asks_first(browser_login, live_se
     page.once("dialog", stay)
     page.click("nav[aria-label='Factors'] a:has-text('Architecture')", no_wait_after=True)
     assert asked == ["beforeunload"]
+    assert page.locator("h1").inner_text() == "Governance"
 
-    assert page.locator("h1").inner_text() == "Strategy" and page.is_checked("#id_strategy-q1-level_3")
-    # Saving does not ask (an unhandled dialog would be dismissed, and the page would stay on Strategy).
-    page.click("button:has-text('Save Strategy')")
+    page.fill("#id_governance-q2-not_applicable_reason", "No models of this kind")
+    expect(page.locator("#q-governance-q2 [data-autosave-status]")).to_have_text("Saved")
+    expect(page.locator("#unsaved-answers")).to_be_hidden()
+    # Nothing left unsaved: moving on does not ask (an unhandled dialog would be dismissed and keep us here).
+    page.click("nav[aria-label='Factors'] a:has-text('Architecture')")
     page.wait_for_selector("h1:has-text('Architecture')")
-    assert Answer.objects.get(assessment=assessment, question__key="strategy-q1").level == 3
+    assert Answer.objects.get(assessment=assessment, question__key="governance-q2").not_applicable
