@@ -15,6 +15,7 @@ from maturity.models import Answer, Assessment, Factor, Question, Questionnaire,
 from maturity.serializers import (
     AnswerInputSerializer,
     AnswerSerializer,
+    ApproveSerializer,
     AssessmentCreateSerializer,
     AssessmentResultSerializer,
     AssessmentSerializer,
@@ -159,11 +160,15 @@ class AssessmentViewSet(
         services.submit_assessment(actor=request.user, assessment=assessment)
         return self._respond(assessment)
 
-    @extend_schema(request=None, responses={200: AssessmentSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=ApproveSerializer, responses={200: AssessmentSerializer, **ERROR_RESPONSES})
     @action(detail=True, methods=["post"], filterset_fields=[])
     def approve(self, request: Request, pk=None) -> Response:
         assessment = self.get_object()
-        services.approve_assessment(actor=request.user, assessment=assessment)
+        serializer = ApproveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.approve_assessment(
+            actor=request.user, assessment=assessment, comment=serializer.validated_data.get("comment", "")
+        )
         return self._respond(assessment)
 
     @extend_schema(request=ReturnSerializer, responses={200: AssessmentSerializer, **ERROR_RESPONSES})
@@ -181,7 +186,12 @@ class AssessmentViewSet(
     @action(detail=True, methods=["get"], filterset_fields=[])
     def scores(self, request: Request, pk=None) -> Response:
         assessment = self.get_object()
-        return Response(AssessmentResultSerializer(selectors.assessment_result(assessment)).data)
+        questions = selectors.assessment_questions(assessment)
+        observed = selectors.question_evidence(assessment, questions)
+        result = selectors.assessment_result(assessment, observed=observed, questions=questions)
+        flags = selectors.evidence_flags(assessment, questions, observed)
+        payload = {**vars(result), "evidence_flags": flags}
+        return Response(AssessmentResultSerializer(payload).data)
 
 
 class ReassessmentScheduleViewSet(

@@ -197,6 +197,16 @@ class ReturnForm(forms.Form):
     )
 
 
+class ApproveForm(forms.Form):
+    comment = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the approval, e.g. why the evidence flags are accepted.",
+    )
+
+
 class TargetsForm(_FactorTargetsMixin, ServiceForm):
     """A target level per factor: the organisation's defaults, or one assessment's targets."""
 

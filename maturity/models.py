@@ -112,6 +112,7 @@ class Assessment(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     returned_reason = models.TextField(blank=True)
+    approval_comment = models.TextField(blank=True, help_text="What the approver noted when approving.")
     # Snapshot of the scores taken at submission/approval, so trends never recompute history.
     overall_score = models.FloatField(null=True, blank=True)
     factor_scores = models.JSONField(default=dict, blank=True)

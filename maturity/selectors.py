@@ -39,6 +39,71 @@ class QuestionEvidence:
         return {**self.observation.as_dict(), "supported_level": self.supported_level}
 
 
+@dataclass(frozen=True)
+class EvidenceFlag:
+    """A self-rating above what Plumbline's records supported, with the assessor's reason."""
+
+    factor_key: str
+    factor_name: str
+    number: int
+    question_key: str
+    question_text: str
+    level: int
+    supported_level: int
+    statement: str
+    observed_on: str
+    justification: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.factor_name} {self.number}"
+
+
+def evidence_flags(
+    assessment: Assessment,
+    questions: list[Question] | None = None,
+    observed: dict[str, QuestionEvidence] | None = None,
+) -> list[EvidenceFlag]:
+    """Every answer rated above what the evidence supports, in questionnaire order (two queries, or one when
+    the caller passes the questions and observations it has)."""
+    if questions is None:
+        questions = assessment_questions(assessment)
+    if observed is None:
+        observed = question_evidence(assessment, questions)
+    if not observed:
+        return []
+    answers = {
+        a.question_id: a
+        for a in Answer.objects.filter(assessment=assessment, question__key__in=list(observed)).only(
+            "question_id", "level", "not_applicable", "evidence_justification", "assessment_id"
+        )
+    }
+    flags = []
+    position: dict[int, int] = {}
+    for question in questions:
+        position[question.factor_id] = position.get(question.factor_id, 0) + 1
+        item = observed.get(question.key)
+        answer = answers.get(question.pk)
+        if item is None or answer is None or answer.not_applicable:
+            continue
+        if scoring.is_flagged(answer.level, item.supported_level):
+            flags.append(
+                EvidenceFlag(
+                    factor_key=question.factor.key,
+                    factor_name=question.factor.name,
+                    number=position[question.factor_id],
+                    question_key=question.key,
+                    question_text=question.text,
+                    level=answer.level,
+                    supported_level=item.supported_level,
+                    statement=item.observation.statement,
+                    observed_on=item.observation.observed_on,
+                    justification=answer.evidence_justification,
+                )
+            )
+    return flags
+
+
 def evidence_scope(assessment: Assessment, today: datetime.date | None = None) -> evidence.Scope:
     return evidence.Scope(
         organisation_id=assessment.organisation_id,

@@ -99,6 +99,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "overall_score",
             "factor_scores",
             "returned_reason",
+            "approval_comment",
             "created_by",
             "created_at",
             "submitted_by",
@@ -146,6 +147,11 @@ class AnswerInputSerializer(serializers.Serializer):
     not_applicable_reason = serializers.CharField(required=False, allow_blank=True)
     comment = serializers.CharField(required=False, allow_blank=True)
     evidence_links = serializers.ListField(child=serializers.CharField(), required=False)
+    evidence_justification = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Why the level stands although Plumbline's records support a lower one (needed to submit).",
+    )
 
 
 class AnswerSerializer(serializers.ModelSerializer):
@@ -163,6 +169,7 @@ class AnswerSerializer(serializers.ModelSerializer):
             "not_applicable_reason",
             "comment",
             "evidence_links",
+            "evidence_justification",
             "needs_confirmation",
             "answered_by",
             "updated_at",
@@ -178,6 +185,26 @@ class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why the assessment goes back to the assessor.")
 
 
+class ApproveSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Kept with the approval."
+    )
+
+
+class EvidenceFlagSerializer(serializers.Serializer):
+    """An answer rated above what Plumbline's records supported when it was observed."""
+
+    question_key = serializers.CharField()
+    question_text = serializers.CharField()
+    factor_key = serializers.CharField()
+    label = serializers.CharField(help_text='As the factor pages number it, e.g. "Governance 1".')
+    level = serializers.IntegerField(help_text="The self-assessed level.")
+    supported_level = serializers.IntegerField(help_text="The highest level the records supported.")
+    statement = serializers.CharField(help_text="What was observed.")
+    observed_on = serializers.DateField()
+    justification = serializers.CharField(allow_blank=True)
+
+
 class FactorResultSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
@@ -188,6 +215,11 @@ class FactorResultSerializer(serializers.Serializer):
     level_name = serializers.CharField()
     answered = serializers.IntegerField()
     total = serializers.IntegerField()
+    evidence_score = serializers.FloatField(
+        allow_null=True,
+        help_text="The score with each rating above the evidence lowered to what it supports.",
+    )
+    flags = serializers.IntegerField(help_text="Answers rated above what the evidence supports.")
 
 
 class RoadmapItemSerializer(serializers.Serializer):
@@ -206,8 +238,10 @@ class AssessmentResultSerializer(serializers.Serializer):
     level_name = serializers.CharField()
     answered = serializers.IntegerField()
     total = serializers.IntegerField()
+    evidence_overall = serializers.FloatField(allow_null=True)
     factors = FactorResultSerializer(many=True)
     roadmap = RoadmapItemSerializer(many=True)
+    evidence_flags = EvidenceFlagSerializer(many=True)
 
 
 class ReassessmentScheduleSerializer(serializers.ModelSerializer):

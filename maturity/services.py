@@ -403,9 +403,18 @@ def submit_assessment(*, actor, assessment: Assessment) -> Assessment:
     return assessment
 
 
-def approve_assessment(*, actor, assessment: Assessment) -> Assessment:
-    """Submitted → approved by someone other than the submitter (separation of duties)."""
+MAX_APPROVAL_COMMENT = 2000
+
+
+def approve_assessment(*, actor, assessment: Assessment, comment: str = "") -> Assessment:
+    """Submitted → approved by someone other than the submitter (separation of duties), with an optional
+    comment (e.g. on the evidence flags the approver accepted)."""
     require(actor, assessment.organisation_id, Permission.ASSESSMENT_APPROVE)
+    comment = comment.strip() if isinstance(comment, str) else ""
+    if len(comment) > MAX_APPROVAL_COMMENT:
+        raise ValidationError(
+            {"comment": [f"Keep the comment to {MAX_APPROVAL_COMMENT} characters or fewer."]}
+        )
     with transaction.atomic():
         locked = _locked(assessment)
         _require_submitted(locked, "approved")
@@ -418,6 +427,7 @@ def approve_assessment(*, actor, assessment: Assessment) -> Assessment:
         locked.status = AssessmentStatus.APPROVED
         locked.approved_by = actor
         locked.approved_at = timezone.now()
+        locked.approval_comment = comment
         _save_audited(locked, actor, MaturityAction.ASSESSMENT_APPROVE, before)
     _refresh(assessment, locked)
     return assessment

@@ -19,7 +19,7 @@ from governance.core.roles import Permission
 from governance.core.tenancy import can, current_organisation, get_for_user, require, scope
 from governance.models import BusinessUnit
 from maturity import charts, evidence, scoring, selectors, services
-from maturity.forms import AnswerForm, NewAssessmentForm, ReturnForm, ScheduleForm, TargetsForm
+from maturity.forms import AnswerForm, ApproveForm, NewAssessmentForm, ReturnForm, ScheduleForm, TargetsForm
 from maturity.models import (
     Answer,
     Assessment,
@@ -174,9 +174,15 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest, assessment: Assessment, return_form: ReturnForm | None = None, status: int = 200
+    request: HttpRequest,
+    assessment: Assessment,
+    return_form: ReturnForm | None = None,
+    status: int = 200,
+    approve_form: ApproveForm | None = None,
 ) -> HttpResponse:
-    result = selectors.assessment_result(assessment)
+    questions = selectors.assessment_questions(assessment)
+    observed = selectors.question_evidence(assessment, questions)
+    result = selectors.assessment_result(assessment, observed=observed, questions=questions)
     organisation = assessment.organisation
     user = request.user
     draft = assessment.status == AssessmentStatus.DRAFT
@@ -199,6 +205,8 @@ def _detail_page(
             "assessment": assessment,
             "result": result,
             "factor_rows": [(f, to_confirm.get(f.key, 0)) for f in result.factors],
+            "flags": selectors.evidence_flags(assessment, questions, observed),
+            "has_evidence": bool(observed),
             "to_confirm": sum(to_confirm.values()),
             "progress": _progress(result),
             "may_edit": draft and can(user, organisation, Permission.ASSESSMENT_EDIT),
@@ -208,6 +216,7 @@ def _detail_page(
             and can(user, organisation, Permission.ASSESSMENT_APPROVE)
             and assessment.submitted_by_id != user.pk,
             "return_form": return_form or ReturnForm(),
+            "approve_form": approve_form or ApproveForm(),
         },
         status=status,
     )
@@ -422,10 +431,15 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, _assessment_for(request, pk), approve_form=form, status=400)
     return _decision(
         request,
         pk,
-        lambda a: services.approve_assessment(actor=request.user, assessment=a),
+        lambda a: services.approve_assessment(
+            actor=request.user, assessment=a, comment=form.cleaned_data["comment"]
+        ),
         "Assessment approved.",
     )
 
