@@ -17,31 +17,38 @@ from governance.reports.render import SubjectError, report_period
 from maturity.actions import MaturityAction
 from maturity.charts import as_score
 from maturity.demo import benchmark_assessments
-from maturity.models import Answer, Assessment, Question, Questionnaire
-from maturity.selectors import assessment_result, trend, unit_comparison
+from maturity.models import Answer, Assessment, Questionnaire
+from maturity.selectors import (
+    assessment_questions,
+    assessment_result,
+    evidence_flags,
+    question_evidence,
+    trend,
+    unit_comparison,
+)
 
 ASSESSMENT = "assessment"
 ORGANISATION_MATURITY = "organisation_maturity"
 
 
-def _answer_rows(assessment) -> list[dict[str, Any]]:
-    """Every question of the assessment's questionnaire, in order, with its answer (or none)."""
+def _answer_rows(assessment, questions, observed) -> list[dict[str, Any]]:
+    """Every question of the assessment's questionnaire, in order and numbered as the factor pages number it,
+    with its answer (or none) and what Plumbline observed for it."""
     answers = {
         a.question_id: a for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
     }
     rows = []
-    questions = (
-        Question.objects.filter(factor__questionnaire_id=assessment.questionnaire_id)
-        .select_related("factor")
-        .order_by("factor__order", "factor__pk", "order", "pk")
-    )
+    position: dict[int, int] = {}
     for question in questions:
+        position[question.factor_id] = position.get(question.factor_id, 0) + 1
         answer = answers.get(question.pk)
         descriptors = list(question.level_descriptors or ())
         level = answer.level if answer and not answer.not_applicable else None
         rows.append(
             {
                 "question": question,
+                "label": f"{question.factor.name} {position[question.factor_id]}",
+                "observed": observed.get(question.key),
                 "answer": answer,
                 "level": level,
                 "descriptor": descriptors[level] if level is not None and level < len(descriptors) else "",
@@ -99,7 +106,9 @@ def _assessment_context(report: Report) -> dict[str, Any]:
     )
     if assessment is None:
         raise SubjectError(f"Assessment #{report.subject_id} does not exist in {report.organisation}.")
-    result = assessment_result(assessment)
+    questions = assessment_questions(assessment)
+    observed = question_evidence(assessment, questions)
+    result = assessment_result(assessment, observed=observed, questions=questions)
     score_items = [(f.name, round(f.score or 0, 2)) for f in result.factors]
     gap_items = [(f.name, round(f.gap or 0, 2)) for f in result.factors]
     return {
@@ -110,11 +119,15 @@ def _assessment_context(report: Report) -> dict[str, Any]:
         "roadmap": result.roadmap[:20],
         "score_chart": mark_safe(horizontal_bar_svg("Factor scores (0-5)", score_items, maximum=5)),
         "gap_chart": mark_safe(horizontal_bar_svg("Gap to target (levels)", gap_items, maximum=5)),
-        "answer_rows": _answer_rows(assessment),
+        "answer_rows": _answer_rows(assessment, questions, observed),
+        "has_evidence": bool(observed),
+        "evidence_observed_on": next(iter(observed.values())).observation.observed_on if observed else None,
+        "flags": evidence_flags(assessment, questions, observed),
         "history": _assessment_history(assessment),
         "sections": [
             ("summary", "Executive summary"),
             ("factors", "Scores by factor"),
+            *([("evidence-flags", "Evidence flags")] if observed else []),
             ("roadmap", "Improvement roadmap"),
             ("appendix-answers", "Appendix A: answers and evidence"),
             ("appendix-approvals", "Appendix B: submission and approval history"),

@@ -466,7 +466,9 @@ def return_to_draft(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment_for(request, pk)
-    result = selectors.assessment_result(assessment)
+    questions = selectors.assessment_questions(assessment)
+    observed = selectors.question_evidence(assessment, questions)
+    result = selectors.assessment_result(assessment, observed=observed, questions=questions)
     previous = selectors.previous_approved(assessment)
     changes = []
     for factor in result.factors:
@@ -490,6 +492,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "changes": changes,
             "overall_before": overall_before,
             "overall_change": overall_change,
+            "flags": selectors.evidence_flags(assessment, questions, observed),
+            "has_evidence": bool(observed),
             "may_edit_targets": assessment.is_editable
             and can(request.user, assessment.organisation, Permission.ASSESSMENT_EDIT),
             "radar_json": _figure_json(charts.radar_figure(result)),

@@ -178,3 +178,69 @@ def test_autosave_saves_one_answer_and_reports_the_flag(with_evidence, organisat
     assert refused.status_code == 400
     assert "reason is required" in refused.content.decode()
     assert assessment.answers.get(question__key="governance-q1").level == 4
+
+
+@pytest.mark.django_db
+def test_the_assessment_pdf_lists_every_flag_with_the_frozen_figures(
+    with_evidence, organisation, assessor, executive
+):
+    from governance.reports import services as reports
+    from tests.governance.test_reports import pdf_text
+
+    add_models(organisation, complete=1, incomplete=3)
+    assessment = services.create_assessment(actor=assessor, organisation=organisation, title="Q4 review")
+    answer_everything(assessor, assessment, level=3, evidence_justification="Reviews live in the GRC tool.")
+    services.submit_assessment(actor=assessor, assessment=assessment)
+    services.approve_assessment(
+        actor=executive, assessment=assessment, comment="Flag accepted for this cycle."
+    )
+    add_models(organisation, complete=30, incomplete=0)  # later improvements do not change the report
+
+    report = reports.request_report(
+        actor=executive, organisation=organisation, kind="assessment", subject_id=assessment.pk
+    )
+    report = reports.generate_report(report.pk)
+
+    assert report.status == "succeeded", report.error
+    text, _pages = pdf_text(report.file.read())
+    assert "Evidence flags" in text
+    assert "1 answer is rated above what the records support" in text
+    assert "25 % of models in use have a purpose and a review date that is not overdue (1 of 4)" in text
+    assert "Reviews live in the GRC tool." in text
+    assert "Flag accepted for this cycle." in text
+    # Appendix numbers questions as the pages do, not by key.
+    assert "Governance 1 How mature is governance-q1?" in text
+    assert "governance-q1 How mature" not in text
+
+
+@pytest.mark.django_db
+def test_api_scores_carry_evidence_supported_scores_and_flags(
+    with_evidence, organisation, assessor, executive, api_client
+):
+    add_models(organisation, complete=1, incomplete=3)
+    assessment = services.create_assessment(actor=assessor, organisation=organisation, title="Q4")
+    answer_everything(assessor, assessment, level=3, evidence_justification="Tracked elsewhere.")
+    services.submit_assessment(actor=assessor, assessment=assessment)
+    client = api_client(executive)
+
+    scores = client.get(f"/api/v1/assessments/{assessment.pk}/scores/").json()
+    approved = client.post(
+        f"/api/v1/assessments/{assessment.pk}/approve/", {"comment": "Accepted."}, format="json"
+    )
+
+    governance = next(f for f in scores["factors"] if f["key"] == "governance")
+    assert (governance["score"], governance["evidence_score"], governance["flags"]) == (3.0, 2.0, 1)
+    assert scores["evidence_flags"] == [
+        {
+            "question_key": "governance-q1",
+            "question_text": "How mature is governance-q1?",
+            "factor_key": "governance",
+            "label": "Governance 1",
+            "level": 3,
+            "supported_level": 1,
+            "statement": "25 % of models in use have a purpose and a review date that is not overdue (1 of 4).",
+            "observed_on": assessment.evidence["governance-q1"]["observed_on"],
+            "justification": "Tracked elsewhere.",
+        }
+    ]
+    assert approved.status_code == 200 and approved.json()["approval_comment"] == "Accepted."
