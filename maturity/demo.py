@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from governance.core.roles import Role
 from governance.models import BusinessUnit, Organisation
-from maturity import services
+from maturity import scoring, selectors, services
 from maturity.models import (
     Answer,
     Assessment,
@@ -28,37 +28,83 @@ HISTORY = (
 )
 # Each unit's offset from the group profile, so the comparison heatmap has something to say.
 UNIT_OFFSET = {None: 0, "Retail Banking": 1, "Corporate & Investment Banking": -1}
+# This quarter's self-assessment: the bank believes it has moved up, and the records check where it has.
+CURRENT_PROFILE = {"strategy": 3, "architecture": 4, "modeling": 3, "processes": 4, "governance": 3}
+# The history predates evidence signals: it was answered against the first questionnaire version.
+FIRST_VERSION = "2026.1"
+
+
+# Why a rating stands above what Plumbline's records show, as the demo's assessor explains it per signal.
+JUSTIFICATIONS = {
+    "gated-deployments": (
+        "Release pipelines deploy through the bank's own release tooling with the same checks; they are being "
+        "connected to Plumbline's deployment gate this quarter."
+    ),
+    "monitoring-coverage": (
+        "The remaining production models are monitored in the legacy monitoring stack; their KPIs and thresholds "
+        "are being moved into Plumbline."
+    ),
+    "business-kpis": (
+        "Business outcomes are tracked per model in the finance scorecard and reviewed quarterly by the steering "
+        "committee; they are not yet recorded here."
+    ),
+}
+DEFAULT_JUSTIFICATION = (
+    "The practice is set out in the group model risk standard and followed by the teams; Plumbline's records are "
+    "still being back-filled from the previous register."
+)
 
 
 def _answers(
-    questionnaire: Questionnaire, profile: dict[str, int], offset: int, rng: random.Random
+    questions: list[Question],
+    profile: dict[str, int],
+    offset: int,
+    rng: random.Random,
+    observed: dict[str, selectors.QuestionEvidence] | None = None,
 ) -> list[dict]:
+    """An answer per question around the profile's level; where the level is above what the records support,
+    the assessor's justification (``observed``: the assessment's evidence)."""
     answers = []
-    for factor in questionnaire.factors.prefetch_related("questions"):
-        for question in factor.questions.all():
-            level = max(0, min(5, profile[factor.key] + offset + rng.choice((-1, 0, 0, 1))))
-            answers.append(
-                {
-                    "question": question.key,
-                    "level": level,
-                    "not_applicable": False,
-                    "not_applicable_reason": "",
-                    "comment": "",
-                    "evidence_links": [],
-                }
-            )
+    for question in questions:
+        level = max(0, min(5, profile[question.factor.key] + offset + rng.choice((-1, 0, 0, 1))))
+        item = (observed or {}).get(question.key)
+        flagged = item is not None and scoring.is_flagged(level, item.supported_level)
+        answers.append(
+            {
+                "question": question.key,
+                "level": level,
+                "not_applicable": False,
+                "not_applicable_reason": "",
+                "comment": "",
+                "evidence_links": [],
+                "evidence_justification": (
+                    JUSTIFICATIONS.get(item.observation.signal, DEFAULT_JUSTIFICATION) if flagged else ""
+                ),
+            }
+        )
     return answers
 
 
+def _questions(questionnaire: Questionnaire) -> list[Question]:
+    return list(
+        Question.objects.filter(factor__questionnaire=questionnaire)
+        .select_related("factor")
+        .order_by("factor__order", "order", "pk")
+    )
+
+
 def seed_maturity_demo(organisation: Organisation, units: list[BusinessUnit], users: dict) -> None:
-    """Three approved assessments per scope (group and each unit) and one draft in progress. Idempotent."""
+    """Three approved assessments per scope (group and each unit), answered against the first questionnaire
+    version as they would have been before evidence signals existed. Idempotent."""
     if Assessment.objects.filter(organisation=organisation).exists():
         return
     for factor_key, level in TARGETS.items():
         MaturityTarget.objects.get_or_create(
             organisation=organisation, factor_key=factor_key, defaults={"target_level": level}
         )
-    questionnaire = Questionnaire.objects.get(is_current=True)
+    current = Questionnaire.objects.get(is_current=True)
+    questionnaire = Questionnaire.objects.filter(version=FIRST_VERSION).first() or current
+    questions = _questions(questionnaire)
     assessor, executive = users["assessor"], users["executive"]
     rng = random.Random(42)  # the same demo every time
     now = timezone.now()
@@ -71,13 +117,12 @@ def seed_maturity_demo(organisation: Organisation, units: list[BusinessUnit], us
                 organisation=organisation,
                 title=f"{scope} MLOps maturity — {when:%B %Y}",
                 business_unit=unit,
+                questionnaire=questionnaire,
             )
             services.save_answers(
                 actor=assessor,
                 assessment=assessment,
-                answers=_answers(
-                    questionnaire, profile, UNIT_OFFSET.get(unit.name if unit else None, 0), rng
-                ),
+                answers=_answers(questions, profile, UNIT_OFFSET.get(unit.name if unit else None, 0), rng),
             )
             services.submit_assessment(actor=assessor, assessment=assessment)
             services.approve_assessment(actor=executive, assessment=assessment)
@@ -85,13 +130,43 @@ def seed_maturity_demo(organisation: Organisation, units: list[BusinessUnit], us
             Assessment.objects.filter(pk=assessment.pk).update(
                 created_at=when - timedelta(days=14), submitted_at=when - timedelta(days=2), approved_at=when
             )
-    draft = services.create_assessment(
+
+
+def seed_current_cycle_demo(organisation: Organisation, units: list[BusinessUnit], users: dict) -> None:
+    """This quarter, on the current questionnaire and checked against the demo's records (so it runs after the
+    inventory, monitoring, compliance, risk and release seeders): the group assessment submitted and waiting
+    for the executive, with its evidence flags justified, and a unit's draft in progress. Idempotent."""
+    questionnaire = Questionnaire.objects.get(is_current=True)
+    if Assessment.objects.filter(organisation=organisation, questionnaire=questionnaire).exists():
+        return
+    questions = _questions(questionnaire)
+    assessor = users["assessor"]
+    rng = random.Random(7)
+    now = timezone.now()
+    submitted = services.create_assessment(
         actor=assessor, organisation=organisation, title=f"Group MLOps maturity — {now:%B %Y}"
     )
-    strategy_only = [
-        a for a in _answers(questionnaire, HISTORY[-1][1], 1, rng) if a["question"].startswith("strategy")
-    ]
-    services.save_answers(actor=assessor, assessment=draft, answers=strategy_only)
+    observed = selectors.question_evidence(submitted, questions)
+    services.save_answers(
+        actor=assessor,
+        assessment=submitted,
+        answers=_answers(questions, CURRENT_PROFILE, 0, rng, observed),
+    )
+    services.submit_assessment(actor=assessor, assessment=submitted)
+
+    unit = units[0] if units else None
+    draft = services.create_assessment(
+        actor=assessor,
+        organisation=organisation,
+        title=f"{unit.name if unit else 'Group'} MLOps maturity — {now:%B %Y}",
+        business_unit=unit,
+    )
+    started = [q for q in questions if q.factor.key == "strategy"]
+    services.save_answers(
+        actor=assessor,
+        assessment=draft,
+        answers=_answers(started, CURRENT_PROFILE, UNIT_OFFSET.get(unit.name if unit else None, 0), rng),
+    )
 
 
 def seed_schedule_demo(organisation: Organisation, units: list[BusinessUnit], users: dict) -> None:
@@ -120,7 +195,12 @@ def register() -> None:
         seed_maturity_demo(context["organisation"], context["units"], context["users"])
         seed_schedule_demo(context["organisation"], context["units"], context["users"])
 
+    def seed_current_cycle(context: dict) -> None:
+        seed_current_cycle_demo(context["organisation"], context["units"], context["users"])
+
     demo_seeders.register(DemoSeeder(key="maturity", seed=seed, order=10))
+    # After governance's seeders (30-70): this cycle's answers are checked against their records.
+    demo_seeders.register(DemoSeeder(key="maturity-current-cycle", seed=seed_current_cycle, order=80))
 
 
 # --- Benchmark data (bench_reports) ------------------------------------------------------------------------

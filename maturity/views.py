@@ -187,6 +187,16 @@ def _detail_page(
     user = request.user
     draft = assessment.status == AssessmentStatus.DRAFT
     submitted = assessment.status == AssessmentStatus.SUBMITTED
+    may_decide = (
+        submitted
+        and can(user, organisation, Permission.ASSESSMENT_APPROVE)
+        # Separation of duties: whoever submitted may not decide; the service enforces it too.
+        and assessment.submitted_by_id != user.pk
+    )
+    # A decision form posted with errors stays on the page with what was typed, even when the assessment was
+    # decided meanwhile (posting it again then says so): nothing the approver wrote is lost.
+    show_approve = may_decide or bool(approve_form is not None and approve_form.errors)
+    show_return = may_decide or bool(return_form is not None and return_form.errors)
     # Answers a scheduled reassessment prefilled from the last approved one, per factor, until confirmed.
     to_confirm = (
         dict(
@@ -211,10 +221,9 @@ def _detail_page(
             "progress": _progress(result),
             "may_edit": draft and can(user, organisation, Permission.ASSESSMENT_EDIT),
             "may_submit": draft and can(user, organisation, Permission.ASSESSMENT_SUBMIT),
-            # Separation of duties: whoever submitted may not decide; the service enforces it too.
-            "may_decide": submitted
-            and can(user, organisation, Permission.ASSESSMENT_APPROVE)
-            and assessment.submitted_by_id != user.pk,
+            "may_decide": may_decide,
+            "show_approve": show_approve,
+            "show_return": show_return,
             "return_form": return_form or ReturnForm(),
             "approve_form": approve_form or ApproveForm(),
         },
@@ -433,7 +442,9 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ApproveForm(request.POST)
     if not form.is_valid():
-        return _detail_page(request, _assessment_for(request, pk), approve_form=form, status=400)
+        assessment = _assessment_for(request, pk)
+        require(request.user, assessment.organisation, Permission.ASSESSMENT_APPROVE)
+        return _detail_page(request, assessment, approve_form=form, status=400)
     return _decision(
         request,
         pk,

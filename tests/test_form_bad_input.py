@@ -36,12 +36,10 @@ from governance.models import (
     AuditEvent,
     BusinessUnit,
     Incident,
-    Organisation,
     ReportSchedule,
     Risk,
 )
-from maturity import services as maturity_services
-from maturity.models import Assessment, AssessmentStatus, Question, Questionnaire, ReassessmentSchedule
+from maturity.models import Assessment, AssessmentStatus, Questionnaire, ReassessmentSchedule
 from tests.factories import BusinessUnitFactory, MembershipFactory, OrganisationFactory, UserFactory
 from tests.governance.inventory_factories import AIModelFactory, ModelVersionFactory
 from tests.governance.reminder_factories import ApprovalRequestFactory, KPIFactory, RiskFactory
@@ -475,24 +473,10 @@ def _other_url(form: Form, pk: int) -> str:
     return reverse(form.view_name, kwargs={**form.kwargs, "pk": pk})
 
 
-def _submitted_assessment() -> Assessment:
-    """A fully answered assessment waiting for approval (the demo has drafts and approved ones only)."""
-    assessor = get_user_model().objects.get(username="assessor")
-    assessment = maturity_services.create_assessment(
-        actor=assessor, organisation=Organisation.objects.get(name="Acme Bank"), title="Waiting for approval"
-    )
-    questions = Question.objects.filter(factor__questionnaire=assessment.questionnaire)
-    maturity_services.save_answers(
-        actor=assessor, assessment=assessment, answers=[{"question": q.key, "level": 3} for q in questions]
-    )
-    maturity_services.submit_assessment(actor=assessor, assessment=assessment)
-    return assessment
-
-
 def _demo_forms(client) -> dict[str, Form]:
     """The forms of the pages reachable from the home page, and of pages whose forms only some records have
-    (the crawl sees one record per shape): a model with a candidate version, a draft assessment and one waiting
-    for approval."""
+    (the crawl sees one record per shape): a model with a candidate version, a draft assessment and the one the
+    demo has waiting for approval."""
     promotable = AIModel.objects.filter(versions__status="candidate", organisation__name="Acme Bank").first()
     submitted = Assessment.objects.get(status=AssessmentStatus.SUBMITTED)
     draft = Assessment.objects.filter(status=AssessmentStatus.DRAFT, organisation__name="Acme Bank").first()
@@ -509,7 +493,6 @@ def _demo_forms(client) -> dict[str, Form]:
 @pytest.fixture
 def demo(db) -> Foreign:
     call_command("seed_demo", verbosity=0)
-    _submitted_assessment()
     return _other_organisation()
 
 
