@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.core.api.permissions import OrganisationScopedMixin
-from maturity import selectors, services
+from maturity import crosswalk, selectors, services
 from maturity.models import Answer, Assessment, Factor, Question, Questionnaire, ReassessmentSchedule
 from maturity.serializers import (
     AnswerInputSerializer,
@@ -190,7 +190,12 @@ class AssessmentViewSet(
         observed = selectors.question_evidence(assessment, questions)
         result = selectors.assessment_result(assessment, observed=observed, questions=questions)
         flags = selectors.evidence_flags(assessment, questions, observed)
-        payload = {**vars(result), "evidence_flags": flags}
+        payload = {
+            **vars(result),
+            "evidence_flags": flags,
+            "crosswalk_version": crosswalk.current().version,
+            "crosswalk": selectors.crosswalk_rows(result, questions),
+        }
         return Response(AssessmentResultSerializer(payload).data)
 
 

@@ -14,6 +14,7 @@ from governance.core.registry import ReportKindSpec, report_kinds
 from governance.models import AuditEvent, Report
 from governance.reports.charts import heatmap_svg, horizontal_bar_svg, line_chart_svg
 from governance.reports.render import SubjectError, report_period
+from maturity import crosswalk
 from maturity.actions import MaturityAction
 from maturity.charts import as_score
 from maturity.demo import benchmark_assessments
@@ -21,6 +22,7 @@ from maturity.models import Answer, Assessment, Questionnaire
 from maturity.selectors import (
     assessment_questions,
     assessment_result,
+    crosswalk_rows,
     evidence_flags,
     question_evidence,
     trend,
@@ -123,11 +125,14 @@ def _assessment_context(report: Report) -> dict[str, Any]:
         "has_evidence": bool(observed),
         "evidence_observed_on": next(iter(observed.values())).observation.observed_on if observed else None,
         "flags": evidence_flags(assessment, questions, observed),
+        "crosswalk": crosswalk_rows(result, questions),
+        "crosswalk_version": crosswalk.current().version,
         "history": _assessment_history(assessment),
         "sections": [
             ("summary", "Executive summary"),
             ("factors", "Scores by factor"),
             *([("evidence-flags", "Evidence flags")] if observed else []),
+            ("crosswalk", "On public MLOps maturity models"),
             ("roadmap", "Improvement roadmap"),
             ("appendix-answers", "Appendix A: answers and evidence"),
             ("appendix-approvals", "Appendix B: submission and approval history"),

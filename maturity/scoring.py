@@ -125,6 +125,10 @@ class AssessmentResult:
     total: int = 0
     evidence_overall: float | None = None
     flags: int = 0
+    # Per question key: the self-assessed level and the level the evidence supports it at (None: N/A or not
+    # answered), for criteria-based placements such as ``maturity.crosswalk``.
+    levels: dict[str, int | None] = field(default_factory=dict)
+    evidence_levels: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -247,4 +251,8 @@ def assess(factors: Sequence[FactorInput], targets: Mapping[str, float] | None) 
         total=sum(r.total for r in results),
         evidence_overall=overall_score((r.evidence_score, r.weight) for r in results),
         flags=sum(r.flags for r in results),
+        levels={q.key: None if q.not_applicable else q.level for f in factors for q in f.questions},
+        evidence_levels={
+            q.key: None if q.not_applicable else q.evidence_level for f in factors for q in f.questions
+        },
     )

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from governance.models import BusinessUnit, Organisation
-from maturity import evidence, scoring
+from maturity import crosswalk, evidence, scoring
 from maturity.models import (
     Answer,
     Assessment,
@@ -102,6 +102,38 @@ def evidence_flags(
                 )
             )
     return flags
+
+
+@dataclass(frozen=True)
+class CrosswalkRow:
+    """An assessment's place on one public maturity model, as self-assessed and as the evidence supports."""
+
+    self_assessed: crosswalk.Placement
+    on_evidence: crosswalk.Placement
+
+    @property
+    def model(self) -> crosswalk.PublicModel:
+        return self.self_assessed.model
+
+    @property
+    def evidence_lower(self) -> bool:
+        return self.on_evidence.level.level < self.self_assessed.level.level
+
+
+def crosswalk_rows(
+    result: scoring.AssessmentResult, questions: list[Question], table: crosswalk.Crosswalk | None = None
+) -> list[CrosswalkRow]:
+    """The assessment's placement on every public model of the (current) crosswalk, with what the next level
+    still needs; no query (the answers are in ``result``, the texts in ``questions``)."""
+    table = table or crosswalk.current()
+    texts = {q.key: q.text for q in questions}
+    return [
+        CrosswalkRow(
+            self_assessed=crosswalk.place(model, result.levels, texts),
+            on_evidence=crosswalk.place(model, result.evidence_levels, texts),
+        )
+        for model in table.models
+    ]
 
 
 def evidence_scope(assessment: Assessment, today: datetime.date | None = None) -> evidence.Scope:

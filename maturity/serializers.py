@@ -233,6 +233,37 @@ class RoadmapItemSerializer(serializers.Serializer):
     priority = serializers.FloatField()
 
 
+class CrosswalkGapSerializer(serializers.Serializer):
+    question = serializers.CharField(source="requirement.question")
+    question_text = serializers.CharField()
+    min_level = serializers.IntegerField(source="requirement.min_level")
+    current = serializers.IntegerField(
+        allow_null=True, help_text="The answered level; null if N/A or unanswered."
+    )
+    why = serializers.CharField(source="requirement.why")
+
+
+class CrosswalkRowSerializer(serializers.Serializer):
+    """The assessment's place on one public MLOps maturity model."""
+
+    model = serializers.CharField(source="model.key")
+    model_name = serializers.CharField(source="model.name")
+    source_url = serializers.CharField(source="model.source_url")
+    level = serializers.IntegerField(source="self_assessed.level.level")
+    level_name = serializers.CharField(source="self_assessed.level.name")
+    evidence_level = serializers.IntegerField(
+        source="on_evidence.level.level", help_text="The level with ratings above the evidence lowered."
+    )
+    evidence_level_name = serializers.CharField(source="on_evidence.level.name")
+    next_level = serializers.IntegerField(
+        source="self_assessed.next_level.level", allow_null=True, default=None
+    )
+    next_level_name = serializers.CharField(
+        source="self_assessed.next_level.name", allow_null=True, default=None
+    )
+    missing = CrosswalkGapSerializer(source="self_assessed.missing", many=True)
+
+
 class AssessmentResultSerializer(serializers.Serializer):
     overall = serializers.FloatField(allow_null=True)
     level_name = serializers.CharField()
@@ -242,6 +273,8 @@ class AssessmentResultSerializer(serializers.Serializer):
     factors = FactorResultSerializer(many=True)
     roadmap = RoadmapItemSerializer(many=True)
     evidence_flags = EvidenceFlagSerializer(many=True)
+    crosswalk_version = serializers.CharField()
+    crosswalk = CrosswalkRowSerializer(many=True)
 
 
 class ReassessmentScheduleSerializer(serializers.ModelSerializer):

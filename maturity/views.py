@@ -18,7 +18,7 @@ from governance.core.errors import ConflictError
 from governance.core.roles import Permission
 from governance.core.tenancy import can, current_organisation, get_for_user, require, scope
 from governance.models import BusinessUnit
-from maturity import charts, evidence, scoring, selectors, services
+from maturity import charts, crosswalk, evidence, scoring, selectors, services
 from maturity.forms import AnswerForm, ApproveForm, NewAssessmentForm, ReturnForm, ScheduleForm, TargetsForm
 from maturity.models import (
     Answer,
@@ -505,6 +505,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "overall_change": overall_change,
             "flags": selectors.evidence_flags(assessment, questions, observed),
             "has_evidence": bool(observed),
+            "crosswalk": selectors.crosswalk_rows(result, questions),
+            "crosswalk_version": crosswalk.current().version,
             "may_edit_targets": assessment.is_editable
             and can(request.user, assessment.organisation, Permission.ASSESSMENT_EDIT),
             "radar_json": _figure_json(charts.radar_figure(result)),

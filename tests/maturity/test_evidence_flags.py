@@ -210,6 +210,7 @@ def test_the_assessment_pdf_lists_every_flag_with_the_frozen_figures(
     assert "Flag accepted for this cycle." in text
     # Appendix numbers questions as the pages do, not by key.
     assert "Governance 1 How mature is governance-q1?" in text
+    assert "On public MLOps maturity models" in text and "Microsoft MLOps maturity model" in text
     assert "governance-q1 How mature" not in text
 
 
