@@ -12,6 +12,8 @@ class MaturityAction(StrEnum):
     ASSESSMENT_RETURN = "assessment.return"
     MATURITY_TARGET_CREATE = "maturity_target.create"
     MATURITY_TARGET_UPDATE = "maturity_target.update"
+    IMPROVEMENT_ADOPT = "improvement.adopt"
+    IMPROVEMENT_UPDATE = "improvement.update"
     SCHEDULE_CREATE = "schedule.create"
     SCHEDULE_UPDATE = "schedule.update"
     SCHEDULE_RUN = "schedule.run"
@@ -28,6 +30,8 @@ MATURITY_PHRASES: dict[str, str | tuple[str, ...]] = {
     MaturityAction.ASSESSMENT_RETURN: "returned {object} to its assessors",
     MaturityAction.MATURITY_TARGET_CREATE: "set the maturity target {object}",
     MaturityAction.MATURITY_TARGET_UPDATE: "changed the maturity target {object}",
+    MaturityAction.IMPROVEMENT_ADOPT: "adopted the improvement action {object}",
+    MaturityAction.IMPROVEMENT_UPDATE: "updated the improvement action {object}",
     MaturityAction.SCHEDULE_CREATE: "scheduled {object}",
     MaturityAction.SCHEDULE_UPDATE: "changed the schedule {object}",
     MaturityAction.SCHEDULE_RUN: "started {object}",

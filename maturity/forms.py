@@ -4,13 +4,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from governance.forms.base import ServiceForm
+from governance.forms.inventory import MAX_ID
 from governance.models import BusinessUnit
 from maturity import scoring
 from maturity.levels import LEVEL_NAMES
-from maturity.models import MAX_LEVEL, Answer, Factor, Question, ScheduleFrequency
+from maturity.models import MAX_LEVEL, Answer, Factor, ImprovementStatus, Question, ScheduleFrequency
 
 DEFAULT_TARGET = 3.0
 
@@ -229,4 +231,43 @@ class ScheduleForm(ServiceForm):
         initial=True,
         label="Active",
         help_text="Paused schedules keep their history but open no new drafts.",
+    )
+
+
+class _MemberField(forms.ModelChoiceField):
+    """One member of the organisation by id; an id beyond any primary key is an invalid choice, not a query."""
+
+    def to_python(self, value):
+        try:
+            out_of_range = value not in self.empty_values and abs(int(str(value))) > MAX_ID
+        except ValueError:
+            out_of_range = False
+        if out_of_range:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+def _members(organisation):
+    return get_user_model().objects.filter(memberships__organisation=organisation).order_by("username")
+
+
+class AdoptForm(ServiceForm):
+    """Adopt one roadmap item: who owns it and by when (prefixed with the question key: one form per item)."""
+
+    owner = _MemberField(queryset=None, label="Owner")
+    due_date = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _members(organisation)
+        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+
+class ImprovementUpdateForm(ServiceForm):
+    status = forms.ChoiceField(choices=ImprovementStatus.choices)
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What was done, or why the action was dropped.",
     )

@@ -219,3 +219,67 @@ class ReassessmentSchedule(models.Model):
     def __str__(self) -> str:
         scope = self.business_unit or self.organisation
         return f"{scope}: {self.get_frequency_display().lower()} reassessment"
+
+
+class ImprovementStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"
+
+
+OPEN_IMPROVEMENT_STATUSES = (ImprovementStatus.PLANNED, ImprovementStatus.IN_PROGRESS)
+
+
+class ImprovementAction(models.Model):
+    """A roadmap item someone adopted: who does what by when, to move one question of one scope up a level.
+
+    The question, levels and action are copied from the roadmap when adopted, so the record reads the same
+    whatever questionnaire later assessments use; the next approved assessment of the scope shows whether the
+    level moved.
+    """
+
+    organisation = models.ForeignKey(
+        "governance.Organisation", on_delete=models.CASCADE, related_name="improvement_actions"
+    )
+    business_unit = models.ForeignKey(
+        "governance.BusinessUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="improvement_actions")
+    question_key = models.SlugField(max_length=80)
+    question_text = models.TextField()
+    factor_name = models.CharField(max_length=100)
+    from_level = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_LEVEL)])
+    to_level = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_LEVEL)])
+    action = models.TextField()
+    effort = models.CharField(max_length=1, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="improvement_actions"
+    )
+    due_date = models.DateField()
+    status = models.CharField(
+        max_length=12, choices=ImprovementStatus.choices, default=ImprovementStatus.PLANNED
+    )
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "question_key"], name="unique_adoption_per_roadmap_item"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "due_date"]),
+            models.Index(fields=["owner", "status", "due_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.factor_name}: {self.question_key} {self.from_level} → {self.to_level}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_IMPROVEMENT_STATUSES

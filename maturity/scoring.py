@@ -11,7 +11,8 @@ Scale: every question is answered with a level 0-5 (see ``maturity.levels``) or 
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from maturity.levels import LEVEL_NAMES
 
@@ -103,6 +104,20 @@ class FactorResult:
     flags: int = 0
 
 
+# Roadmap horizons, nearest first, and how many actions each takes before the rest move to the next one.
+HORIZONS = ("Next quarter", "Within 6 months", "Within 12 months")
+HORIZON_CAPACITY = (5, 10, None)
+EFFORT_HORIZON = {"S": 0, "M": 1, "L": 2}
+EFFORT_NAMES = {"S": "Small", "M": "Medium", "L": "Large"}
+ROADMAP_RULE = (
+    "Priority is the factor's gap to its target times the factor's weight times the question's weight. Small "
+    "efforts are planned for the next quarter, medium ones within 6 months and large ones within 12 months; an "
+    "action that depends on another question comes one horizon after the action that gets that question there. "
+    "Each horizon takes the highest-priority actions first (at most 5 in the next quarter and 10 within 6 "
+    "months); the rest move to the following horizon."
+)
+
+
 @dataclass(frozen=True)
 class RoadmapItem:
     question_key: str
@@ -113,6 +128,18 @@ class RoadmapItem:
     next_level: int
     recommended_action: str
     priority: float
+    effort: str = ""
+    # Prerequisites not met yet, as "question-key>=level".
+    waits_for: tuple[str, ...] = ()
+    horizon: int = 0
+
+    @property
+    def horizon_name(self) -> str:
+        return HORIZONS[self.horizon]
+
+    @property
+    def effort_name(self) -> str:
+        return EFFORT_NAMES.get(self.effort, "")
 
 
 @dataclass(frozen=True)
@@ -141,6 +168,8 @@ class QuestionInput:
     descriptors: Sequence[str] = ()
     level: int | None = None
     not_applicable: bool = False
+    # The questionnaire's recommended action per level transition ({"to", "action", "effort", "requires"}).
+    actions: Sequence[Mapping[str, Any]] = ()
     # The highest level Plumbline's records support (None: the question has no signal, or nothing to observe).
     supported_level: int | None = None
 
@@ -173,7 +202,7 @@ def build_roadmap(
     questions: Mapping[str, Sequence[QuestionInput]],
     limit: int | None = None,
 ) -> list[RoadmapItem]:
-    """Improvement actions, most valuable first.
+    """Improvement actions, most valuable first, each placed in a horizon (see ``ROADMAP_RULE``).
 
     ``factors`` are the scored factors; ``questions`` maps each factor key to its questions with answers.
 
@@ -184,8 +213,10 @@ def build_roadmap(
 
     (the distance to the next level is always 1, so it does not change the ranking). Ties go to the
     question with the lower current level first, then questionnaire order. The recommended action is the
-    descriptor of the next level.
+    questionnaire's action for that transition; a questionnaire without actions offers the next level's
+    descriptor instead.
     """
+    levels = {q.key: (None if q.not_applicable else q.level) for qs in questions.values() for q in qs}
     candidates: list[tuple[float, int, int, RoadmapItem]] = []
     position = 0
     for factor in factors:
@@ -196,8 +227,14 @@ def build_roadmap(
             if question.not_applicable or question.level is None or question.level >= MAX_LEVEL:
                 continue
             next_level = question.level + 1
-            descriptors = list(question.descriptors or ())
-            action = descriptors[next_level] if next_level < len(descriptors) else LEVEL_NAMES[next_level]
+            step = next((a for a in question.actions if a.get("to") == next_level), None)
+            if step is not None:
+                action, effort = step["action"], step.get("effort", "")
+                waits_for = tuple(r for r in step.get("requires") or () if not _requirement_met(r, levels))
+            else:
+                descriptors = list(question.descriptors or ())
+                action = descriptors[next_level] if next_level < len(descriptors) else LEVEL_NAMES[next_level]
+                effort, waits_for = "", ()
             priority = factor.gap * factor.weight * question.weight
             item = RoadmapItem(
                 question_key=question.key,
@@ -208,11 +245,73 @@ def build_roadmap(
                 next_level=next_level,
                 recommended_action=action,
                 priority=priority,
+                effort=effort,
+                waits_for=waits_for,
             )
             candidates.append((-priority, question.level, position, item))
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))
-    items = [c[3] for c in candidates]
+    items = assign_horizons([c[3] for c in candidates])
     return items[:limit] if limit is not None else items
+
+
+def _parse_requirement(requirement: str) -> tuple[str, int]:
+    key, _, level = requirement.partition(">=")
+    return key.strip(), int(level)
+
+
+def _requirement_met(requirement: str, levels: Mapping[str, int | None]) -> bool:
+    key, level = _parse_requirement(requirement)
+    current = levels.get(key)
+    return current is not None and current >= level
+
+
+def assign_horizons(items: Sequence[RoadmapItem]) -> list[RoadmapItem]:
+    """Place roadmap items (already in priority order) in horizons, as ``ROADMAP_RULE`` says in words.
+
+    An item starts in its effort's horizon (no effort known: within 6 months); an unmet prerequisite puts it one
+    horizon after the item that reaches the level it needs, or in the last horizon when no item on the roadmap
+    does; then each horizon keeps its highest-priority items up to its capacity and passes the rest on.
+    """
+    last = len(HORIZONS) - 1
+    horizon = [EFFORT_HORIZON.get(item.effort, 1) for item in items]
+    by_key = {item.question_key: index for index, item in enumerate(items)}
+
+    def respect_prerequisites() -> None:
+        # Prerequisites form a DAG in the data; the bound on rounds also stops a cycle from looping.
+        for _ in range(len(items)):
+            changed = False
+            for index, item in enumerate(items):
+                for requirement in item.waits_for:
+                    key, level = _parse_requirement(requirement)
+                    enabler = by_key.get(key)
+                    if enabler is not None and items[enabler].next_level >= level:
+                        needed = min(last, horizon[enabler] + 1)
+                    else:
+                        needed = last
+                    if horizon[index] < needed:
+                        horizon[index] = needed
+                        changed = True
+            if not changed:
+                return
+
+    def respect_capacity() -> None:
+        taken = [0] * len(HORIZONS)
+        for index in range(len(items)):
+            while (
+                HORIZON_CAPACITY[horizon[index]] is not None
+                and taken[horizon[index]] >= HORIZON_CAPACITY[horizon[index]]
+            ):
+                horizon[index] += 1
+            taken[horizon[index]] += 1
+
+    # Both only ever move items later, and horizons are bounded, so alternating them settles.
+    for _ in range(len(items) * len(HORIZONS) + 1):
+        before = list(horizon)
+        respect_prerequisites()
+        respect_capacity()
+        if horizon == before:
+            break
+    return [replace(item, horizon=horizon[index]) for index, item in enumerate(items)]
 
 
 def assess(factors: Sequence[FactorInput], targets: Mapping[str, float] | None) -> AssessmentResult:

@@ -12,10 +12,12 @@ from django.utils import timezone
 from governance.models import BusinessUnit, Organisation
 from maturity import crosswalk, evidence, scoring
 from maturity.models import (
+    OPEN_IMPROVEMENT_STATUSES,
     Answer,
     Assessment,
     AssessmentStatus,
     Factor,
+    ImprovementAction,
     Question,
     Questionnaire,
     ReassessmentSchedule,
@@ -214,6 +216,7 @@ def factor_inputs(
                     text=question.text,
                     weight=question.weight,
                     descriptors=tuple(question.level_descriptors or ()),
+                    actions=tuple(question.actions or ()),
                     level=answer.level if answer and not answer.not_applicable else None,
                     not_applicable=bool(answer and answer.not_applicable),
                     supported_level=observed[question.key].supported_level
@@ -380,3 +383,51 @@ def schedule_rows(organisation: Organisation) -> list[ScheduleRow]:
     rows = [ScheduleRow(None, schedules.get(None))]
     rows += [ScheduleRow(unit, schedules.get(unit.pk)) for unit in units]
     return rows
+
+
+def improvement_actions(organisation: Organisation, *, owner=None, open_only: bool = False):
+    """The organisation's improvement actions, soonest due first, each annotated with ``level_now``: the level
+    its question has in the first approved assessment of the same scope approved after the action was adopted
+    (None until one is), and ``reassessed_on``."""
+    later = (
+        Answer.objects.filter(
+            assessment__organisation_id=OuterRef("organisation_id"),
+            assessment__status=AssessmentStatus.APPROVED,
+            assessment__approved_at__gt=OuterRef("created_at"),
+            question__key=OuterRef("question_key"),
+        )
+        # The organisation-wide scope has no unit, and NULL = NULL is not true in SQL: units compare as 0.
+        .annotate(unit_key=Coalesce("assessment__business_unit_id", 0))
+        .filter(unit_key=Coalesce(OuterRef("business_unit_id"), 0))
+        .order_by("assessment__approved_at", "assessment_id")
+    )
+    queryset = (
+        ImprovementAction.objects.filter(organisation=organisation)
+        .select_related("owner", "business_unit", "assessment")
+        .annotate(
+            level_now=Subquery(later.values("level")[:1]),
+            reassessed_on=Subquery(later.values("assessment__approved_at")[:1]),
+        )
+        .order_by("due_date", "pk")
+    )
+    if owner is not None:
+        queryset = queryset.filter(owner=owner)
+    if open_only:
+        queryset = queryset.filter(status__in=OPEN_IMPROVEMENT_STATUSES)
+    return queryset
+
+
+def open_actions_by_question(assessment: Assessment) -> dict[str, list[ImprovementAction]]:
+    """Open improvement actions of the assessment's scope, by question key: what a reassessment should check."""
+    actions: dict[str, list[ImprovementAction]] = {}
+    for action in (
+        ImprovementAction.objects.filter(
+            organisation_id=assessment.organisation_id,
+            business_unit_id=assessment.business_unit_id,
+            status__in=OPEN_IMPROVEMENT_STATUSES,
+        )
+        .select_related("owner")
+        .order_by("due_date", "pk")
+    ):
+        actions.setdefault(action.question_key, []).append(action)
+    return actions

@@ -20,7 +20,7 @@ from governance.core import scheduling
 from governance.core.audit import diff, record_event, save_audited_changes, save_audited_new, snapshot
 from governance.core.errors import ConflictError
 from governance.core.roles import ASSESSOR, Permission
-from governance.core.tenancy import require
+from governance.core.tenancy import can, require
 from governance.models import BusinessUnit, Membership, Organisation
 from maturity import scoring, selectors
 from maturity.actions import MaturityAction
@@ -29,6 +29,8 @@ from maturity.models import (
     Answer,
     Assessment,
     AssessmentStatus,
+    ImprovementAction,
+    ImprovementStatus,
     MaturityTarget,
     Question,
     Questionnaire,
@@ -662,3 +664,115 @@ def request_reassessment_run(*, actor, schedule: ReassessmentSchedule) -> str:
         check=_questionnaire_loaded,
         select_related=("last_assessment",),
     )
+
+
+# ---- improvement actions ---------------------------------------------------------------------------------------
+
+MAX_IMPROVEMENT_NOTE = 2000
+
+
+def _member_of(organisation_id: int, user) -> bool:
+    return user is not None and Membership.objects.filter(organisation_id=organisation_id, user=user).exists()
+
+
+def adopt_roadmap_item(
+    *, actor, assessment: Assessment, question_key: str, owner, due_date: datetime.date | None
+) -> ImprovementAction:
+    """Make one roadmap item of the assessment an improvement action with an owner and a due date.
+
+    The item is read from the assessment's roadmap as it stands (so only what the roadmap proposes can be
+    adopted), copied onto the action, and audited; adopting the same item twice is refused.
+    """
+    require(actor, assessment.organisation_id, Permission.IMPROVEMENT_ADOPT)
+    if assessment.status != AssessmentStatus.APPROVED:
+        raise ConflictError(
+            "Only an approved assessment's roadmap can be adopted: approve the assessment first."
+        )
+    errors: dict[str, list[str]] = {}
+    if owner is None or not _member_of(assessment.organisation_id, owner):
+        errors["owner"] = ["Choose an owner who is a member of this organisation."]
+    if due_date is None:
+        errors["due_date"] = ["Give a due date."]
+    elif due_date < timezone.localdate():
+        errors["due_date"] = ["The due date cannot be in the past."]
+    item = next(
+        (i for i in selectors.assessment_result(assessment).roadmap if i.question_key == question_key), None
+    )
+    if item is None:
+        errors["question"] = [
+            "This question is not on the assessment's roadmap (its factor meets the target)."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if ImprovementAction.objects.filter(assessment=assessment, question_key=question_key).exists():
+            raise ConflictError("This roadmap item is already adopted as an improvement action.")
+        improvement = ImprovementAction(
+            organisation_id=assessment.organisation_id,
+            business_unit_id=assessment.business_unit_id,
+            assessment=assessment,
+            question_key=item.question_key,
+            question_text=item.question_text,
+            factor_name=item.factor_name,
+            from_level=item.current_level,
+            to_level=item.next_level,
+            action=item.recommended_action,
+            effort=item.effort,
+            owner=owner,
+            due_date=due_date,
+            created_by=actor,
+        )
+        save_audited_new(
+            organisation=assessment.organisation,
+            actor=actor,
+            action=MaturityAction.IMPROVEMENT_ADOPT,
+            obj=improvement,
+        )
+    return improvement
+
+
+def update_improvement_action(
+    *,
+    actor,
+    improvement: ImprovementAction,
+    status: str,
+    note: str = "",
+    due_date: datetime.date | None = None,
+) -> ImprovementAction:
+    """Move an improvement action on (its owner, or whoever may adopt actions): status, note, due date."""
+    membership = require(actor, improvement.organisation_id, Permission.VIEW)
+    if actor.pk != improvement.owner_id and not can(
+        actor, improvement.organisation_id, Permission.IMPROVEMENT_ADOPT
+    ):
+        raise PermissionDenied(
+            f"Only the action's owner may update it; your role ({membership.get_role_display()}) may not."
+        )
+    errors: dict[str, list[str]] = {}
+    if status not in ImprovementStatus.values:
+        errors["status"] = [f"Choose one of: {', '.join(ImprovementStatus.labels)}."]
+    note = note.strip() if isinstance(note, str) else ""
+    if len(note) > MAX_IMPROVEMENT_NOTE:
+        errors["note"] = [f"Keep the note to {MAX_IMPROVEMENT_NOTE} characters or fewer."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = (
+            ImprovementAction.objects.select_for_update()
+            .select_related("organisation")
+            .get(pk=improvement.pk)
+        )
+        before = snapshot(locked)
+        locked.status = status
+        locked.note = note
+        if due_date is not None:
+            locked.due_date = due_date
+        save_audited_changes(
+            organisation=locked.organisation,
+            actor=actor,
+            action=MaturityAction.IMPROVEMENT_UPDATE,
+            obj=locked,
+            before=before,
+        )
+    for field in ImprovementAction._meta.concrete_fields:
+        setattr(improvement, field.attname, getattr(locked, field.attname))
+    return improvement

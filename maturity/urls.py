@@ -19,6 +19,13 @@ urlpatterns: list = [
         name="autosave-answer",
     ),
     path("assessments/<int:pk>/results/", views.results, name="results"),
+    path(
+        "assessments/<int:pk>/roadmap/<slug:question_key>/adopt/",
+        views.adopt,
+        name="adopt",
+    ),
+    path("actions/", views.action_list, name="action-list"),
+    path("actions/<int:pk>/", views.action_update, name="action-update"),
     path("assessments/<int:pk>/submit/", views.submit, name="submit"),
     path("assessments/<int:pk>/approve/", views.approve, name="approve"),
     path("assessments/<int:pk>/return/", views.return_to_draft, name="return"),

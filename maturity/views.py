@@ -1,5 +1,6 @@
 """Maturity pages: they translate HTTP to services/selectors and back; no scoring or rules live here."""
 
+import datetime
 import json
 
 from django.contrib import messages
@@ -19,12 +20,22 @@ from governance.core.roles import Permission
 from governance.core.tenancy import can, current_organisation, get_for_user, require, scope
 from governance.models import BusinessUnit
 from maturity import charts, crosswalk, evidence, scoring, selectors, services
-from maturity.forms import AnswerForm, ApproveForm, NewAssessmentForm, ReturnForm, ScheduleForm, TargetsForm
+from maturity.forms import (
+    AdoptForm,
+    AnswerForm,
+    ApproveForm,
+    ImprovementUpdateForm,
+    NewAssessmentForm,
+    ReturnForm,
+    ScheduleForm,
+    TargetsForm,
+)
 from maturity.models import (
     Answer,
     Assessment,
     AssessmentStatus,
     Factor,
+    ImprovementAction,
     MaturityTarget,
     Question,
     Questionnaire,
@@ -281,6 +292,10 @@ def answer_factor(request: HttpRequest, pk: int, factor_key: str) -> HttpRespons
         editable = assessment.is_editable
     else:
         forms = _answer_forms(assessment, factor, questions, observed=observed)
+    # A reassessment shows what was adopted to move each question, so the assessor checks whether it did.
+    adopted = selectors.open_actions_by_question(assessment) if assessment.is_editable else {}
+    for form in forms:
+        form.adopted_actions = adopted.get(form.question.key, [])
     result = selectors.assessment_result(assessment, observed=observed, questions=questions)
     factor_result = next((f for f in result.factors if f.key == factor.key), None)
     index = factors.index(factor)
@@ -474,9 +489,18 @@ def return_to_draft(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# A suggested due date for an adopted action: the end of its horizon.
+HORIZON_DAYS = (90, 182, 365)
+
+
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment_for(request, pk)
+    return _results_page(request, _assessment_for(request, pk))
+
+
+def _results_page(
+    request: HttpRequest, assessment: Assessment, bound: AdoptForm | None = None, status: int = 200
+) -> HttpResponse:
     questions = selectors.assessment_questions(assessment)
     observed = selectors.question_evidence(assessment, questions)
     result = selectors.assessment_result(assessment, observed=observed, questions=questions)
@@ -492,6 +516,34 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         if overall_before is not None and result.overall is not None
         else None
     )
+    may_adopt = assessment.status == AssessmentStatus.APPROVED and can(
+        request.user, assessment.organisation, Permission.IMPROVEMENT_ADOPT
+    )
+    adopted = (
+        {a.question_key: a for a in ImprovementAction.objects.filter(assessment=assessment)}
+        if may_adopt
+        else {}
+    )
+    today = timezone.localdate()
+    horizons = []
+    for index, name in enumerate(scoring.HORIZONS):
+        rows = []
+        for item in result.roadmap:
+            if item.horizon != index:
+                continue
+            form = None
+            if may_adopt and item.question_key not in adopted:
+                if bound is not None and bound.prefix == item.question_key:
+                    form = bound
+                else:
+                    form = AdoptForm(
+                        prefix=item.question_key,
+                        organisation=assessment.organisation,
+                        initial={"due_date": today + datetime.timedelta(days=HORIZON_DAYS[index])},
+                    )
+            rows.append({"item": item, "adopted": adopted.get(item.question_key), "form": form})
+        if rows:
+            horizons.append({"name": name, "rows": rows})
     return render(
         request,
         "maturity/results.html",
@@ -507,11 +559,125 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "has_evidence": bool(observed),
             "crosswalk": selectors.crosswalk_rows(result, questions),
             "crosswalk_version": crosswalk.current().version,
+            "roadmap_rule": scoring.ROADMAP_RULE,
+            "roadmap_horizons": horizons,
+            "may_adopt": may_adopt,
             "may_edit_targets": assessment.is_editable
             and can(request.user, assessment.organisation, Permission.ASSESSMENT_EDIT),
             "radar_json": _figure_json(charts.radar_figure(result)),
             "gap_json": _figure_json(charts.gap_figure(result)),
         },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def adopt(request: HttpRequest, pk: int, question_key: str) -> HttpResponse:
+    """Adopt one roadmap item of an approved assessment as an improvement action."""
+    assessment = _assessment_for(request, pk)
+    require(request.user, assessment.organisation, Permission.IMPROVEMENT_ADOPT)
+    form = AdoptForm(request.POST, prefix=question_key, organisation=assessment.organisation)
+    if form.is_valid():
+        try:
+            improvement = services.adopt_roadmap_item(
+                actor=request.user,
+                assessment=assessment,
+                question_key=question_key,
+                owner=form.cleaned_data["owner"],
+                due_date=form.cleaned_data["due_date"],
+            )
+        except ConflictError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("maturity:results", args=[assessment.pk]) + "#roadmap")
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+            if "question" in getattr(exc, "error_dict", {}):
+                messages.error(request, " ".join(exc.message_dict["question"]))
+        else:
+            messages.success(
+                request,
+                f"Adopted: {improvement.factor_name}, level {improvement.from_level} → {improvement.to_level}, "
+                f"owned by {improvement.owner.get_full_name() or improvement.owner.get_username()}.",
+            )
+            return HttpResponseRedirect(reverse("maturity:action-list") + f"#action-{improvement.pk}")
+    return _results_page(request, assessment, bound=form, status=400)
+
+
+ACTIONS_PER_PAGE = 50
+
+
+@login_required
+def action_list(request: HttpRequest) -> HttpResponse:
+    """The organisation's improvement actions (mine only with ?mine=1), with whether the level has moved."""
+    organisation = current_organisation(request)
+    mine = request.GET.get("mine") == "1"
+    queryset = selectors.improvement_actions(organisation, owner=request.user if mine else None)
+    page = Paginator(queryset, ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    may_adopt = can(request.user, organisation, Permission.IMPROVEMENT_ADOPT)
+    rows = [
+        {
+            "action": action,
+            "form": ImprovementUpdateForm(
+                prefix=f"action-{action.pk}", initial={"status": action.status, "note": action.note}
+            )
+            if may_adopt or action.owner_id == request.user.pk
+            else None,
+        }
+        for action in page.object_list
+    ]
+    return render(
+        request,
+        "maturity/action_list.html",
+        {
+            "organisation": organisation,
+            "page": page,
+            "rows": rows,
+            "mine": mine,
+            "query": "mine=1" if mine else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def action_update(request: HttpRequest, pk: int) -> HttpResponse:
+    improvement = get_for_user(
+        ImprovementAction.objects.select_related("owner", "organisation"), request.user, pk=pk
+    )
+    if improvement.owner_id != request.user.pk:
+        require(request.user, improvement.organisation_id, Permission.IMPROVEMENT_ADOPT)
+    form = ImprovementUpdateForm(request.POST, prefix=f"action-{improvement.pk}")
+    if form.is_valid():
+        try:
+            services.update_improvement_action(
+                actor=request.user,
+                improvement=improvement,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Updated: {improvement.get_status_display().lower()}.")
+            return HttpResponseRedirect(reverse("maturity:action-list") + f"#action-{improvement.pk}")
+    return render(
+        request,
+        "maturity/action_list.html",
+        {
+            "organisation": improvement.organisation,
+            "page": None,
+            "rows": [
+                {
+                    "action": selectors.improvement_actions(improvement.organisation).get(pk=improvement.pk),
+                    "form": form,
+                }
+            ],
+            "mine": False,
+            "query": "",
+            "today": timezone.localdate(),
+        },
+        status=400,
     )
 
 

@@ -30,6 +30,8 @@ class Permission(StrEnum):
     ASSESSMENT_EDIT = "assessment.edit"
     ASSESSMENT_SUBMIT = "assessment.submit"
     ASSESSMENT_APPROVE = "assessment.approve"
+    # Adopt a maturity roadmap item as an improvement action with an owner and a due date.
+    IMPROVEMENT_ADOPT = "improvement.adopt"
     SCHEDULE_MANAGE = "schedule.manage"
     MODEL_EDIT = "model.edit"
     MODEL_APPROVE = "model.approve"
@@ -61,6 +63,7 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.ASSESSMENT_EDIT: frozenset({ADMIN, ASSESSOR}),
     Permission.ASSESSMENT_SUBMIT: frozenset({ADMIN, ASSESSOR}),
     Permission.ASSESSMENT_APPROVE: frozenset({ADMIN, EXECUTIVE}),
+    Permission.IMPROVEMENT_ADOPT: frozenset({ADMIN, EXECUTIVE, ASSESSOR}),
     Permission.SCHEDULE_MANAGE: frozenset({ADMIN}),
     Permission.MODEL_EDIT: frozenset({ADMIN, OWNER, RISK}),
     Permission.MODEL_APPROVE: frozenset({EXECUTIVE, RISK}),

@@ -355,7 +355,7 @@ def test_results_page_charts_roadmap_and_change_with_constant_queries(
     assert gap["data"][0]["x"] == ["Strategy", "Architecture", "Modeling", "Processes", "Governance"]
     assert gap["data"][0]["y"] == [1.0, 0.0, 1.0, 0.0, 2.0]
     # Governance has the largest gap, so its questions lead the roadmap.
-    roadmap = html.split('class="roadmap"')[1]
+    roadmap = html.split('id="roadmap-heading"')[1]
     assert roadmap.index("Governance question 1?") < roadmap.index("Strategy question 1?")
     assert "Governance q1 descriptor for level 4" in roadmap
     previous_level = 1 + (history - 1) % 4

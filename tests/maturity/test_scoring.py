@@ -250,3 +250,104 @@ def test_a_rating_above_the_evidence_is_flagged_and_capped_in_the_evidence_score
     assert factor.score == pytest.approx(3.0)
     assert factor.evidence_score == pytest.approx((2 + 2 + 3) / 3)
     assert result.evidence_overall == pytest.approx(factor.evidence_score)
+
+
+# ---- roadmap horizons ---------------------------------------------------------------------------------------
+
+
+def _step(to: int, effort: str, *requires: str) -> dict:
+    return {"to": to, "action": f"Do step {to}", "effort": effort, "requires": list(requires)}
+
+
+def _roadmap_of(questions: list[scoring.QuestionInput]) -> list[scoring.RoadmapItem]:
+    factor = scoring.FactorInput(key="processes", name="Processes", weight=1.0, questions=questions)
+    return scoring.assess([factor], {"processes": 5}).roadmap
+
+
+def test_actions_come_from_the_questionnaire_with_effort_and_horizon():
+    roadmap = _roadmap_of(
+        [
+            scoring.QuestionInput(key="quick", text="Q", weight=1.0, level=1, actions=[_step(2, "S")]),
+            scoring.QuestionInput(key="big", text="B", weight=1.0, level=1, actions=[_step(2, "L")]),
+        ]
+    )
+
+    by_key = {item.question_key: item for item in roadmap}
+    assert by_key["quick"].recommended_action == "Do step 2" and by_key["quick"].effort == "S"
+    assert by_key["quick"].horizon_name == "Next quarter"
+    assert by_key["big"].horizon_name == "Within 12 months"
+
+
+def test_an_action_waits_one_horizon_after_the_action_it_depends_on():
+    roadmap = _roadmap_of(
+        [
+            scoring.QuestionInput(key="monitoring", text="M", weight=1.0, level=2, actions=[_step(3, "M")]),
+            scoring.QuestionInput(
+                key="retraining", text="R", weight=2.0, level=1, actions=[_step(2, "S", "monitoring>=3")]
+            ),
+            scoring.QuestionInput(
+                key="far", text="F", weight=1.0, level=0, actions=[_step(1, "S", "monitoring>=5")]
+            ),
+            scoring.QuestionInput(
+                key="met", text="T", weight=1.0, level=0, actions=[_step(1, "S", "monitoring>=2")]
+            ),
+        ]
+    )
+
+    by_key = {item.question_key: item for item in roadmap}
+    assert by_key["monitoring"].horizon == 1
+    assert by_key["retraining"].horizon == 2 and by_key["retraining"].waits_for == ("monitoring>=3",)
+    # No roadmap item gets monitoring to 5 soon: the dependent action is for the last horizon.
+    assert by_key["far"].horizon == 2
+    # A prerequisite already met does not hold an action back.
+    assert by_key["met"].horizon == 0 and by_key["met"].waits_for == ()
+
+
+def test_each_horizon_takes_its_highest_priority_actions_up_to_its_capacity():
+    questions = [
+        scoring.QuestionInput(key=f"q{n}", text="Q", weight=float(20 - n), level=1, actions=[_step(2, "S")])
+        for n in range(18)
+    ]
+    roadmap = _roadmap_of(questions)
+
+    horizons = [item.horizon for item in roadmap]
+    assert horizons == sorted(horizons)  # in priority order, the nearer horizons fill first
+    assert horizons.count(0) == 5 and horizons.count(1) == 10 and horizons.count(2) == 3
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4), st.sampled_from("SML"), st.floats(0.1, 3), st.integers(0, 9), st.integers(1, 5)
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_horizons_respect_capacity_and_prerequisites_whatever_the_answers(spec):
+    questions = []
+    for index, (level, effort, weight, depends_on, needed) in enumerate(spec):
+        requires = [f"q{depends_on}>={needed}"] if depends_on != index and depends_on < len(spec) else []
+        questions.append(
+            scoring.QuestionInput(
+                key=f"q{index}",
+                text="Q",
+                weight=weight,
+                level=level,
+                actions=[_step(level + 1, effort, *requires)],
+            )
+        )
+    roadmap = _roadmap_of(questions)
+
+    for horizon, capacity in enumerate(scoring.HORIZON_CAPACITY):
+        if capacity is not None:
+            assert sum(1 for item in roadmap if item.horizon == horizon) <= capacity
+    by_key = {item.question_key: item for item in roadmap}
+    for item in roadmap:
+        for requirement in item.waits_for:
+            key, level = requirement.split(">=")
+            enabler = by_key.get(key)
+            if enabler is not None and enabler.next_level >= int(level):
+                assert item.horizon > enabler.horizon or item.horizon == len(scoring.HORIZONS) - 1
+            else:
+                assert item.horizon == len(scoring.HORIZONS) - 1
