@@ -22,9 +22,11 @@ class GovernanceConfig(AppConfig):
         from governance.models import ReportSchedule
         from governance.models.actions import GOVERNANCE_PHRASES, GovernanceAction
         from governance.reports import kinds
+        from governance.selectors import waiting
 
         audit_actions.register(GovernanceAction, GOVERNANCE_PHRASES)
         kinds.register()
+        waiting.register()
         demo.register()
         nav_entries.register(*navigation.GOVERNANCE_ENTRIES)
         from governance.selectors.release import release_panel

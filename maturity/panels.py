@@ -6,11 +6,23 @@ Registered at start-up on governance's home-panel registry (``MaturityConfig.rea
 from datetime import date
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
-from governance.core.registry import HomePanel, home_panels
-from governance.models import Organisation
-from maturity.models import Assessment
+from governance.core.registry import (
+    HomePanel,
+    ReminderSource,
+    WaitingCount,
+    WaitingSource,
+    home_panels,
+    reminder_sources,
+    waiting_sources,
+)
+from governance.core.roles import Permission, role_allows
+from governance.models import Membership, Organisation
+from governance.selectors.counting import count_subquery
+from governance.services.reminders import ReminderItem, absolute_url
+from maturity.models import OPEN_IMPROVEMENT_STATUSES, Answer, Assessment, AssessmentStatus, ImprovementAction
 from maturity.selectors import latest_approved_by_scope
 
 
@@ -40,8 +52,63 @@ def maturity_panel(organisation: Organisation, today: date) -> dict[str, Any]:
     }
 
 
+def waiting_counts(organisation: Organisation, user, role: str, today: date) -> list[WaitingCount]:
+    """Maturity's part of "Waiting for you": assessments to decide, prefilled answers to confirm, actions owned."""
+    counts = []
+    if role_allows(role, Permission.ASSESSMENT_APPROVE):
+        to_decide = Assessment.objects.filter(
+            organisation=organisation, status=AssessmentStatus.SUBMITTED
+        ).exclude(submitted_by=user)
+        counts.append(
+            WaitingCount(
+                key="waiting_assessments",
+                singular="assessment waiting for your approval",
+                plural="assessments waiting for your approval",
+                url=reverse("maturity:assessment-list") + "?status=submitted",
+                count=count_subquery(to_decide),
+            )
+        )
+    if role_allows(role, Permission.ASSESSMENT_EDIT):
+        to_confirm = Answer.objects.filter(
+            assessment__organisation=organisation,
+            assessment__status=AssessmentStatus.DRAFT,
+            needs_confirmation=True,
+        )
+        counts.append(
+            WaitingCount(
+                key="waiting_confirmations",
+                singular="prefilled answer to confirm",
+                plural="prefilled answers to confirm",
+                url=reverse("maturity:assessment-list") + "?status=draft",
+                count=count_subquery(to_confirm),
+            )
+        )
+    mine = ImprovementAction.objects.filter(
+        organisation=organisation, owner=user, status__in=OPEN_IMPROVEMENT_STATUSES
+    )
+    counts.append(
+        WaitingCount(
+            key="waiting_improvements",
+            singular="improvement action you own",
+            plural="improvement actions you own",
+            url=reverse("maturity:action-list") + "?mine=1",
+            count=count_subquery(mine),
+        )
+    )
+    return counts
+
+
 def register() -> None:
     """Called from ``MaturityConfig.ready``."""
+    waiting_sources.register(WaitingSource(key="maturity", counts=waiting_counts, order=10))
+    reminder_sources.register(
+        ReminderSource(
+            key=IMPROVEMENT_REMINDER,
+            label="Improvement actions you own",
+            collect=improvement_reminders,
+            order=10,
+        )
+    )
     home_panels.register(
         HomePanel(
             key="maturity",
@@ -51,3 +118,36 @@ def register() -> None:
             order=100,
         ),
     )
+
+
+IMPROVEMENT_REMINDER = "improvement_action"
+
+
+def improvement_reminders(today: date, horizon: date, add) -> None:
+    """Open improvement actions due by ``horizon`` or overdue → their owners, while still members (one query)."""
+    due = (
+        ImprovementAction.objects.filter(status__in=OPEN_IMPROVEMENT_STATUSES, due_date__lte=horizon)
+        .filter(
+            Exists(
+                Membership.objects.filter(
+                    organisation_id=OuterRef("organisation_id"), user_id=OuterRef("owner_id")
+                )
+            )
+        )
+        .select_related("organisation")
+        .order_by("due_date", "pk")
+    )
+    for action in due:
+        add(
+            action.owner_id,
+            ReminderItem(
+                kind=IMPROVEMENT_REMINDER,
+                organisation_id=action.organisation_id,
+                organisation=action.organisation.name,
+                title=f"{action.factor_name}: {action.question_text[:80]} ({action.from_level} → {action.to_level})",
+                url=absolute_url(reverse("maturity:action-list") + f"#action-{action.pk}"),
+                due=action.due_date,
+                overdue_days=max((today - action.due_date).days, 0),
+                detail=action.action[:200],
+            ),
+        )

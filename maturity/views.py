@@ -134,10 +134,15 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     elif may_edit and questionnaire is not None:
         form = _new_assessment_form(request, organisation, questionnaire)
 
+    listed = scope(Assessment.objects.filter(organisation=organisation), request.user)
+    # ?status=submitted lists those waiting for approval (the home page's "Waiting for you" links here).
+    status_filter = request.GET.get("status")
+    if status_filter in AssessmentStatus.values:
+        listed = listed.filter(status=status_filter)
+    else:
+        status_filter = None
     page = Paginator(
-        scope(Assessment.objects.filter(organisation=organisation), request.user)
-        .select_related("business_unit", "questionnaire")
-        .order_by("-created_at", "-pk"),
+        listed.select_related("business_unit", "questionnaire").order_by("-created_at", "-pk"),
         ASSESSMENTS_PER_PAGE,
     ).get_page(request.GET.get("page"))
     assessments = list(page.object_list)
@@ -170,6 +175,8 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "may_edit": may_edit,
             "questionnaire": questionnaire,
+            "status_filter": AssessmentStatus(status_filter).label if status_filter else None,
+            "query": f"status={status_filter}" if status_filter else "",
         },
     )
 

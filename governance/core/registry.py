@@ -196,6 +196,52 @@ class HomePanel:
 home_panels: Registry[HomePanel] = Registry("home panel")
 
 
+# --- Waiting for you ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingCount:
+    """One kind of thing a person should act on: ``count`` is a scalar subquery counting them (evaluated on the
+    organisation's row together with every other count, so the home page spends one query on all of them)."""
+
+    key: str
+    singular: str
+    plural: str
+    url: str
+    count: Any
+
+
+@dataclass(frozen=True)
+class WaitingSource:
+    """What one app asks of a person. ``counts(organisation, user, role, today)`` lists the counts that role
+    may act on (none for a role that may not)."""
+
+    key: str
+    counts: Callable[[Any, Any, str, Any], list[WaitingCount]]
+    order: int = 100
+
+
+waiting_sources: Registry[WaitingSource] = Registry("waiting-for-you source")
+
+
+# --- Reminder digests -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderSource:
+    """Another app's section of the daily reminder digest. ``collect(today, horizon, add)`` calls
+    ``add(user_id, item)`` for each ``governance.services.reminders.ReminderItem`` of kind ``key`` (in a fixed
+    number of queries); ``label`` heads the section, placed after governance's own sections by ``order``."""
+
+    key: str
+    label: str
+    collect: Callable[[Any, Any, Callable[[int | None, Any], None]], None]
+    order: int = 100
+
+
+reminder_sources: Registry[ReminderSource] = Registry("reminder source")
+
+
 # --- Navigation ---------------------------------------------------------------------------------------------
 
 

@@ -15,3 +15,9 @@ def first_rows_with_total(queryset: QuerySet, limit: int) -> tuple[list[Model], 
     total = Subquery(whole.annotate(total=Count("pk")).values("total"))
     rows = list(queryset.annotate(total_of_list=total)[:limit])
     return rows, (rows[0].total_of_list if rows else 0)
+
+
+def count_subquery(queryset: QuerySet) -> Subquery:
+    """How many records ``queryset`` holds, as a scalar subquery another statement can carry (NULL for none)."""
+    whole = queryset.order_by().select_related(None).annotate(whole=Value(1)).values("whole")
+    return Subquery(whole.annotate(total=Count("pk")).values("total"))

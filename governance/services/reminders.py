@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.core.registry import reminder_sources
 from governance.core.roles import PERMISSIONS, Permission
 from governance.models import (
     AIModel,
@@ -63,7 +64,21 @@ KIND_LABELS = {
     COMPLIANCE_REVIEW: "Compliance reviews",
     RISK_DUE: "Risk treatments",
 }
-KIND_ORDER = {kind: position for position, kind in enumerate(KIND_LABELS)}
+
+
+def kind_label(kind: str) -> str:
+    """A digest section's heading: governance's own, or the one another app registered (``reminder_sources``)."""
+    if kind in KIND_LABELS:
+        return KIND_LABELS[kind]
+    source = reminder_sources.get(kind)
+    return source.label if source is not None else kind
+
+
+def kind_order(kind: str) -> tuple[int, int]:
+    if kind in KIND_LABELS:
+        return (0, list(KIND_LABELS).index(kind))
+    source = reminder_sources.get(kind)
+    return (1, source.order if source is not None else 0)
 
 
 @dataclass(frozen=True)
@@ -83,7 +98,7 @@ class ReminderItem:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return kind_label(self.kind)
 
     @property
     def is_overdue(self) -> bool:
@@ -96,7 +111,8 @@ class ReminderItem:
         return data
 
 
-def _absolute(path: str) -> str:
+def absolute_url(path: str) -> str:
+    """A path of this site as the link a digest email carries."""
     return settings.SITE_URL.rstrip("/") + path
 
 
@@ -115,7 +131,7 @@ def _due_item(
         organisation_id=organisation.pk,
         organisation=organisation.name,
         title=title,
-        url=_absolute(path),
+        url=absolute_url(path),
         due=due,
         overdue_days=max((today - due).days, 0),
         detail=detail,
@@ -263,7 +279,7 @@ def _kpi_breaches(add) -> None:
                 organisation_id=organisation.pk,
                 organisation=organisation.name,
                 title=f"{kpi.model.name}: {kpi.name} is {status}",
-                url=_absolute(reverse("governance:kpi-detail", args=[kpi.pk])),
+                url=absolute_url(reverse("governance:kpi-detail", args=[kpi.pk])),
                 detail=(
                     f"Latest {kpi.latest_value:g}{unit} on {timezone.localdate(kpi.latest_measured_at):%Y-%m-%d}; "
                     f"{status} threshold {threshold:g}{unit}"
@@ -290,7 +306,7 @@ def _approvals(today: date, add) -> None:
         .values_list("organisation_id", "user_id")
     ):
         approvers[organisation_id].append(user_id)
-    url = _absolute(reverse("governance:approval-list"))
+    url = absolute_url(reverse("governance:approval-list"))
     for request in pending:
         if request.kind == "stage_change":
             what = f"move to {request.get_requested_stage_display().lower()}"
@@ -315,7 +331,7 @@ def _approvals(today: date, add) -> None:
 
 
 def _sort_key(item: ReminderItem):
-    return (item.organisation, KIND_ORDER[item.kind], item.due or date.max, item.title)
+    return (item.organisation, kind_order(item.kind), item.due or date.max, item.title)
 
 
 def collect_reminders(today: date | None = None) -> dict[int, list[ReminderItem]]:
@@ -333,6 +349,8 @@ def collect_reminders(today: date | None = None) -> dict[int, list[ReminderItem]
     _model_reviews(today, horizon, add)
     _compliance_reviews(today, horizon, add)
     _risks(today, horizon, add)
+    for source in reminder_sources:
+        source.collect(today, horizon, add)
     return {user_id: sorted(items, key=_sort_key) for user_id, items in collected.items()}
 
 
@@ -344,7 +362,7 @@ def _grouped(items: list[ReminderItem]) -> list[dict]:
     return [
         {
             "organisation": name,
-            "sections": [{"label": KIND_LABELS[kind], "items": entries} for kind, entries in kinds.items()],
+            "sections": [{"label": kind_label(kind), "items": entries} for kind, entries in kinds.items()],
         }
         for name, kinds in organisations.items()
     ]

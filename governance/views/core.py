@@ -20,6 +20,7 @@ from governance.core.middleware import SESSION_KEY, is_api
 from governance.core.registry import home_panels
 from governance.core.tenancy import membership_in
 from governance.selectors import dashboard
+from governance.selectors.waiting import waiting_for
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "governance/home.html",
-        {"overview": overview, "links": links, "panels": panels_for(organisation, overview.today)},
+        {
+            "overview": overview,
+            "links": links,
+            "panels": panels_for(organisation, overview.today),
+            "waiting": waiting_for(organisation, request.user, overview.today),
+        },
     )
 
 

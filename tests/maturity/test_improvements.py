@@ -189,3 +189,29 @@ def test_the_reassessment_shows_the_open_action_on_its_question(
     body = client.get(reverse("maturity:answer-factor", args=[draft.pk, key.split("-")[0]])).content.decode()
 
     assert "Improvement action adopted:" in body and "level 1 → 2, planned" in body
+
+
+def test_owners_see_their_actions_on_home_and_in_the_reminder_digest(
+    approved, executive, model_owner, organisation
+):
+    from governance.selectors.waiting import waiting_for
+    from governance.services.reminders import collect_reminders
+
+    key = selectors.assessment_result(approved).roadmap[0].question_key
+    action = services.adopt_roadmap_item(
+        actor=executive,
+        assessment=approved,
+        question_key=key,
+        owner=model_owner,
+        due_date=timezone.localdate() + datetime.timedelta(days=5),
+    )
+
+    waiting = {
+        item.label: item.count for item in waiting_for(organisation, model_owner, timezone.localdate())
+    }
+    reminders = collect_reminders()[model_owner.pk]
+
+    assert waiting["improvement action you own"] == 1
+    assert [(r.kind_label, r.due) for r in reminders] == [("Improvement actions you own", action.due_date)]
+    services.update_improvement_action(actor=model_owner, improvement=action, status=ImprovementStatus.DONE)
+    assert model_owner.pk not in collect_reminders()
