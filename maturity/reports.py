@@ -12,13 +12,14 @@ from django.utils.safestring import mark_safe
 
 from governance.core.registry import ReportKindSpec, report_kinds
 from governance.models import AuditEvent, Report
-from governance.reports.charts import heatmap_svg, horizontal_bar_svg, line_chart_svg
+from governance.reports.charts import heatmap_svg, horizontal_bar_svg, line_chart_svg, radar_svg
 from governance.reports.render import SubjectError, report_period
 from maturity import crosswalk
 from maturity.actions import MaturityAction
 from maturity.charts import as_score
 from maturity.demo import benchmark_assessments
 from maturity.models import Answer, Assessment, Questionnaire
+from maturity.scoring import ROADMAP_RULE
 from maturity.selectors import (
     assessment_questions,
     assessment_result,
@@ -112,14 +113,36 @@ def _assessment_context(report: Report) -> dict[str, Any]:
     observed = question_evidence(assessment, questions)
     result = assessment_result(assessment, observed=observed, questions=questions)
     score_items = [(f.name, round(f.score or 0, 2)) for f in result.factors]
+    radar_series = [
+        ("Self-assessed", [f.score for f in result.factors]),
+        ("Target", [f.target for f in result.factors]),
+    ]
+    if observed:
+        radar_series.append(("Evidence-supported", [f.evidence_score for f in result.factors]))
+    history = trend(assessment.organisation, assessment.business_unit)
+    points = [(a.approved_at, as_score(a.overall_score)) for a in history]
+    if assessment.status != "approved" and result.overall is not None:
+        points.append((assessment.submitted_at or timezone.now(), result.overall))
     gap_items = [(f.name, round(f.gap or 0, 2)) for f in result.factors]
     return {
         "scope": f"{assessment.business_unit.name if assessment.business_unit else report.organisation.name}"
         f" — “{assessment.title}”",
         "assessment": assessment,
         "result": result,
-        "roadmap": result.roadmap[:20],
+        "roadmap": sorted(result.roadmap, key=lambda item: item.horizon)[:30],
+        "roadmap_rule": ROADMAP_RULE,
         "score_chart": mark_safe(horizontal_bar_svg("Factor scores (0-5)", score_items, maximum=5)),
+        "radar_chart": mark_safe(
+            radar_svg("Maturity by factor (0-5)", [f.name for f in result.factors], radar_series)
+        ),
+        "trend_chart": mark_safe(
+            line_chart_svg(
+                "Overall score over time, same scope (0-5)", [("Overall", points)], minimum=0, maximum=5
+            )
+        )
+        if len(points) > 1
+        else None,
+        "top_actions": [item for item in result.roadmap if item.horizon == 0][:5] or result.roadmap[:5],
         "gap_chart": mark_safe(horizontal_bar_svg("Gap to target (levels)", gap_items, maximum=5)),
         "answer_rows": _answer_rows(assessment, questions, observed),
         "has_evidence": bool(observed),

@@ -1,5 +1,6 @@
 """Charts for PDFs as inline SVG, drawn from the same data the tables show (no browser needed)."""
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -267,5 +268,63 @@ def risk_matrix_svg(title: str, grid: Sequence[Sequence[int]], *, size: int = 22
         f'<text x="{left + 2.5 * cell:.1f}" y="{top + 5 * cell + 24:.1f}" font-size="8" '
         f'text-anchor="middle" fill="#444">Likelihood →   (impact ↑)</text>'
     )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def radar_svg(
+    title: str,
+    axes: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    maximum: float = 5,
+    size: int = 300,
+) -> str:
+    """A radar (spider) chart: one axis per label, one closed polygon per series, rings at each whole value.
+
+    Missing values (None) are drawn at the centre; the values are also printed in a legend line per series so
+    the chart reads in grey print.
+    """
+
+    count = max(len(axes), 3)
+    centre_x, centre_y, radius, top = size / 2, 28 + (size - 60) / 2 + 6, (size - 60) / 2 - 10, 28
+    legend_top = top + size - 50
+    height = legend_top + 16 * len(series) + 6
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * index / count
+        r = radius * max(0.0, min(value, maximum)) / maximum
+        return round(centre_x + r * math.cos(angle), 1), round(centre_y + r * math.sin(angle), 1)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{height}" '
+        f'viewBox="0 0 {size} {height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="0" y="16" font-size="12" font-weight="bold" fill="#222">{escape(title)}</text>',
+    ]
+    for ring in range(1, int(maximum) + 1):
+        ring_points = " ".join(f"{x},{y}" for x, y in (point(i, ring) for i in range(count)))
+        parts.append(f'<polygon points="{ring_points}" fill="none" stroke="#ddd"/>')
+    for index, label in enumerate(axes):
+        x, y = point(index, maximum)
+        parts.append(f'<line x1="{centre_x}" y1="{centre_y}" x2="{x}" y2="{y}" stroke="#ccc"/>')
+        lx, ly = point(index, maximum * 1.12)
+        anchor = "middle" if abs(lx - centre_x) < 5 else ("start" if lx > centre_x else "end")
+        parts.append(
+            f'<text x="{lx}" y="{ly + 3}" font-size="9" text-anchor="{anchor}" fill="#222">{escape(label)}</text>'
+        )
+    for position, (name, values) in enumerate(series):
+        colour = LINE_PALETTE[position % len(LINE_PALETTE)]
+        shape = " ".join(f"{x},{y}" for x, y in (point(i, v or 0) for i, v in enumerate(values)))
+        dash = ' stroke-dasharray="4 3"' if position else ""
+        parts.append(
+            f'<polygon points="{shape}" fill="{colour}" fill-opacity="{0.18 if position == 0 else 0}" '
+            f'stroke="{colour}" stroke-width="1.6"{dash}/>'
+        )
+        printed = ", ".join("n/a" if v is None else f"{v:.2f}" for v in values)
+        y = legend_top + 16 * position
+        parts.append(f'<rect x="0" y="{y - 8}" width="10" height="3" fill="{colour}"/>')
+        parts.append(
+            f'<text x="14" y="{y - 4}" font-size="8" fill="#222">{escape(name)}: {escape(printed)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

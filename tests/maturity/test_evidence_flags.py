@@ -211,6 +211,11 @@ def test_the_assessment_pdf_lists_every_flag_with_the_frozen_figures(
     # Appendix numbers questions as the pages do, not by key.
     assert "Governance 1 How mature is governance-q1?" in text
     assert "On public MLOps maturity models" in text and "Microsoft MLOps maturity model" in text
+    # The executive summary: radar, crosswalk position in words, the preparer and the approver by name.
+    assert "Maturity by factor (0-5)" in text
+    assert "the answers place the organisation at Microsoft level" in text
+    assert f"Prepared by Submitted Approved by {assessor.get_full_name() or assessor.username}" in text
+    assert executive.get_full_name() or executive.username in text
     assert "governance-q1 How mature" not in text
 
 
