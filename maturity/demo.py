@@ -132,6 +132,35 @@ def seed_maturity_demo(organisation: Organisation, units: list[BusinessUnit], us
             )
 
 
+def _adopt_demo_actions(organisation: Organisation, users: dict) -> None:
+    """The executive adopted two items of the last approved group roadmap: one for the risk officer, one for the
+    model owner due within the reminder horizon, so both see them on their home page and in their digest."""
+    latest = (
+        Assessment.objects.filter(
+            organisation=organisation, business_unit=None, status=AssessmentStatus.APPROVED
+        )
+        .order_by("-approved_at", "-pk")
+        .first()
+    )
+    if latest is None:
+        return
+    roadmap = selectors.assessment_result(latest).roadmap
+    today = timezone.localdate()
+    picks = [
+        (next((i for i in roadmap if i.factor_key == "governance"), None), users["risk_officer"], 75),
+        (next((i for i in roadmap if i.factor_key == "processes"), None), users["model_owner"], 10),
+    ]
+    for item, owner, days in picks:
+        if item is not None:
+            services.adopt_roadmap_item(
+                actor=users["executive"],
+                assessment=latest,
+                question_key=item.question_key,
+                owner=owner,
+                due_date=today + timedelta(days=days),
+            )
+
+
 def seed_current_cycle_demo(organisation: Organisation, units: list[BusinessUnit], users: dict) -> None:
     """This quarter, on the current questionnaire and checked against the demo's records (so it runs after the
     inventory, monitoring, compliance, risk and release seeders): the group assessment submitted and waiting
@@ -153,6 +182,8 @@ def seed_current_cycle_demo(organisation: Organisation, units: list[BusinessUnit
         answers=_answers(questions, CURRENT_PROFILE, 0, rng, observed),
     )
     services.submit_assessment(actor=assessor, assessment=submitted)
+
+    _adopt_demo_actions(organisation, users)
 
     unit = units[0] if units else None
     draft = services.create_assessment(

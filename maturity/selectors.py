@@ -199,6 +199,7 @@ def factor_inputs(
         by_factor[question.factor_id].append(question)
     if observed is None:
         observed = question_evidence(assessment, questions, today)
+    borrowed = _current_actions(questions)
     answers = {
         a.question_id: a
         for a in Answer.objects.filter(assessment=assessment).only(
@@ -216,7 +217,7 @@ def factor_inputs(
                     text=question.text,
                     weight=question.weight,
                     descriptors=tuple(question.level_descriptors or ()),
-                    actions=tuple(question.actions or ()),
+                    actions=tuple(question.actions or borrowed.get(question.key, ())),
                     level=answer.level if answer and not answer.not_applicable else None,
                     not_applicable=bool(answer and answer.not_applicable),
                     supported_level=observed[question.key].supported_level
@@ -228,6 +229,19 @@ def factor_inputs(
             scoring.FactorInput(key=factor.key, name=factor.name, weight=factor.weight, questions=questions)
         )
     return inputs
+
+
+def _current_actions(questions: list[Question]) -> dict[str, list]:
+    """Recommended actions of the current questionnaire by question key, for an assessment answered on a version
+    that had none (2026.1): keys and levels are the same across versions, so its roadmap gets the same advice.
+    One query, and only then."""
+    if not questions or any(q.actions for q in questions):
+        return {}
+    return dict(
+        Question.objects.filter(factor__questionnaire__is_current=True, key__in=[q.key for q in questions])
+        .exclude(actions=[])
+        .values_list("key", "actions")
+    )
 
 
 def assessment_result(
