@@ -11,6 +11,7 @@ from maturity.models import (
     Answer,
     Assessment,
     Factor,
+    ImprovementAction,
     MaturityTarget,
     Question,
     Questionnaire,
@@ -98,3 +99,13 @@ class AnswerAdmin(ReadOnlyAdmin):
     list_display = ("assessment", "question", "level", "not_applicable", "needs_confirmation", "updated_at")
     list_filter = ("assessment__organisation", "not_applicable", "needs_confirmation")
     list_select_related = ("assessment", "question")
+
+
+@admin.register(ImprovementAction)
+class ImprovementActionAdmin(ReadOnlyAdmin):
+    """Adopted on the results page and updated on the actions page, audited by maturity.services."""
+
+    list_display = ("question_key", "organisation", "business_unit", "owner", "due_date", "status")
+    list_filter = ("organisation", "status")
+    search_fields = ("question_key", "action")
+    list_select_related = ("organisation", "business_unit__organisation", "owner")

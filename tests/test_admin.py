@@ -49,7 +49,14 @@ from governance.models import (
 )
 from governance.models.actions import GovernanceAction
 from governance.services.accounts import issue_api_token
-from maturity.models import Answer, Factor, MaturityTarget, Question, ReassessmentSchedule
+from maturity.models import (
+    Answer,
+    Factor,
+    ImprovementAction,
+    MaturityTarget,
+    Question,
+    ReassessmentSchedule,
+)
 from tests.factories import BusinessUnitFactory, MembershipFactory, OrganisationFactory, UserFactory
 from tests.governance.inventory_factories import AIModelFactory, ModelVersionFactory
 from tests.governance.reminder_factories import (
@@ -145,6 +152,24 @@ def _assessment():
     return AssessmentFactory(organisation=OrganisationFactory(), questionnaire=QuestionnaireFactory())
 
 
+def _improvement_action():
+    assessment = _assessment()
+    owner = UserFactory()
+    return ImprovementAction.objects.create(
+        organisation=assessment.organisation,
+        assessment=assessment,
+        question_key="strategy-q1",
+        question_text="How?",
+        factor_name="Strategy",
+        from_level=1,
+        to_level=2,
+        action="Write the strategy down.",
+        owner=owner,
+        created_by=owner,
+        due_date=date.today() + timedelta(30),
+    )
+
+
 def _audit_event():
     organisation = OrganisationFactory()
     return record_event(
@@ -205,6 +230,7 @@ INSTANCES: dict[str, Callable[[], models.Model]] = {
     "maturity.Answer": lambda: Answer.objects.create(assessment=_assessment(), question=_question(), level=3),
     "maturity.Assessment": _assessment,
     "maturity.Factor": lambda: _question().factor,
+    "maturity.ImprovementAction": _improvement_action,
     "maturity.MaturityTarget": lambda: MaturityTarget.objects.create(
         organisation=OrganisationFactory(), factor_key="strategy", target_level=3
     ),
