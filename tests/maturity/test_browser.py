@@ -36,7 +36,7 @@ def test_assessor_answers_submits_and_sees_radar_after_approval(browser_login, l
     assert not page.is_visible("#id_strategy-q2-not_applicable_reason")  # shown once N/A is chosen
     page.check("#id_strategy-q2-not_applicable")
     page.fill("#id_strategy-q2-not_applicable_reason", "No portfolio yet")
-    page.click("button:has-text('Save Strategy')")
+    page.click("button:has-text('Save and continue to Architecture')")
     page.wait_for_selector("h1:has-text('Architecture')")
     assert "2 of 10 questions answered" in page.inner_text(".progress-block")
     assert Answer.objects.get(assessment=assessment, question__key="strategy-q1").level == 3
