@@ -236,6 +236,8 @@ def build_roadmap(
                 action = descriptors[next_level] if next_level < len(descriptors) else LEVEL_NAMES[next_level]
                 effort, waits_for = "", ()
             priority = factor.gap * factor.weight * question.weight
+            if priority <= 0:  # a zero weight, or a gap so small the product underflows: nothing to gain
+                continue
             item = RoadmapItem(
                 question_key=question.key,
                 question_text=question.text,
