@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from governance.core.widgets import DatePicker
 from governance.forms.base import ServiceForm
 from governance.forms.inventory import MAX_ID
 from governance.models import BusinessUnit
@@ -255,12 +256,26 @@ class AdoptForm(ServiceForm):
     """Adopt one roadmap item: who owns it and by when (prefixed with the question key: one form per item)."""
 
     owner = _MemberField(queryset=None, label="Owner")
-    due_date = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label="Due", widget=DatePicker())
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args, organisation, members: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _members(organisation)
-        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        owner = self.fields["owner"]
+        owner.queryset = _members(organisation)
+        owner.label_from_instance = _person
+        if members is not None:
+            # The results page shows one form per roadmap item: a ModelChoiceField would read the members again
+            # for each, so the page passes them once. Validation still checks the choice against the queryset.
+            owner.choices = [("", owner.empty_label), *((member.pk, _person(member)) for member in members)]
+
+    @staticmethod
+    def members(organisation) -> list:
+        """The organisation's members, read once for every adopt form of a page."""
+        return list(_members(organisation))
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 class ImprovementUpdateForm(ServiceForm):

@@ -26,6 +26,7 @@ from maturity.selectors import (
     crosswalk_rows,
     evidence_flags,
     question_evidence,
+    question_labels,
     trend,
     unit_comparison,
 )
@@ -41,16 +42,15 @@ def _answer_rows(assessment, questions, observed) -> list[dict[str, Any]]:
         a.question_id: a for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
     }
     rows = []
-    position: dict[int, int] = {}
+    labels = question_labels(questions)
     for question in questions:
-        position[question.factor_id] = position.get(question.factor_id, 0) + 1
         answer = answers.get(question.pk)
         descriptors = list(question.level_descriptors or ())
         level = answer.level if answer and not answer.not_applicable else None
         rows.append(
             {
                 "question": question,
-                "label": f"{question.factor.name} {position[question.factor_id]}",
+                "label": labels[question.key],
                 "observed": observed.get(question.key),
                 "answer": answer,
                 "level": level,

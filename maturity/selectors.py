@@ -263,6 +263,17 @@ def assessment_questions(assessment: Assessment) -> list[Question]:
     )
 
 
+def question_labels(questions: Iterable[Question]) -> dict[str, str]:
+    """Each question's key → its label as the factor pages number it ("Governance 2"), for questions in
+    questionnaire order with their factors (no query)."""
+    labels: dict[str, str] = {}
+    position: dict[int, int] = {}
+    for question in questions:
+        position[question.factor_id] = position.get(question.factor_id, 0) + 1
+        labels[question.key] = f"{question.factor.name} {position[question.factor_id]}"
+    return labels
+
+
 def previous_approved(assessment: Assessment) -> Assessment | None:
     """The approved assessment of the same scope (organisation and unit) that came before this one."""
     queryset = Assessment.objects.filter(

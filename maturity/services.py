@@ -311,16 +311,16 @@ def _take_snapshot(assessment: Assessment) -> scoring.AssessmentResult:
 def _question_labels(questionnaire_id: int) -> dict[int, str]:
     """Each question as people see it on the factor pages: "Strategy 2 (Is there an MLOps strategy…)"; the
     number is its place in the factor, as the page numbers it (keys such as strategy-q2 meant nothing to them)."""
-    labels: dict[int, str] = {}
-    position: dict[int, int] = {}
-    for question in (
+    questions = list(
         Question.objects.filter(factor__questionnaire_id=questionnaire_id)
         .select_related("factor")
         .order_by("factor__order", "order", "pk")
-    ):
-        position[question.factor_id] = position.get(question.factor_id, 0) + 1
+    )
+    numbered = selectors.question_labels(questions)
+    labels: dict[int, str] = {}
+    for question in questions:
         text = question.text if len(question.text) <= 60 else question.text[:59].rstrip() + "…"
-        labels[question.pk] = f"{question.factor.name} {position[question.factor_id]} ({text})"
+        labels[question.pk] = f"{numbered[question.key]} ({text})"
     return labels
 
 

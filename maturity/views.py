@@ -531,6 +531,8 @@ def _results_page(
         if may_adopt
         else {}
     )
+    members = AdoptForm.members(assessment.organisation) if may_adopt else []
+    labels = selectors.question_labels(questions)
     today = timezone.localdate()
     horizons = []
     for index, name in enumerate(scoring.HORIZONS):
@@ -546,9 +548,18 @@ def _results_page(
                     form = AdoptForm(
                         prefix=item.question_key,
                         organisation=assessment.organisation,
+                        members=members,
                         initial={"due_date": today + datetime.timedelta(days=HORIZON_DAYS[index])},
                     )
-            rows.append({"item": item, "adopted": adopted.get(item.question_key), "form": form})
+            waits_for = [_requirement_label(requirement, labels) for requirement in item.waits_for]
+            rows.append(
+                {
+                    "item": item,
+                    "adopted": adopted.get(item.question_key),
+                    "form": form,
+                    "waits_for": waits_for,
+                }
+            )
         if rows:
             horizons.append({"name": name, "rows": rows})
     return render(
@@ -576,6 +587,12 @@ def _results_page(
         },
         status=status,
     )
+
+
+def _requirement_label(requirement: str, labels: dict[str, str]) -> str:
+    """'governance-risk-tiering>=3' as a reader sees it: 'Governance 2 at level 3 or above'."""
+    key, _, level = requirement.partition(">=")
+    return f"{labels.get(key, key)} at level {level} or above"
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from governance.core.widgets import DatePicker
 from governance.forms.base import ServiceForm
 
 
@@ -10,6 +11,6 @@ class AuditBundleForm(ServiceForm):
         required=False,
         label="Events from",
         help_text="Leave both dates empty for the whole trail.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
-    date_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="to", widget=DatePicker())

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from governance.core.widgets import DatePicker
 from governance.forms.base import ServiceForm
 from governance.models import ComplianceStatus
 from governance.services import compliance as services
@@ -37,7 +38,7 @@ class ComplianceRecordForm(ServiceForm):
     next_review_due = forms.DateField(
         label="Next review due",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DatePicker(),
     )
 
     def __init__(self, *args, has_file: bool = False, **kwargs):

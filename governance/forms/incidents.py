@@ -2,11 +2,10 @@
 
 from django import forms
 
+from governance.core.widgets import DateTimePicker
 from governance.forms.base import ServiceModelForm
 from governance.models import Incident
 from governance.services.incidents import EDITABLE_FIELDS
-
-DATETIME_WIDGET = {"attrs": {"type": "datetime-local"}, "format": "%Y-%m-%dT%H:%M"}
 
 
 class IncidentForm(ServiceModelForm):
@@ -16,9 +15,9 @@ class IncidentForm(ServiceModelForm):
         model = Incident
         fields = list(EDITABLE_FIELDS)
         widgets = {
-            "occurred_at": forms.DateTimeInput(**DATETIME_WIDGET),
-            "detected_at": forms.DateTimeInput(**DATETIME_WIDGET),
-            "closed_at": forms.DateTimeInput(**DATETIME_WIDGET),
+            "occurred_at": DateTimePicker(),
+            "detected_at": DateTimePicker(),
+            "closed_at": DateTimePicker(),
             "description": forms.Textarea(attrs={"rows": 3}),
             "impact": forms.Textarea(attrs={"rows": 3}),
             "root_cause": forms.Textarea(attrs={"rows": 3}),

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from governance.core.widgets import DatePicker
 from governance.forms.base import ServiceForm, ServiceModelForm
 from governance.models import (
     AIModel,
@@ -51,8 +52,8 @@ class AIModelForm(ServiceModelForm):
         fields = ["lifecycle_stage", *EDITABLE_FIELDS, "developers"]
         field_classes = {"developers": MembersField}
         widgets = {
-            "last_validated_on": forms.DateInput(attrs={"type": "date"}),
-            "next_review_due": forms.DateInput(attrs={"type": "date"}),
+            "last_validated_on": DatePicker(),
+            "next_review_due": DatePicker(),
             "purpose": forms.Textarea(attrs={"rows": 3}),
             "data_sources": forms.Textarea(attrs={"rows": 2}),
             "risk_tier_override_reason": forms.Textarea(attrs={"rows": 2}),
@@ -146,10 +147,8 @@ class ValidationForm(ServiceForm):
     scope = forms.MultipleChoiceField(
         choices=ValidationScope.choices, widget=forms.CheckboxSelectMultiple, label="Scope"
     )
-    started_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    completed_on = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), required=False, help_text="Empty while under way."
-    )
+    started_on = forms.DateField(widget=DatePicker())
+    completed_on = forms.DateField(widget=DatePicker(), required=False, help_text="Empty while under way.")
     outcome = forms.ChoiceField(choices=[("", "— under way —"), *ValidationOutcome.choices], required=False)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     evidence_link = forms.URLField(
@@ -179,7 +178,7 @@ class ValidationForm(ServiceForm):
 class FindingForm(ServiceForm):
     title = forms.CharField(max_length=200)
     severity = forms.ChoiceField(choices=FindingSeverity.choices)
-    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    due_date = forms.DateField(widget=DatePicker(), required=False)
 
 
 class ReleasePolicyForm(ServiceForm):

@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from governance.core.widgets import DateTimePicker
 from governance.forms.base import ServiceForm, ServiceModelForm
 from governance.models import AIModel, KPIDefinition
 from governance.services.monitoring import EDITABLE_FIELDS, BatchValidationError
@@ -11,9 +12,7 @@ from governance.services.monitoring import EDITABLE_FIELDS, BatchValidationError
 class MeasurementForm(ServiceForm):
     """One manual measurement of a KPI."""
 
-    measured_at = forms.DateTimeField(
-        label="Measured at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    measured_at = forms.DateTimeField(label="Measured at", widget=DateTimePicker())
     value = forms.FloatField(label="Value")
 
     def add_service_errors(self, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from governance.core.pickers import NamePickerField
 from governance.core.registry import ReportKindSpec, report_kinds
+from governance.core.widgets import DatePicker
 from governance.forms.base import ServiceForm
 from governance.models import Organisation, ScheduleFrequency
 from governance.reports.render import PERIOD_PARAMETERS
@@ -103,11 +104,9 @@ class ReportRequestForm(ReportSubjectForm):
         required=False,
         label="Period from",
         help_text="Optional.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
-    period_end = forms.DateField(
-        required=False, label="Period to", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_end = forms.DateField(required=False, label="Period to", widget=DatePicker())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

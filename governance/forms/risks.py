@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from governance import risk_charts
+from governance.core.widgets import DatePicker
 from governance.forms.base import ServiceModelForm
 from governance.models import Organisation, Risk
 from governance.services.risks import EDITABLE_FIELDS
@@ -18,7 +19,7 @@ class RiskForm(ServiceModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "mitigation": forms.Textarea(attrs={"rows": 3}),
-            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "due_date": DatePicker(),
         }
         help_texts = {
             "likelihood": "How likely it is to happen, before mitigation.",

@@ -1,11 +1,11 @@
 """What the list filters share: the organisations a filter's choices come from, and date ranges."""
 
 import django_filters
-from django import forms
 from django.urls import reverse_lazy
 
 from governance.core.pickers import NamePickerField
 from governance.core.tenancy import organisation_ids_of
+from governance.core.widgets import DatePicker
 from governance.models import Organisation
 
 
@@ -16,7 +16,7 @@ def date_range(field_name: str, label_from: str, label_to: str) -> tuple[django_
             field_name=field_name,
             lookup_expr=lookup,
             label=label,
-            widget=forms.DateInput(attrs={"type": "date"}),
+            widget=DatePicker(),
         )
         for lookup, label in (("date__gte", label_from), ("date__lte", label_to))
     )

@@ -365,6 +365,28 @@ def test_results_page_charts_roadmap_and_change_with_constant_queries(
     assert f"{questions_per_factor * 5} of {questions_per_factor * 5} questions answered" in html
 
 
+@pytest.mark.parametrize(("questions_per_factor", "members"), [(2, 1), (12, 8)])
+def test_results_page_with_adopt_forms_has_constant_queries(
+    login, assessor, organisation, questions_per_factor, members, django_assert_max_num_queries
+):
+    """An approved assessment offers an adopt form per roadmap item; the owner list is read once, not per form."""
+    from tests.factories import MembershipFactory
+
+    current = _results_dataset(organisation, assessor, questions_per_factor, history=1)
+    Assessment.objects.filter(pk=current.pk).update(
+        status=AssessmentStatus.APPROVED, approved_at=timezone.now()
+    )
+    for _ in range(members):
+        MembershipFactory(organisation=organisation, role=Role.MODEL_OWNER)
+    client = login(assessor)
+    with django_assert_max_num_queries(PAGE_QUERIES + 1):  # + the actions already adopted
+        response = client.get(reverse("maturity:results", args=[current.pk]))
+    html = response.content.decode()
+    forms = html.count('class="adopt"')
+    assert forms == questions_per_factor * 3  # strategy, modeling and governance are below target
+    assert html.count(f'<option value="{assessor.pk}">') == forms
+
+
 def test_results_page_denials(login, outsider, assessment):
     assert login(outsider).get(reverse("maturity:results", args=[assessment.pk])).status_code == 404
 
