@@ -53,7 +53,8 @@ def maturity_panel(organisation: Organisation, today: date) -> dict[str, Any]:
 
 
 def waiting_counts(organisation: Organisation, user, role: str, today: date) -> list[WaitingCount]:
-    """Maturity's part of "Waiting for you": assessments to decide, prefilled answers to confirm, actions owned."""
+    """Maturity's part of "Waiting for you": assessments to decide or to finish, prefilled answers to confirm,
+    improvement actions owned."""
     counts = []
     if role_allows(role, Permission.ASSESSMENT_APPROVE):
         to_decide = Assessment.objects.filter(
@@ -66,6 +67,17 @@ def waiting_counts(organisation: Organisation, user, role: str, today: date) -> 
                 plural="assessments waiting for your approval",
                 url=reverse("maturity:assessment-list") + "?status=submitted",
                 count=count_subquery(to_decide),
+            )
+        )
+    if role_allows(role, Permission.ASSESSMENT_SUBMIT):
+        drafts = Assessment.objects.filter(organisation=organisation, status=AssessmentStatus.DRAFT)
+        counts.append(
+            WaitingCount(
+                key="waiting_drafts",
+                singular="draft assessment to complete and submit",
+                plural="draft assessments to complete and submit",
+                url=reverse("maturity:assessment-list") + "?status=draft",
+                count=count_subquery(drafts),
             )
         )
     if role_allows(role, Permission.ASSESSMENT_EDIT):

@@ -62,6 +62,8 @@ def test_each_role_sees_what_it_may_act_on(organisation, executive, assessor, mo
     }
     # The assessor submitted it: someone else approves it.
     assert labels(organisation, assessor) == {}
+    maturity_services.create_assessment(actor=assessor, organisation=organisation, title="Q1")
+    assert labels(organisation, assessor) == {"draft assessment to complete and submit": 1}
     assert labels(organisation, risk_officer) == {"approval request you may decide": 1}
 
 
