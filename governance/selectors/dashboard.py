@@ -26,7 +26,7 @@ from governance.models import (
     RiskTier,
 )
 from governance.selectors import monitoring
-from governance.selectors.counting import first_rows_with_total
+from governance.selectors.counting import count_subquery, first_rows_with_total
 from governance.selectors.inventory import overdue_q, pending_approvals
 
 REVIEW_HORIZON_DAYS = 14
@@ -156,15 +156,23 @@ _SEVERITY_RANK = Case(
 
 
 def open_incidents(organisation: Organisation) -> tuple[list[Incident], list[tuple[str, str, int]], int]:
-    """Incidents not closed: the most severe and recent few, and the count per severity (most severe first)."""
+    """Incidents not closed: the most severe and recent few, and the count per severity (most severe first).
+
+    One statement: the counts ride on the rows as scalar subqueries (no rows means no open incident at all).
+    """
     still_open = Incident.objects.filter(organisation=organisation).exclude(status=IncidentStatus.CLOSED)
-    per_severity = dict(still_open.order_by().values_list("severity").annotate(n=Count("pk")))
-    counts = [(value, label, per_severity.get(value, 0)) for value, label in IncidentSeverity.choices]
+    per_severity = {
+        f"open_{value}": count_subquery(still_open.filter(severity=value)) for value in IncidentSeverity.values
+    }
     rows = list(
         still_open.select_related("model")
-        .annotate(severity_rank=_SEVERITY_RANK)
+        .annotate(severity_rank=_SEVERITY_RANK, **per_severity)
         .order_by("severity_rank", "-occurred_at", "-pk")[:INCIDENT_ROWS]
     )
+    counts = [
+        (value, label, (getattr(rows[0], f"open_{value}") or 0) if rows else 0)
+        for value, label in IncidentSeverity.choices
+    ]
     return rows, counts, sum(n for _, _, n in counts)
 
 

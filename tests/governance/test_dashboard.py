@@ -13,6 +13,7 @@ from governance.models import (
     AIModel,
     ApprovalRequest,
     Incident,
+    IncidentStatus,
     KPIDefinition,
     KPIMeasurement,
     LifecycleStage,
@@ -25,16 +26,17 @@ from governance.services import monitoring as monitoring_services
 from maturity.models import Assessment, AssessmentStatus
 from tests.factories import UserFactory
 from tests.governance.inventory_factories import AIModelFactory
+from tests.governance.reminder_factories import IncidentFactory
 from tests.maturity.page_fixtures import QuestionnaireFactory
 
 pytestmark = pytest.mark.django_db
 
 # Session, user and memberships, then the overview: stage x tier (1), breaches (rows, totals: 2), reviews
-# (counts, rows: 2), approvals with their total (1), incidents (counts, rows: 2), risks with their total (1),
+# (counts, rows: 2), approvals with their total (1), incidents with their counts (1), risks with their total (1),
 # maturity (1), release gates (unapproved production deployments, overrides, each with its total: 2), "Waiting for
 # you" (every app's counts as scalar subqueries of one statement: 1). The same at any size: no count is read only
 # when a list is full (governance.selectors.counting).
-DASHBOARD_QUERIES = 16
+DASHBOARD_QUERIES = 15
 LIST_QUERIES = 7  # as tests/governance/test_inventory_pages.py: the breach column adds no query
 
 
@@ -423,3 +425,26 @@ def test_overview_selector_takes_the_date(organisation, portfolio):
     result = dashboard.overview(organisation, today=later)
     # Ten days on, the pricing review is overdue too.
     assert result.overdue_count == 2
+
+
+def test_open_incidents_counts_each_severity_in_one_query(
+    organisation, other_organisation, model_owner, django_assert_num_queries
+):
+    model = AIModelFactory(organisation=organisation, owner=model_owner)
+    for severity, status in [
+        ("critical", IncidentStatus.OPEN),
+        ("high", IncidentStatus.INVESTIGATING),
+        ("high", IncidentStatus.MITIGATED),
+        ("low", IncidentStatus.OPEN),
+        ("medium", IncidentStatus.CLOSED),
+    ]:
+        IncidentFactory(organisation=organisation, model=model, severity=severity, status=status)
+    IncidentFactory(organisation=other_organisation, severity="medium")
+
+    with django_assert_num_queries(1):
+        rows, counts, total = dashboard.open_incidents(organisation)
+
+    assert [(value, n) for value, _, n in counts] == [("critical", 1), ("high", 2), ("medium", 0), ("low", 1)]
+    assert total == 4 and [r.severity for r in rows] == ["critical", "high", "high", "low"]
+    Incident.objects.filter(organisation=organisation).update(status=IncidentStatus.CLOSED)
+    assert dashboard.open_incidents(organisation) == ([], [(v, label, 0) for v, label, _ in counts], 0)
