@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Concat
 
 MAX_LEVEL = 5
 
@@ -21,6 +22,13 @@ class Questionnaire(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
+
+    @staticmethod
+    def str_sql() -> models.Expression:
+        """``str(record)`` in SQL (governance.core.naming)."""
+        return Concat(
+            models.F("title"), models.Value(" v"), models.F("version"), output_field=models.CharField()
+        )
 
 
 class Factor(models.Model):
@@ -129,6 +137,11 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @staticmethod
+    def str_sql() -> models.Expression:
+        """``str(record)`` in SQL (governance.core.naming)."""
+        return models.F("title")
 
     @property
     def is_editable(self) -> bool:

@@ -11,9 +11,11 @@ from governance.models import (
     BusinessUnit,
     FindingSeverity,
     LifecycleStage,
+    ModelVersion,
     Organisation,
     ValidationOutcome,
     ValidationScope,
+    VersionStatus,
 )
 from governance.selectors.inventory import PROMOTION_CHOICES, promotable_versions_of
 from governance.services.inventory import EDITABLE_FIELDS, INITIAL_STAGES
@@ -110,9 +112,15 @@ class PromotionForm(ServiceForm):
     )
     justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, model: AIModel, **kwargs):
+    def __init__(self, *args, model: AIModel, candidates: list[ModelVersion] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = promotable_versions_of(model)
+        version = self.fields["version"]
+        version.queryset = promotable_versions_of(model)
+        if candidates is not None:
+            # The model page has read them already (selectors.release_candidates): a ModelChoiceField would read
+            # them again to render. Validation still looks the choice up in the queryset.
+            promotable = [v for v in candidates if v.status == VersionStatus.CANDIDATE][:PROMOTION_CHOICES]
+            version.choices = [("", version.empty_label), *((v.pk, str(v)) for v in promotable)]
 
 
 class DecisionForm(forms.Form):

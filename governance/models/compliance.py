@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Concat
 
 
 class Framework(models.Model):
@@ -50,6 +51,11 @@ class Requirement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"
+
+    @staticmethod
+    def str_sql() -> models.Expression:
+        """``str(record)`` in SQL (governance.core.naming)."""
+        return Concat(models.F("ref"), models.Value(" "), models.F("title"), output_field=models.CharField())
 
 
 class ComplianceStatus(models.TextChoices):

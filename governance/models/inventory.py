@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Concat
 
 
 class LifecycleStage(models.TextChoices):
@@ -97,6 +98,11 @@ class AIModel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def str_sql() -> models.Expression:
+        """``str(record)`` in SQL (governance.core.naming)."""
+        return models.F("name")
+
 
 class VersionStatus(models.TextChoices):
     CANDIDATE = "candidate", "Candidate"
@@ -127,6 +133,13 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model.name} {self.version}"
+
+    @staticmethod
+    def str_sql() -> models.Expression:
+        """``str(record)`` in SQL (governance.core.naming)."""
+        return Concat(
+            models.F("model__name"), models.Value(" "), models.F("version"), output_field=models.CharField()
+        )
 
 
 class ApprovalKind(models.TextChoices):

@@ -29,6 +29,11 @@ class Organisation(models.Model):
             self.slug = slugify(self.name)[:200]
         super().save(*args, **kwargs)
 
+    @staticmethod
+    def str_sql() -> models.Expression:
+        """``str(record)`` in SQL (governance.core.naming)."""
+        return models.F("name")
+
 
 class BusinessUnit(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="business_units")
@@ -44,6 +49,11 @@ class BusinessUnit(models.Model):
     def __str__(self) -> str:
         # Never the organisation's name: that is a query per unit in every drop-down and admin row.
         return self.name
+
+    @staticmethod
+    def str_sql() -> models.Expression:
+        """``str(record)`` in SQL (governance.core.naming)."""
+        return models.F("name")
 
 
 class Membership(models.Model):

@@ -3,6 +3,9 @@ and their findings, and what pipelines asked the deployment gate and deployed.""
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Cast, Concat
+
+from governance.core.naming import choice_label_sql
 
 
 class ReleaseTarget(models.TextChoices):
@@ -87,6 +90,18 @@ class Validation(models.Model):
 
     def __str__(self) -> str:
         return f"Validation of version #{self.version_id} ({self.get_outcome_display() or 'in progress'})"
+
+    @staticmethod
+    def str_sql() -> models.Expression:
+        """``str(record)`` in SQL (governance.core.naming)."""
+        return Concat(
+            models.Value("Validation of version #"),
+            Cast("version_id", models.CharField()),
+            models.Value(" ("),
+            choice_label_sql("outcome", ValidationOutcome, "in progress"),
+            models.Value(")"),
+            output_field=models.CharField(),
+        )
 
 
 class FindingSeverity(models.TextChoices):

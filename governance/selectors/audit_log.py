@@ -2,8 +2,8 @@
 instead of ids and dates as dates.
 
 Events keep what was recorded (field names, ids, ISO dates); this module only presents them. Names of records
-an event points to are looked up for the whole page at once: one query per kind of record on the page, whatever
-the number of events.
+an event points to are looked up for the whole page at once, in one statement for the kinds whose name SQL can
+compute and one query per other kind, whatever the number of events.
 """
 
 import json
@@ -18,10 +18,12 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
+from django.db.models import F, Value
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 
+from governance.core.naming import name_sql
 from governance.core.registry import audit_actions
 from governance.models import AuditEvent
 
@@ -123,17 +125,29 @@ def _foreign_keys(model, changes) -> Iterable[tuple[type[models.Model], Any]]:
 
 
 def _names(wanted: dict[type[models.Model], set[int]]) -> dict[tuple[type[models.Model], int], str]:
-    """A name for each record asked for, one query per kind of record."""
-    user_model = get_user_model()
+    """A name for each record asked for: one statement for every kind whose name SQL can compute
+    (governance.core.naming), one query for each other kind."""
     names: dict[tuple[type[models.Model], int], str] = {}
+    named_in_sql: list[models.QuerySet] = []
+    kinds: dict[str, type[models.Model]] = {}
     for model, ids in wanted.items():
-        if model is user_model:
-            for user in user_model.objects.filter(pk__in=ids):
-                names[model, user.pk] = user.get_full_name() or user.get_username()
+        expression = name_sql(model)
+        if expression is not None:
+            kinds[model._meta.label_lower] = model
+            named_in_sql.append(
+                model._default_manager.filter(pk__in=ids)
+                .order_by()
+                .annotate(named_kind=Value(model._meta.label_lower), named_pk=F("pk"), named=expression)
+                .values_list("named_kind", "named_pk", "named")
+            )
             continue
         # Joined rows loaded with them, so __str__ of a record naming its parent does not query once each.
         for pk, record in model._default_manager.select_related().in_bulk(ids).items():
             names[model, pk] = str(record)
+    if named_in_sql:
+        first, *rest = named_in_sql
+        for kind, pk, name in first.union(*rest, all=True) if rest else first:
+            names[kinds[kind], pk] = name
     return names
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from governance.compliance_catalogue import rules_match, rules_q
@@ -155,10 +155,20 @@ def in_scope_models(organisation: Organisation) -> QuerySet[AIModel]:
     )
 
 
-def _current_catalogue() -> list[tuple[Framework, list[Requirement]]]:
-    """Every current framework (by name) with its requirements in catalogue order — one query."""
+def _current_catalogue(model: AIModel | None = None) -> list[tuple[Framework, list[Requirement]]]:
+    """Every current framework (by name) with its requirements in catalogue order — one query.
+
+    With ``model``, each requirement also carries that model's record: ``record_status`` and
+    ``record_review_due`` (None where it has none), joined in the same query.
+    """
     catalogue: dict[int, tuple[Framework, list[Requirement]]] = {}
     requirements = Requirement.objects.filter(framework__is_current=True).select_related("framework")
+    if model is not None:
+        requirements = requirements.annotate(
+            model_record=FilteredRelation("records", condition=Q(records__model=model)),
+            record_status=F("model_record__status"),
+            record_review_due=F("model_record__next_review_due"),
+        )
     for requirement in requirements.order_by("framework__name", "framework_id", "position"):
         catalogue.setdefault(requirement.framework_id, (requirement.framework, []))[1].append(requirement)
     return list(catalogue.values())
@@ -247,7 +257,7 @@ class ModelFrameworkSummary:
 
 
 def model_summary(model: AIModel, today: date | None = None) -> list[ModelFrameworkSummary]:
-    """The model's coverage against every current framework with a requirement that applies — two queries.
+    """The model's coverage against every current framework with a requirement that applies — one query.
 
     Empty for a retired model (out of compliance scope).
     """
@@ -262,19 +272,14 @@ def model_summary(model: AIModel, today: date | None = None) -> list[ModelFramew
 
 
 def _model_summary(model: AIModel, today: date) -> list[ModelFrameworkSummary]:
-    frameworks = _current_catalogue()
-    records = {
-        requirement_id: (status, due)
-        for requirement_id, status, due in ComplianceRecord.objects.filter(
-            model=model, requirement__framework__is_current=True
-        ).values_list("requirement_id", "status", "next_review_due")
-    }
     summaries = []
-    for framework, requirements in frameworks:
+    for framework, requirements in _current_catalogue(model):
         applicable = [r for r in requirements if applies_to_model(r, model)]
         if not applicable:
             continue
-        statuses = [records.get(r.pk, (ComplianceStatus.NOT_ASSESSED, None)) for r in applicable]
+        statuses = [
+            (r.record_status or ComplianceStatus.NOT_ASSESSED, r.record_review_due) for r in applicable
+        ]
         summaries.append(
             ModelFrameworkSummary(
                 framework=framework,

@@ -162,7 +162,8 @@ def open_incidents(organisation: Organisation) -> tuple[list[Incident], list[tup
     """
     still_open = Incident.objects.filter(organisation=organisation).exclude(status=IncidentStatus.CLOSED)
     per_severity = {
-        f"open_{value}": count_subquery(still_open.filter(severity=value)) for value in IncidentSeverity.values
+        f"open_{value}": count_subquery(still_open.filter(severity=value))
+        for value in IncidentSeverity.values
     }
     rows = list(
         still_open.select_related("model")

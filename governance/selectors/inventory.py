@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -158,6 +158,18 @@ def promotable_versions_of(model: AIModel, limit: int = PROMOTION_CHOICES) -> Qu
     """
     recent = _promotable(model.versions.order_by("-registered_at", "-pk")).values("pk")[:limit]
     return model.versions.filter(pk__in=recent).order_by("-registered_at", "-pk")
+
+
+def release_candidates(model: AIModel, limit: int = PROMOTION_CHOICES) -> list[ModelVersion]:
+    """The model's champion (if any) and then its ``limit`` most recent promotable versions, newest first: in
+    one query, what the model page's release readiness (the champion, else the newest candidate) and its
+    promotion form (the candidates) both need."""
+    champion_first = Case(When(status=VersionStatus.CHAMPION, then=Value(0)), default=Value(1))
+    return list(
+        model.versions.exclude(status=VersionStatus.RETIRED).order_by(
+            champion_first, "-registered_at", "-pk"
+        )[: limit + 1]
+    )
 
 
 def _count_per_model(queryset: QuerySet) -> Coalesce:

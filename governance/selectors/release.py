@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from governance.models import (
@@ -61,6 +61,30 @@ def current_policy(organisation: Organisation) -> ReleasePolicy:
     )
 
 
+def with_current_policy(queryset: QuerySet[AIModel]) -> QuerySet[AIModel]:
+    """Models annotated with their organisation's current policy (``policy_version``, ``policy_rules``; None
+    before its first edit), so a page that evaluates the policy does not read it again (``policy_of``)."""
+    latest = ReleasePolicy.objects.filter(organisation=OuterRef("organisation")).order_by("-version")
+    return queryset.annotate(
+        policy_version=Subquery(latest.values("version")[:1]),
+        policy_rules=Subquery(latest.values("rules")[:1], output_field=JSONField()),
+    )
+
+
+def policy_of(model: AIModel) -> ReleasePolicy:
+    """The model's organisation's current policy: from ``with_current_policy``'s annotations when the model
+    carries them, else read (``current_policy``)."""
+    if not hasattr(model, "policy_version"):
+        return current_policy(model.organisation)
+    if model.policy_version is None:
+        return ReleasePolicy(
+            organisation_id=model.organisation_id, version=0, rules=default_rules(), note="Plumbline default"
+        )
+    return ReleasePolicy(
+        organisation_id=model.organisation_id, version=model.policy_version, rules=model.policy_rules
+    )
+
+
 def policy_history(organisation: Organisation) -> QuerySet[ReleasePolicy]:
     return (
         ReleasePolicy.objects.filter(organisation=organisation)
@@ -90,9 +114,11 @@ def release_facts(
     kpis: list | None = None,
     risks: list[Risk] | None = None,
     incidents: list[Incident] | None = None,
+    validations: list[Validation] | None = None,
 ) -> checks.ReleaseFacts:
     """Everything the checks look at, in a fixed number of queries whatever the model's history. ``kpis``,
-    ``risks`` and ``incidents``: all of the model's, when the caller (the model page) has read them already."""
+    ``risks`` and ``incidents``: all of the model's, when the caller (the model page) has read them already;
+    ``validations``: validations with their findings that include all of ``version``'s."""
     today = today or timezone.localdate()
     compliance = [
         checks.FrameworkFacts(
@@ -122,8 +148,10 @@ def release_facts(
         )
         for r in risks
     ]
-    validations = []
-    if version is not None:
+    if version is not None and validations is not None:
+        validations = [_validation_facts(v) for v in validations if v.version_id == version.pk]
+    elif version is not None:
+        validations = []
         open_counts = {
             severity: Count(
                 "findings", filter=Q(findings__status=FindingStatus.OPEN, findings__severity=severity)
@@ -142,6 +170,8 @@ def release_facts(
                     open_findings={s: row[s] for s in ("high", "medium", "low") if row[s]},
                 )
             )
+    else:
+        validations = []
     kpis = [
         checks.KPIFacts(
             name=k.name,
@@ -166,6 +196,17 @@ def release_facts(
     )
 
 
+def _validation_facts(validation: Validation) -> checks.ValidationFacts:
+    """What the checks read of one validation whose findings are loaded (validations_of)."""
+    open_findings: dict[str, int] = {}
+    for finding in validation.findings.all():
+        if finding.status == FindingStatus.OPEN and finding.severity in ("high", "medium", "low"):
+            open_findings[finding.severity] = open_findings.get(finding.severity, 0) + 1
+    return checks.ValidationFacts(
+        outcome=validation.outcome, completed_on=validation.completed_on, open_findings=open_findings
+    )
+
+
 def readiness(
     model: AIModel,
     target: str,
@@ -176,17 +217,23 @@ def readiness(
     kpis: list | None = None,
     risks: list[Risk] | None = None,
     incidents: list[Incident] | None = None,
+    validations: list[Validation] | None = None,
+    version_resolved: bool = False,
 ) -> Readiness:
     """What the organisation's policy says about releasing ``model`` (``version``) to ``target`` now
-    (``kpis``, ``risks``, ``incidents``: see ``release_facts``)."""
-    policy = policy or current_policy(model.organisation)
-    version = release_version(model, target, version)
+    (``kpis``, ``risks``, ``incidents``: see ``release_facts``; ``version_resolved``: ``version`` is already
+    the one ``release_version`` would find, None included)."""
+    policy = policy or policy_of(model)
+    if not version_resolved:
+        version = release_version(model, target, version)
     return evaluate(
         policy.rules,
         policy_version=policy.version,
         target=target,
         profile=profile_for(model.risk_tier, model.eu_ai_act_category),
-        facts=release_facts(model, version, today, kpis=kpis, risks=risks, incidents=incidents),
+        facts=release_facts(
+            model, version, today, kpis=kpis, risks=risks, incidents=incidents, validations=validations
+        ),
     )
 
 
@@ -254,6 +301,15 @@ def validations_of(model: AIModel) -> QuerySet[Validation]:
         .prefetch_related(Prefetch("findings", queryset=ValidationFinding.objects.select_related("owner")))
         .order_by("-started_on", "-id")
     )
+
+
+def validations_for_model_page(model: AIModel, version: ModelVersion | None, shown: int) -> list[Validation]:
+    """The model's ``shown`` latest validations and every validation of ``version`` (what its release checks
+    read), newest first, with findings: one query for both and one for the findings. The first ``shown`` rows
+    are the latest: any other row is one of ``version``'s, older than those."""
+    latest = Validation.objects.filter(model=model).order_by("-started_on", "-id").values("pk")[:shown]
+    wanted = Q(pk__in=latest) | Q(version=version) if version is not None else Q(pk__in=latest)
+    return list(validations_of(model).filter(wanted))
 
 
 RELEASE_PANEL_ROWS = 5

@@ -20,8 +20,9 @@ from governance.forms.inventory import (
     PromotionForm,
     StageChangeForm,
 )
-from governance.models import AIModel, ApprovalRequest
+from governance.models import AIModel, ApprovalRequest, LifecycleStage
 from governance.selectors import inventory as selectors
+from governance.selectors import release as release_selectors
 from governance.services import inventory as services
 from governance.views import incidents as incident_views
 from governance.views import release as release_views
@@ -107,8 +108,10 @@ def _get_model(request: HttpRequest, pk: int) -> AIModel:
 
 def _get_model_for_detail(request: HttpRequest, pk: int) -> AIModel:
     """The model as views that may render its detail page need it: with the counts of its histories."""
-    queryset = selectors.with_history_counts(
-        AIModel.objects.select_related("organisation", "business_unit", "owner")
+    queryset = release_selectors.with_current_policy(
+        selectors.with_history_counts(
+            AIModel.objects.select_related("organisation", "business_unit", "owner")
+        )
     )
     return get_for_user(queryset, request.user, pk=pk)
 
@@ -131,6 +134,10 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
         request, selectors.approvals_of(model), model.approval_count, "approvals_page"
     )
     kpis = selectors.kpis_of(model)
+    # Champion first, then the newest candidates: the release checks and the promotion form read them once.
+    candidates = (
+        selectors.release_candidates(model) if model.lifecycle_stage != LifecycleStage.RETIRED else []
+    )
     risk_section = risk_views.model_section(request, model)
     incident_section = incident_views.model_section(request, model)
     return render(
@@ -145,7 +152,7 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
             "approvals_query": approvals_query,
             "kpis": kpis,
             "stage_form": stage_form or StageChangeForm(),
-            "promotion_form": promotion_form or PromotionForm(model=model),
+            "promotion_form": promotion_form or PromotionForm(model=model, candidates=candidates),
             "has_promotable": model.has_promotable,
             "can_edit": can(request.user, model.organisation_id, Permission.MODEL_EDIT),
             "can_edit_kpis": can(request.user, model.organisation_id, Permission.KPI_EDIT),
@@ -157,6 +164,7 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
                 kpis=kpis,
                 risks=risk_section["model_risks"],
                 incidents=incident_section["model_incidents"],
+                candidates=candidates,
             ),
             "today": timezone.localdate(),
         },

@@ -28,6 +28,7 @@ from governance.models import (
 from governance.rules.release_checks import CHECKS
 from governance.rules.release_policy import PROFILES, TARGETS, Readiness
 from governance.selectors import release as selectors
+from governance.selectors.inventory import release_candidates
 from governance.services import release as services
 from governance.services.compliance import evidence_content_type
 
@@ -99,10 +100,12 @@ def model_section(
     kpis: list | None = None,
     risks: list | None = None,
     incidents: list | None = None,
+    candidates: list | None = None,
 ) -> dict:
     """The model page's release part: readiness for its next release and its latest validations (``model`` as
-    annotated by selectors.with_history_counts; ``kpis``, ``risks``, ``incidents``: all of the model's, as the
-    page's other sections read them, read once for both)."""
+    annotated by selectors.with_history_counts and with_current_policy; ``kpis``, ``risks``, ``incidents``: all
+    of the model's, as the page's other sections read them, read once for both; ``candidates``: its champion
+    first, then its newest candidates, as inventory selectors.release_candidates reads them)."""
     if model.lifecycle_stage == LifecycleStage.RETIRED:
         target = None
     elif model.lifecycle_stage == LifecycleStage.PRODUCTION:
@@ -110,21 +113,36 @@ def model_section(
     else:
         target = ReleaseTarget.PRODUCTION
     header, checks = ({}, [])
+    version = None
     if target is not None:
-        version = None
+        if candidates is None:
+            candidates = release_candidates(model)
         if target == ReleaseTarget.CHAMPION:
-            version = model.versions.filter(status=VersionStatus.CANDIDATE).order_by("-registered_at").first()
-        if target != ReleaseTarget.CHAMPION or version is not None:
-            header, checks = checks_for_display(
-                model,
-                selectors.readiness(model, target, version, kpis=kpis, risks=risks, incidents=incidents),
-            )
+            # Promoting to champion is about the newest candidate.
+            version = next((v for v in candidates if v.status == VersionStatus.CANDIDATE), None)
+        else:
+            # Releasing to production is about the champion, else the newest candidate (release_version).
+            version = candidates[0] if candidates else None
+    # The latest validations shown, and all of the version's, which the checks read: together.
+    validations = selectors.validations_for_model_page(model, version, VALIDATIONS_SHOWN)
+    if target is not None and (target != ReleaseTarget.CHAMPION or version is not None):
+        readiness = selectors.readiness(
+            model,
+            target,
+            version,
+            kpis=kpis,
+            risks=risks,
+            incidents=incidents,
+            validations=validations,
+            version_resolved=True,
+        )
+        header, checks = checks_for_display(model, readiness)
     can_validate = can(request.user, model.organisation_id, Permission.VALIDATION_RECORD)
     return {
         "readiness_target": ReleaseTarget(target).label if target and checks else None,
         "readiness": header,
         "checks": checks,
-        "validations": list(selectors.validations_of(model)[:VALIDATIONS_SHOWN]),
+        "validations": validations[:VALIDATIONS_SHOWN],
         "deployments": selectors.deployments_by_environment(model),
         # Flagged on the model card: an executive approved a release of it past failing checks (annotated with the
         # model's history counts, selectors.with_history_counts, like has_promotable).

@@ -27,9 +27,11 @@ from tests.governance.inventory_factories import AIModelFactory
 pytestmark = pytest.mark.usefixtures("permissive_release_policy")
 
 LIST_QUERIES = 7
-DETAIL_QUERIES = 23  # +1: the KPI table (latest value by subquery); +2: the risk and incident sections;
-# +2: the compliance section (current requirements, the model's records); +8: the release section (policy, the
-# version, the facts the checks read, the latest validations with their findings and owners, what runs where, any override)
+# Session, user, memberships; the model with its history counts and current release policy; its KPIs, risks,
+# incidents and developers; its champion and newest candidates (release checks and promotion form together); the
+# compliance catalogue with its records; its validations (the latest shown and the checked version's) and their
+# findings; its deployments; a page of versions and of approval requests.
+DETAIL_QUERIES = 15
 
 
 def _bulk_models(organisation, owner, count, **extra):
