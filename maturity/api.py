@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.core.api.permissions import OrganisationScopedMixin
-from maturity import crosswalk, selectors, services
+from maturity import crosswalk, scoring, selectors, services
 from maturity.models import Answer, Assessment, Factor, Question, Questionnaire, ReassessmentSchedule
 from maturity.serializers import (
     AnswerInputSerializer,
@@ -193,6 +193,7 @@ class AssessmentViewSet(
         payload = {
             **vars(result),
             "evidence_flags": flags,
+            "roadmap_rule": scoring.ROADMAP_RULE,
             "crosswalk_version": crosswalk.current().version,
             "crosswalk": selectors.crosswalk_rows(result, questions),
         }

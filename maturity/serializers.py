@@ -231,6 +231,16 @@ class RoadmapItemSerializer(serializers.Serializer):
     next_level = serializers.IntegerField()
     recommended_action = serializers.CharField()
     priority = serializers.FloatField()
+    effort = serializers.ChoiceField(
+        choices=["S", "M", "L", ""],
+        help_text="S: weeks, one team; M: a quarter; L: several quarters; '': unknown.",
+    )
+    horizon = serializers.IntegerField(help_text="0: next quarter, 1: within 6 months, 2: within 12 months.")
+    horizon_name = serializers.CharField()
+    waits_for = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Prerequisites not yet met, as 'question-key>=level'.",
+    )
 
 
 class CrosswalkGapSerializer(serializers.Serializer):
@@ -272,6 +282,7 @@ class AssessmentResultSerializer(serializers.Serializer):
     evidence_overall = serializers.FloatField(allow_null=True)
     factors = FactorResultSerializer(many=True)
     roadmap = RoadmapItemSerializer(many=True)
+    roadmap_rule = serializers.CharField(help_text="How the roadmap is prioritised and placed in horizons.")
     evidence_flags = EvidenceFlagSerializer(many=True)
     crosswalk_version = serializers.CharField()
     crosswalk = CrosswalkRowSerializer(many=True)

@@ -266,3 +266,9 @@ def test_scores(api_client, assessor, auditor, assessment):
     assert body["factors"][1]["score"] is None and body["factors"][1]["level_name"] == "Not assessed"
     assert [item["question_key"] for item in body["roadmap"]] == ["strategy-q1", "strategy-q2"]
     assert body["roadmap"][0]["recommended_action"] == "strategy-q1: level 2"
+    # Horizons: no effort known (a questionnaire without actions) plans an item within 6 months.
+    assert {(item["horizon"], item["horizon_name"], item["effort"]) for item in body["roadmap"]} == {
+        (1, "Within 6 months", "")
+    }
+    assert body["roadmap"][0]["waits_for"] == []
+    assert body["roadmap_rule"].startswith("Priority is the factor's gap to its target")
