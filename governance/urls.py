@@ -12,10 +12,20 @@ urlpatterns: list = [
     path("models/", inventory.model_list, name="model-list"),
     path("models/lookup/", inventory.model_lookup, name="model-lookup"),
     path("models/export.csv", inventory.model_export, name="model-export"),
+    path("models/export.xlsx", inventory.model_export, {"export_format": "xlsx"}, name="model-export-xlsx"),
     path("models/import/", inventory.model_import, name="model-import"),
     path("models/new/", inventory.model_create, name="model-create"),
     path("models/<int:pk>/", inventory.model_detail, name="model-detail"),
     path("models/<int:pk>/edit/", inventory.model_edit, name="model-edit"),
+    path(
+        "models/<int:pk>/versions/export.csv", inventory.model_versions_export, name="model-versions-export"
+    ),
+    path(
+        "models/<int:pk>/versions/export.xlsx",
+        inventory.model_versions_export,
+        {"export_format": "xlsx"},
+        name="model-versions-export-xlsx",
+    ),
     path("models/<int:pk>/stage/", inventory.model_stage_change, name="model-stage-change"),
     path("models/<int:pk>/promote/", inventory.model_promote, name="model-promote"),
     path("approvals/", inventory.approval_list, name="approval-list"),
@@ -37,6 +47,7 @@ urlpatterns: list = [
     path("reports/schedules/<int:pk>/run/", schedule_views.schedule_run, name="report-schedule-run"),
     path("audit/", audit.audit_log, name="audit-log"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
+    path("audit/export.xlsx", audit.audit_export, {"export_format": "xlsx"}, name="audit-export-xlsx"),
     path("audit/integrity/", audit.audit_integrity, name="audit-integrity"),
     path("audit/bundles/", audit.bundle_request, name="audit-bundle-request"),
     path("audit/bundles/<int:pk>/download/", audit.bundle_download, name="audit-bundle-download"),
@@ -45,14 +56,25 @@ urlpatterns: list = [
     path("kpis/<int:pk>/edit/", monitoring.kpi_edit, name="kpi-edit"),
     path("kpis/<int:pk>/delete/", monitoring.kpi_delete, name="kpi-delete"),
     path("kpis/<int:pk>/measure/", monitoring.kpi_measure, name="kpi-measure"),
+    path("kpis/<int:pk>/export.csv", monitoring.kpi_export, name="kpi-export"),
+    path(
+        "kpis/<int:pk>/export.xlsx", monitoring.kpi_export, {"export_format": "xlsx"}, name="kpi-export-xlsx"
+    ),
     path("risks/", risk_views.risk_heatmap, name="risk-heatmap"),
     path("risks/export.csv", risk_views.risk_export, name="risk-export"),
+    path("risks/export.xlsx", risk_views.risk_export, {"export_format": "xlsx"}, name="risk-export-xlsx"),
     path("risks/<int:pk>/", risk_views.risk_detail, name="risk-detail"),
     path("models/<int:pk>/risks/new/", risk_views.risk_create, name="risk-create"),
     path("risks/<int:pk>/edit/", risk_views.risk_edit, name="risk-edit"),
     path("risks/<int:pk>/delete/", risk_views.risk_delete, name="risk-delete"),
     path("incidents/", incident_views.incident_list, name="incident-list"),
     path("incidents/export.csv", incident_views.incident_export, name="incident-export"),
+    path(
+        "incidents/export.xlsx",
+        incident_views.incident_export,
+        {"export_format": "xlsx"},
+        name="incident-export-xlsx",
+    ),
     path("incidents/<int:pk>/", incident_views.incident_detail, name="incident-detail"),
     path("models/<int:pk>/incidents/new/", incident_views.incident_create, name="incident-create"),
     path("incidents/<int:pk>/edit/", incident_views.incident_edit, name="incident-edit"),
@@ -60,6 +82,17 @@ urlpatterns: list = [
     path("compliance/", compliance_views.compliance_overview, name="compliance-overview"),
     path(
         "compliance/<slug:framework_key>/", compliance_views.compliance_framework, name="compliance-framework"
+    ),
+    path(
+        "compliance/<slug:framework_key>/export.csv",
+        compliance_views.compliance_framework_export,
+        name="compliance-framework-export",
+    ),
+    path(
+        "compliance/<slug:framework_key>/export.xlsx",
+        compliance_views.compliance_framework_export,
+        {"export_format": "xlsx"},
+        name="compliance-framework-export-xlsx",
     ),
     path(
         "compliance/records/<int:pk>/evidence/",

@@ -18,47 +18,21 @@ from maturity import crosswalk
 from maturity.actions import MaturityAction
 from maturity.charts import as_score
 from maturity.demo import benchmark_assessments
-from maturity.models import Answer, Assessment, Questionnaire
+from maturity.models import Assessment, Questionnaire
 from maturity.scoring import ROADMAP_RULE
 from maturity.selectors import (
+    answer_rows,
     assessment_questions,
     assessment_result,
     crosswalk_rows,
     evidence_flags,
     question_evidence,
-    question_labels,
     trend,
     unit_comparison,
 )
 
 ASSESSMENT = "assessment"
 ORGANISATION_MATURITY = "organisation_maturity"
-
-
-def _answer_rows(assessment, questions, observed) -> list[dict[str, Any]]:
-    """Every question of the assessment's questionnaire, in order and numbered as the factor pages number it,
-    with its answer (or none) and what Plumbline observed for it."""
-    answers = {
-        a.question_id: a for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
-    }
-    rows = []
-    labels = question_labels(questions)
-    for question in questions:
-        answer = answers.get(question.pk)
-        descriptors = list(question.level_descriptors or ())
-        level = answer.level if answer and not answer.not_applicable else None
-        rows.append(
-            {
-                "question": question,
-                "label": labels[question.key],
-                "observed": observed.get(question.key),
-                "answer": answer,
-                "level": level,
-                "descriptor": descriptors[level] if level is not None and level < len(descriptors) else "",
-                "evidence": [str(link) for link in (answer.evidence_links or [])] if answer else [],
-            }
-        )
-    return rows
 
 
 # How each assessment event reads in the approval history.
@@ -144,7 +118,7 @@ def _assessment_context(report: Report) -> dict[str, Any]:
         else None,
         "top_actions": [item for item in result.roadmap if item.horizon == 0][:5] or result.roadmap[:5],
         "gap_chart": mark_safe(horizontal_bar_svg("Gap to target (levels)", gap_items, maximum=5)),
-        "answer_rows": _answer_rows(assessment, questions, observed),
+        "answer_rows": answer_rows(assessment, questions, observed),
         "has_evidence": bool(observed),
         "evidence_observed_on": next(iter(observed.values())).observation.observed_on if observed else None,
         "flags": evidence_flags(assessment, questions, observed),

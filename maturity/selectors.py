@@ -1,7 +1,7 @@
 """Maturity reads: scoring an assessment, its evidence, its predecessor, trends and business-unit comparisons."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,8 +9,10 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from governance.core.exports import Column
 from governance.models import BusinessUnit, Organisation
 from maturity import crosswalk, evidence, scoring
+from maturity.levels import LEVEL_NAMES
 from maturity.models import (
     OPEN_IMPROVEMENT_STATUSES,
     Answer,
@@ -274,6 +276,34 @@ def question_labels(questions: Iterable[Question]) -> dict[str, str]:
     return labels
 
 
+def answer_rows(
+    assessment: Assessment, questions: list[Question], observed: dict[str, QuestionEvidence]
+) -> list[dict[str, Any]]:
+    """Every question of the assessment's questionnaire, in order and numbered as the factor pages number it,
+    with its answer (or none) and what Plumbline observed for it."""
+    answers = {
+        a.question_id: a for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
+    }
+    rows = []
+    labels = question_labels(questions)
+    for question in questions:
+        answer = answers.get(question.pk)
+        descriptors = list(question.level_descriptors or ())
+        level = answer.level if answer and not answer.not_applicable else None
+        rows.append(
+            {
+                "question": question,
+                "label": labels[question.key],
+                "observed": observed.get(question.key),
+                "answer": answer,
+                "level": level,
+                "descriptor": descriptors[level] if level is not None and level < len(descriptors) else "",
+                "evidence": [str(link) for link in (answer.evidence_links or [])] if answer else [],
+            }
+        )
+    return rows
+
+
 def previous_approved(assessment: Assessment) -> Assessment | None:
     """The approved assessment of the same scope (organisation and unit) that came before this one."""
     queryset = Assessment.objects.filter(
@@ -456,3 +486,47 @@ def open_actions_by_question(assessment: Assessment) -> dict[str, list[Improveme
     ):
         actions.setdefault(action.question_key, []).append(action)
     return actions
+
+
+ANSWER_EXPORT_COLUMNS = (
+    Column("factor", width=14),
+    Column("question", width=14),
+    Column("question_text", width=60),
+    Column("level", "number", 7),
+    Column("level_name", width=20),
+    Column("not_applicable", "bool", 15),
+    Column("not_applicable_reason", width=40),
+    Column("evidence", width=50),
+    Column("observed_in_plumbline", width=50),
+    Column("supported_level", "number", 16),
+    Column("justification", width=50),
+    Column("comment", width=50),
+    Column("needs_confirmation", "bool", 19),
+    Column("answered_by", width=16),
+    Column("updated_at", "datetime", 22),
+)
+
+
+def answer_export_rows(assessment: Assessment) -> Iterator[list]:
+    """Every question of the assessment with its answer, as the PDF's appendix lists them (one row each)."""
+    questions = assessment_questions(assessment)
+    observed = question_evidence(assessment, questions)
+    for row in answer_rows(assessment, questions, observed):
+        answer, seen = row["answer"], row["observed"]
+        yield [
+            row["question"].factor.name,
+            row["label"],
+            row["question"].text,
+            row["level"],
+            LEVEL_NAMES[row["level"]] if row["level"] is not None else None,
+            answer.not_applicable if answer else None,
+            answer.not_applicable_reason if answer else None,
+            "\n".join(row["evidence"]) or None,
+            seen.observation.statement if seen else None,
+            seen.supported_level if seen else None,
+            answer.evidence_justification if answer else None,
+            answer.comment if answer else None,
+            answer.needs_confirmation if answer else None,
+            answer.answered_by.get_username() if answer and answer.answered_by else None,
+            answer.updated_at if answer else None,
+        ]

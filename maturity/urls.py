@@ -19,6 +19,13 @@ urlpatterns: list = [
         name="autosave-answer",
     ),
     path("assessments/<int:pk>/results/", views.results, name="results"),
+    path("assessments/<int:pk>/answers.csv", views.answers_export, name="answers-export"),
+    path(
+        "assessments/<int:pk>/answers.xlsx",
+        views.answers_export,
+        {"export_format": "xlsx"},
+        name="answers-export-xlsx",
+    ),
     path(
         "assessments/<int:pk>/roadmap/<slug:question_key>/adopt/",
         views.adopt,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from governance.core import scheduling
 from governance.core.errors import ConflictError
+from governance.core.exports import export_response
 from governance.core.roles import Permission
 from governance.core.tenancy import can, current_organisation, get_for_user, require, scope
 from governance.models import BusinessUnit
@@ -891,3 +892,16 @@ def schedule_run(request: HttpRequest, pk: int) -> HttpResponse:
             f"{scope_name}: the {period} reassessment is being opened; its assessors are emailed when it is ready.",
         )
     return HttpResponseRedirect(reverse("maturity:schedule-list"))
+
+
+@login_required
+def answers_export(request: HttpRequest, pk: int, export_format: str = "csv") -> HttpResponse:
+    """Every question of the assessment with its answer, evidence and observations, as CSV or XLSX."""
+    assessment = _assessment_for(request, pk)
+    return export_response(
+        export_format,
+        f"{assessment.organisation.slug}-assessment-{assessment.pk}-answers",
+        selectors.ANSWER_EXPORT_COLUMNS,
+        selectors.answer_export_rows(assessment),
+        title="Answers",
+    )

@@ -1,8 +1,12 @@
 """Reads of the audit trail: the filters shared by the audit log page, its CSV export and the API."""
 
+import json
+from collections.abc import Iterable, Iterator
+
 import django_filters
 from django.db.models import QuerySet
 
+from governance.core.exports import Column
 from governance.models import (
     AuditBundle,
     AuditCheckpoint,
@@ -75,19 +79,38 @@ def audit_log_filter(data, organisation: Organisation) -> AuditLogFilter:
     )
 
 
-CSV_COLUMNS = [
-    "sequence",
-    "created_at",
-    "actor_label",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "changes",
-    "request_id",
-    "prev_hash",
-    "hash",
-]
+EXPORT_COLUMNS = (
+    Column("sequence", "number", 10),
+    Column("created_at", "datetime", 22),
+    Column("actor_label", width=16),
+    Column("action", width=24),
+    Column("object_type", width=24),
+    Column("object_id", width=10),
+    Column("object_repr", width=32),
+    Column("changes", width=60),
+    Column("request_id", width=20),
+    Column("prev_hash", width=20),
+    Column("hash", width=20),
+)
+CSV_COLUMNS = [column.header for column in EXPORT_COLUMNS]
+
+
+def event_rows(events: Iterable[AuditEvent]) -> Iterator[list]:
+    """One row per event as recorded (changes as canonical JSON), for the CSV and XLSX exports."""
+    for event in events:
+        yield [
+            event.sequence,
+            event.created_at,
+            event.actor_label,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.object_repr,
+            json.dumps(event.changes, sort_keys=True, ensure_ascii=False),
+            event.request_id,
+            event.prev_hash,
+            event.hash,
+        ]
 
 
 def recent_bundles(organisation: Organisation, limit: int = 10) -> list[AuditBundle]:

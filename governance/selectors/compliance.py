@@ -15,7 +15,7 @@ requirement that no longer applies (the model's category changed) stay stored bu
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -24,6 +24,7 @@ from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from governance.compliance_catalogue import rules_match, rules_q
+from governance.core.exports import Column
 from governance.models import (
     AIModel,
     ComplianceRecord,
@@ -403,6 +404,78 @@ def _model_row(
         overdue=sum(c.review == "overdue" for c in applicable),
         due_soon=sum(c.review == "due" for c in applicable),
     )
+
+
+MATRIX_EXPORT_COLUMNS = (
+    Column("model", width=30),
+    Column("business_unit", width=22),
+    Column("lifecycle_stage", width=14),
+    Column("risk_tier", width=10),
+    Column("requirement", width=14),
+    Column("section", width=24),
+    Column("requirement_title", width=50),
+    Column("status", width=15),
+    Column("not_applicable_reason", width=40),
+    Column("next_review_due", "date", 15),
+    Column("review", width=9),
+    Column("evidence_link", width=40),
+    Column("evidence_sha256", width=20),
+    Column("reviewer", width=16),
+    Column("reviewed_at", "datetime", 22),
+    Column("notes", width=40),
+)
+EXPORT_CHUNK = 500
+
+
+def matrix_export_rows(
+    organisation: Organisation, framework: Framework, today: date | None = None
+) -> Iterator[list]:
+    """The framework matrix in long form for auditors' filters: one row per in-scope model and requirement that
+    applies to it, recorded or not. Models are read in chunks with their records, so memory stays bounded."""
+    today = today or timezone.localdate()
+    requirements = requirements_of(framework)
+    models = in_scope_models(organisation).order_by("name", "pk")
+    last: tuple[str, int] | None = None
+    while True:
+        chunk = models
+        if last is not None:
+            chunk = chunk.filter(Q(name__gt=last[0]) | Q(name=last[0], pk__gt=last[1]))
+        chunk = list(chunk[:EXPORT_CHUNK])
+        if not chunk:
+            return
+        last = (chunk[-1].name, chunk[-1].pk)
+        records = {
+            (r.model_id, r.requirement_id): r
+            for r in ComplianceRecord.objects.filter(
+                model__in=chunk, requirement__framework=framework
+            ).select_related("reviewer")
+        }
+        for model in chunk:
+            row = _model_row(model, requirements, records, today)
+            if row is None:
+                continue
+            for cell in row.cells:
+                if cell is None:
+                    continue
+                record = cell.record
+                yield [
+                    model.name,
+                    model.business_unit.name if model.business_unit else None,
+                    model.lifecycle_stage,
+                    model.risk_tier,
+                    cell.requirement.ref,
+                    cell.requirement.section,
+                    cell.requirement.title,
+                    cell.status,
+                    record.not_applicable_reason if record else None,
+                    record.next_review_due if record else None,
+                    cell.review or None,
+                    record.evidence_link if record else None,
+                    record.evidence_sha256 if record else None,
+                    record.reviewer.get_username() if record and record.reviewer else None,
+                    record.reviewed_at if record else None,
+                    record.notes if record else None,
+                ]
 
 
 # --- Figures computed by the database ----------------------------------------------------------------------

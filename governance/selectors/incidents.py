@@ -1,13 +1,13 @@
 """Incident reads: the filtered list (page and API), losses per currency and one model's incidents."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 import django_filters
 from django import forms
 from django.db.models import Count, Q, QuerySet, Sum
 
-from governance.core.csv_export import csv_text
+from governance.core.exports import Column, csv_stream
 from governance.models import AIModel, Incident, IncidentSeverity, IncidentStatus, Organisation
 from governance.selectors.filters import MODEL_LOOKUP, NamePickerFilter, OrganisationFilterSet, date_range
 
@@ -85,47 +85,48 @@ def losses_by_currency(incidents: QuerySet[Incident]) -> list[dict]:
     return [{**row, "total": row["total"] or Decimal("0")} for row in rows]
 
 
-CSV_COLUMNS = (
-    "id",
-    "model",
-    "title",
-    "severity",
-    "status",
-    "occurred_at",
-    "detected_at",
-    "closed_at",
-    "financial_loss",
-    "currency",
-    "description",
-    "impact",
-    "root_cause",
-    "actions_taken",
-    "reported_by",
+EXPORT_COLUMNS = (
+    Column("id", "number", 8),
+    Column("model", width=30),
+    Column("title", width=40),
+    Column("severity"),
+    Column("status"),
+    Column("occurred_at", "datetime", 22),
+    Column("detected_at", "datetime", 22),
+    Column("closed_at", "datetime", 22),
+    Column("financial_loss", "number", 14),
+    Column("currency", width=9),
+    Column("description", width=60),
+    Column("impact", width=50),
+    Column("root_cause", width=50),
+    Column("actions_taken", width=50),
+    Column("reported_by", width=16),
 )
+CSV_COLUMNS = tuple(column.header for column in EXPORT_COLUMNS)
+
+
+def incident_rows(incidents: Iterable[Incident]) -> Iterator[list]:
+    """One row per incident: times in ISO 8601 with their UTC offset in CSV, losses as plain decimals."""
+    for incident in incidents:
+        yield [
+            incident.pk,
+            incident.model.name,
+            incident.title,
+            incident.severity,
+            incident.status,
+            incident.occurred_at,
+            incident.detected_at,
+            incident.closed_at,
+            incident.financial_loss,
+            incident.currency,
+            incident.description,
+            incident.impact,
+            incident.root_cause,
+            incident.actions_taken,
+            incident.reported_by.get_username() if incident.reported_by else None,
+        ]
 
 
 def incidents_csv(incidents: Iterable[Incident]) -> str:
-    """Incidents as CSV, times in ISO 8601 (UTC offset included) and losses as plain decimals."""
-    return csv_text(
-        CSV_COLUMNS,
-        (
-            [
-                incident.pk,
-                incident.model.name,
-                incident.title,
-                incident.severity,
-                incident.status,
-                incident.occurred_at.isoformat(),
-                incident.detected_at.isoformat(),
-                incident.closed_at.isoformat() if incident.closed_at else "",
-                incident.financial_loss,
-                incident.currency,
-                incident.description,
-                incident.impact,
-                incident.root_cause,
-                incident.actions_taken,
-                incident.reported_by.get_username() if incident.reported_by else "",
-            ]
-            for incident in incidents
-        ),
-    )
+    """Incidents as CSV."""
+    return "".join(csv_stream(EXPORT_COLUMNS, incident_rows(incidents)))

@@ -1,6 +1,7 @@
 """Model inventory reads: the filtered list (pages, CSV export, API) and one model with its history."""
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 
 import django_filters
 from django.contrib.auth import get_user_model
@@ -8,7 +9,7 @@ from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from governance.core.csv_export import csv_text
+from governance.core.exports import Column, csv_stream
 from governance.models import (
     AIModel,
     ApprovalRequest,
@@ -147,6 +148,37 @@ def versions_of(model: AIModel) -> QuerySet[ModelVersion]:
     return model.versions.select_related("registered_by").order_by("-registered_at", "-pk")
 
 
+VERSION_EXPORT_COLUMNS = (
+    Column("model", width=30),
+    Column("version", width=14),
+    Column("status", width=10),
+    Column("registered_at", "datetime", 22),
+    Column("registered_by", width=16),
+    Column("artifact_uri", width=40),
+    Column("code_commit", width=14),
+    Column("training_data_ref", width=40),
+    Column("metrics", width=40),
+    Column("notes", width=40),
+)
+
+
+def version_rows(model: AIModel) -> Iterator[list]:
+    """Every version of the model, newest first, metrics as canonical JSON (streamed in chunks)."""
+    for version in versions_of(model).iterator(chunk_size=2000):
+        yield [
+            model.name,
+            version.version,
+            version.status,
+            version.registered_at,
+            version.registered_by.get_username() if version.registered_by else None,
+            version.artifact_uri,
+            version.code_commit,
+            version.training_data_ref,
+            json.dumps(version.metrics, sort_keys=True) if version.metrics else None,
+            version.notes,
+        ]
+
+
 def _promotable(versions: QuerySet[ModelVersion]) -> QuerySet[ModelVersion]:
     return versions.exclude(status__in=[VersionStatus.CHAMPION, VersionStatus.RETIRED])
 
@@ -229,18 +261,37 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 def _cell(model: AIModel, column: str):
     if column == "business_unit":
-        return model.business_unit.name if model.business_unit else ""
+        return model.business_unit.name if model.business_unit else None
     if column == "owner":
         return model.owner.get_username()
     return getattr(model, column)
 
 
+# How each inventory column is typed and sized in the XLSX export.
+_COLUMN_KINDS = {
+    "materiality": "number",
+    "complexity": "number",
+    "processes_personal_data": "bool",
+    "third_party": "bool",
+    "last_validated_on": "date",
+    "next_review_due": "date",
+}
+_COLUMN_WIDTHS = {"name": 32, "purpose": 50, "data_sources": 30, "business_unit": 24}
+EXPORT_COLUMNS = tuple(
+    Column(name, _COLUMN_KINDS.get(name, "text"), _COLUMN_WIDTHS.get(name, 14))
+    for name in (*CSV_COLUMNS, "risk_tier")
+)
+
+
+def model_rows(models: Iterable[AIModel]) -> Iterator[list]:
+    """The import columns plus the stored risk tier (so an export re-imports), one row per model."""
+    for model in models:
+        yield [*(_cell(model, c) for c in CSV_COLUMNS), model.risk_tier]
+
+
 def models_csv(models: Iterable[AIModel]) -> str:
-    """The inventory as CSV: the import columns plus the stored risk tier (so an export re-imports)."""
-    return csv_text(
-        [*CSV_COLUMNS, "risk_tier"],
-        ([*(_cell(model, c) for c in CSV_COLUMNS), model.risk_tier] for model in models),
-    )
+    """The inventory as CSV."""
+    return "".join(csv_stream(EXPORT_COLUMNS, model_rows(models)))
 
 
 def kpis_of(model: AIModel) -> list[KPIDefinition]:

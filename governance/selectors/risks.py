@@ -1,6 +1,6 @@
 """Risk register reads: the filtered register (page and API), the heat map cells and one model's risks."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import django_filters
 from django import forms
@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from governance.core.csv_export import csv_text
+from governance.core.exports import Column, csv_stream
 from governance.models import AIModel, Organisation, Risk, RiskCategory, RiskStatus
 from governance.rules.risk_scoring import (
     ACTIVE_STATUSES,
@@ -151,36 +151,36 @@ def heatmap_grids(
     return heatmap_counts(cells, residual=False), heatmap_counts(cells, residual=True)
 
 
-CSV_COLUMNS = (
-    "id",
-    "model",
-    "title",
-    "category",
-    "status",
-    "likelihood",
-    "impact",
-    "inherent_score",
-    "inherent_band",
-    "residual_likelihood",
-    "residual_impact",
-    "residual_score",
-    "residual_band",
-    "owner",
-    "due_date",
-    "overdue",
-    "description",
-    "mitigation",
-    "updated_at",
+EXPORT_COLUMNS = (
+    Column("id", "number", 8),
+    Column("model", width=30),
+    Column("title", width=40),
+    Column("category"),
+    Column("status"),
+    Column("likelihood", "number", 11),
+    Column("impact", "number", 9),
+    Column("inherent_score", "number"),
+    Column("inherent_band"),
+    Column("residual_likelihood", "number", 19),
+    Column("residual_impact", "number", 16),
+    Column("residual_score", "number"),
+    Column("residual_band"),
+    Column("owner", width=16),
+    Column("due_date", "date", 12),
+    Column("overdue", "bool", 9),
+    Column("description", width=60),
+    Column("mitigation", width=60),
+    Column("updated_at", "datetime", 22),
 )
+CSV_COLUMNS = tuple(column.header for column in EXPORT_COLUMNS)
 
 
-def risks_csv(risks: Iterable[Risk], today=None) -> str:
-    """The register as CSV for risk committees' spreadsheets: one row per risk, bands and overdue included."""
+def risk_rows(risks: Iterable[Risk], today=None) -> Iterator[list]:
+    """The register's rows for risk committees' spreadsheets: one per risk, bands and overdue included."""
     today = today or timezone.localdate()
-
-    def row(risk: Risk) -> list:
+    for risk in risks:
         overdue = risk.due_date is not None and risk.due_date < today and risk.status in ACTIVE_STATUSES
-        return [
+        yield [
             risk.pk,
             risk.model.name,
             risk.title,
@@ -190,16 +190,19 @@ def risks_csv(risks: Iterable[Risk], today=None) -> str:
             risk.impact,
             risk.inherent_score,
             score_band(risk.inherent_score),
-            risk.residual_likelihood or "",
-            risk.residual_impact or "",
-            risk.residual_score or "",
-            score_band(risk.residual_score) or "",
-            risk.owner.get_username() if risk.owner else "",
-            risk.due_date.isoformat() if risk.due_date else "",
+            risk.residual_likelihood,
+            risk.residual_impact,
+            risk.residual_score,
+            score_band(risk.residual_score) or None,
+            risk.owner.get_username() if risk.owner else None,
+            risk.due_date,
             overdue,
             risk.description,
             risk.mitigation,
-            risk.updated_at.isoformat(),
+            risk.updated_at,
         ]
 
-    return csv_text(CSV_COLUMNS, (row(risk) for risk in risks))
+
+def risks_csv(risks: Iterable[Risk], today=None) -> str:
+    """The register as CSV."""
+    return "".join(csv_stream(EXPORT_COLUMNS, risk_rows(risks, today)))

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from governance.core.exports import export_response
 from governance.core.roles import Permission
 from governance.core.tenancy import can, current_organisation, get_for_user, require
 from governance.forms.compliance import ComplianceRecordForm
@@ -52,6 +53,23 @@ def compliance_overview(request: HttpRequest) -> HttpResponse:
             "summaries": selectors.compliance_overview(organisation),
             "due_soon_days": selectors.REVIEW_DUE_SOON_DAYS,
         },
+    )
+
+
+@login_required
+@require_GET
+def compliance_framework_export(
+    request: HttpRequest, framework_key: str, export_format: str = "csv"
+) -> HttpResponse:
+    """The framework matrix for every in-scope model, one row per model and requirement, as CSV or XLSX."""
+    organisation = current_organisation(request)
+    framework = _framework(framework_key)
+    return export_response(
+        export_format,
+        f"{organisation.slug}-{framework.key}-{framework.version}",
+        selectors.MATRIX_EXPORT_COLUMNS,
+        selectors.matrix_export_rows(organisation, framework),
+        title=framework.name,
     )
 
 

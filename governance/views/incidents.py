@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from governance.core.exports import export_response
 from governance.core.roles import Permission
 from governance.core.tenancy import can, current_organisation, get_for_user, require
 from governance.forms.incidents import IncidentForm
@@ -48,15 +49,19 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def incident_export(request: HttpRequest) -> HttpResponse:
-    """The filtered incidents as CSV (every page, not just the one shown)."""
+def incident_export(request: HttpRequest, export_format: str = "csv") -> HttpResponse:
+    """The filtered incidents as CSV or XLSX (every page, not just the one shown)."""
     organisation = current_organisation(request)
     filterset = selectors.IncidentFilter(
         request.GET or None, queryset=selectors.incidents_for(organisation), organisation=organisation
     )
-    response = HttpResponse(selectors.incidents_csv(filterset.qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-incidents.csv"'
-    return response
+    return export_response(
+        export_format,
+        f"{organisation.slug}-incidents",
+        selectors.EXPORT_COLUMNS,
+        selectors.incident_rows(filterset.qs),
+        title="Incidents",
+    )
 
 
 @login_required

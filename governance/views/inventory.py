@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.core.errors import ConflictError
+from governance.core.exports import export_response
 from governance.core.roles import Permission
 from governance.core.tenancy import can, current_organisation, get_for_user, require
 from governance.forms.inventory import (
@@ -69,13 +70,16 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def model_export(request: HttpRequest) -> HttpResponse:
+def model_export(request: HttpRequest, export_format: str = "csv") -> HttpResponse:
+    """The filtered inventory as CSV (the import format) or XLSX."""
     organisation = current_organisation(request)
-    response = HttpResponse(
-        selectors.models_csv(_filtered(request).qs), content_type="text/csv; charset=utf-8"
+    return export_response(
+        export_format,
+        f"{organisation.slug}-models",
+        selectors.EXPORT_COLUMNS,
+        selectors.model_rows(_filtered(request).qs),
+        title="Model inventory",
     )
-    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-models.csv"'
-    return response
 
 
 @login_required
@@ -315,3 +319,16 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
         verb = "approved" if form.cleaned_data["decision"] == "approve" else "rejected"
         messages.success(request, f"Request {verb}: {approval.model.name}.")
     return HttpResponseRedirect(reverse("governance:approval-list"))
+
+
+@login_required
+def model_versions_export(request: HttpRequest, pk: int, export_format: str = "csv") -> HttpResponse:
+    """Every version of the model, with its lineage and metrics, as CSV or XLSX."""
+    model = _get_model(request, pk)
+    return export_response(
+        export_format,
+        f"{model.organisation.slug}-model-{model.pk}-versions",
+        selectors.VERSION_EXPORT_COLUMNS,
+        selectors.version_rows(model),
+        title=f"{model.name} versions",
+    )

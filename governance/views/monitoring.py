@@ -12,10 +12,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from governance.core import tenancy
+from governance.core.exports import export_response
 from governance.core.plotly_text import plain
 from governance.core.roles import Permission
 from governance.forms.monitoring import KPIForm, MeasurementForm
 from governance.models import AIModel, KPIDefinition, MeasurementSource
+from governance.selectors import monitoring as monitoring_selectors
 from governance.services import monitoring as services
 
 CHART_POINTS = 500
@@ -171,4 +173,17 @@ def kpi_delete(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "governance/kpi_confirm_delete.html",
         {"kpi": kpi, "measurement_count": kpi.measurements.count()},
+    )
+
+
+@login_required
+def kpi_export(request: HttpRequest, pk: int, export_format: str = "csv") -> HttpResponse:
+    """Every measurement of the KPI as CSV or XLSX."""
+    kpi = _get_kpi(request, pk)
+    return export_response(
+        export_format,
+        f"{kpi.model.organisation.slug}-kpi-{kpi.pk}-measurements",
+        monitoring_selectors.MEASUREMENT_EXPORT_COLUMNS,
+        monitoring_selectors.measurement_rows(kpi),
+        title=f"{kpi.name} measurements",
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from governance import risk_charts
+from governance.core.exports import export_response
 from governance.core.roles import Permission
 from governance.core.tenancy import can, current_organisation, get_for_user, require
 from governance.forms.risks import RiskForm
@@ -115,15 +116,19 @@ def risk_heatmap(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def risk_export(request: HttpRequest) -> HttpResponse:
-    """The filtered register as CSV (every page, not just the one shown)."""
+def risk_export(request: HttpRequest, export_format: str = "csv") -> HttpResponse:
+    """The filtered register as CSV or XLSX (every page, not just the one shown)."""
     organisation = current_organisation(request)
     filterset = selectors.RiskFilter(
         request.GET or None, queryset=selectors.risks_for(organisation), organisation=organisation
     )
-    response = HttpResponse(selectors.risks_csv(filterset.qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-risks.csv"'
-    return response
+    return export_response(
+        export_format,
+        f"{organisation.slug}-risks",
+        selectors.EXPORT_COLUMNS,
+        selectors.risk_rows(filterset.qs),
+        title="Risk register",
+    )
 
 
 @login_required

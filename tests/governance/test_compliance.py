@@ -4,7 +4,7 @@ denials, evidence downloads and query-count bounds."""
 import hashlib
 import io
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfWriter
 
@@ -917,3 +918,35 @@ def test_the_database_counts_what_the_rules_select(frameworks, organisation, mod
         assert (page.overdue, page.due_soon) == (reference.overdue, reference.due_soon), key
         assert (overview[key].overdue, overview[key].due_soon) == (reference.overdue, reference.due_soon), key
         assert [row.coverage for row in page.rows] == [row.coverage for row in reference.rows[:50]], key
+
+
+def test_framework_matrix_downloads_as_xlsx_one_row_per_applicable_requirement(
+    login, auditor, frameworks, high_risk, vendor_model, foreign_model, risk_officer, monkeypatch
+):
+    monkeypatch.setattr(selectors, "EXPORT_CHUNK", 1)  # the chunked walk, with two models
+    framework = frameworks["eu-ai-act"]
+    first = framework.requirements.order_by("position").first()
+    record(
+        risk_officer, high_risk, first, evidence_link="https://evidence.example/1", next_review_due=future()
+    )
+    applicable = {
+        model.pk: sum(selectors.applies_to_model(r, model) for r in framework.requirements.all())
+        for model in (high_risk, vendor_model)
+    }
+
+    response = login(auditor).get(
+        reverse("governance:compliance-framework-export-xlsx", args=[framework.key])
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.getvalue())).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    assert len(rows) == sum(applicable.values())
+    assert {r["model"] for r in rows} <= {high_risk.name, vendor_model.name}  # never another organisation's
+    recorded = next(r for r in rows if r["model"] == high_risk.name and r["requirement"] == first.ref)
+    assert (recorded["status"], recorded["evidence_link"]) == ("compliant", "https://evidence.example/1")
+    assert recorded["next_review_due"] == datetime.combine(future(), datetime.min.time())
+    assert {r["status"] for r in rows if r is not recorded} == {"not_assessed"}
+
+    csv_response = login(auditor).get(reverse("governance:compliance-framework-export", args=[framework.key]))
+    assert csv_response.getvalue().decode().count("\n") == len(rows) + 1

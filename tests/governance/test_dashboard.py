@@ -132,10 +132,10 @@ def test_api_filters_kpi_breaches_within_the_users_organisations(api_client, aud
 
 def test_csv_export_applies_the_kpi_breach_filter(login, auditor, portfolio):
     response = login(auditor).get(reverse("governance:model-export"), {"kpi_status": "critical"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert [row["name"] for row in rows] == ["Fraud detector"]
     response = login(auditor).get(reverse("governance:model-export"), {"kpi_breach": "false"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert sorted(row["name"] for row in rows) == ["Far away", "Legacy", "Pricing", "Scorecard"]
 
 

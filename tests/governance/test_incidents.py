@@ -478,7 +478,7 @@ def test_export_uses_the_filters_and_neutralises_formulas(
     response = login(auditor).get(reverse("governance:incident-export"), {"severity": "high"})
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith(f'{organisation.slug}-incidents.csv"')
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert [(r["title"], r["financial_loss"], r["currency"]) for r in rows] == [
         ("'@SUM(A1)", "1240000.00", "EUR")
     ]

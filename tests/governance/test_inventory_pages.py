@@ -175,7 +175,7 @@ def test_export_uses_the_same_filters(login, organisation, model_owner, ai_model
     _bulk_models(organisation, model_owner, 3)
     response = login(model_owner).get(reverse("governance:model-export"), {"risk_tier": "critical"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert [r["name"] for r in rows] == ["Retail credit scorecard"]
     assert rows[0]["owner"] == model_owner.username
     assert rows[0]["risk_tier"] == "critical"
@@ -204,7 +204,7 @@ def test_an_export_imports_again_unchanged_even_with_formula_like_text(
     login, organisation, other_organisation, model_owner, make_member
 ):
     AIModelFactory(organisation=organisation, owner=model_owner, name="=Scorer", purpose="-5 bps uplift.")
-    exported = login(model_owner).get(reverse("governance:model-export")).content.decode()
+    exported = login(model_owner).get(reverse("governance:model-export")).getvalue().decode()
     assert "\r\n'=Scorer,'-5 bps uplift.," in exported  # a spreadsheet shows it as text, never runs it
     other_owner = make_member(
         Role.MODEL_OWNER, organisation=other_organisation, username=model_owner.username + "2"
@@ -365,5 +365,5 @@ def test_members_of_any_role_can_read(login, make_member, ai_model):
 def test_export_neutralises_spreadsheet_formulas(login, organisation, model_owner):
     AIModel.objects.create(organisation=organisation, owner=model_owner, name="=HYPERLINK(1)", purpose="x")
     response = login(model_owner).get(reverse("governance:model-export"))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert rows[0]["name"] == "'=HYPERLINK(1)"

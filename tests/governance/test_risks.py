@@ -559,7 +559,7 @@ def test_export_uses_the_filters_and_neutralises_formulas(
     response = login(auditor).get(reverse("governance:risk-export"), {"band": "critical"})
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith(f'{organisation.slug}-risks.csv"')
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert len(rows) == 1
     row = rows[0]
     assert row["title"] == "'=HYPERLINK(1)"
