@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from django.db.models import Case, Count, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from governance.models import (
@@ -20,7 +20,6 @@ from governance.models import (
     ModelVersion,
     Organisation,
     Risk,
-    VersionStatus,
 )
 from governance.models.release import (
     FindingStatus,
@@ -33,7 +32,7 @@ from governance.rules import release_checks as checks
 from governance.rules.release_policy import Readiness, combine, evaluate, profile_for
 from governance.selectors.compliance import model_summary
 from governance.selectors.counting import first_rows_with_total
-from governance.selectors.inventory import kpis_of, with_production_deployment_unapproved
+from governance.selectors.inventory import kpis_of, release_candidates, with_production_deployment_unapproved
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "data" / "release_policy" / "default.yaml"
 # What a stage change is checked as.
@@ -56,7 +55,12 @@ def default_rules() -> dict:
 def current_policy(organisation: Organisation) -> ReleasePolicy:
     """The organisation's latest policy version; before its first edit, the default, unsaved, as version 0."""
     latest = ReleasePolicy.objects.filter(organisation=organisation).order_by("-version").first()
-    return latest or ReleasePolicy(
+    return latest or _default_policy(organisation)
+
+
+def _default_policy(organisation: Organisation) -> ReleasePolicy:
+    """The policy in force before an organisation's first edit: the default, unsaved, as version 0."""
+    return ReleasePolicy(
         organisation=organisation, version=0, rules=default_rules(), note="Plumbline default"
     )
 
@@ -77,9 +81,7 @@ def policy_of(model: AIModel) -> ReleasePolicy:
     if not hasattr(model, "policy_version"):
         return current_policy(model.organisation)
     if model.policy_version is None:
-        return ReleasePolicy(
-            organisation_id=model.organisation_id, version=0, rules=default_rules(), note="Plumbline default"
-        )
+        return _default_policy(model.organisation)
     return ReleasePolicy(
         organisation_id=model.organisation_id, version=model.policy_version, rules=model.policy_rules
     )
@@ -97,13 +99,8 @@ def release_version(model: AIModel, target: str, version: ModelVersion | None = 
     """The version a release is about: the one being promoted; else the champion, else the newest candidate."""
     if version is not None or target == ReleaseTarget.CHAMPION:
         return version
-    champion_first = Case(When(status=VersionStatus.CHAMPION, then=Value(0)), default=Value(1))
-    return (
-        ModelVersion.objects.filter(model=model)
-        .exclude(status=VersionStatus.RETIRED)
-        .order_by(champion_first, "-registered_at", "-pk")
-        .first()
-    )
+    candidates = release_candidates(model, limit=0)
+    return candidates[0] if candidates else None
 
 
 def release_facts(
