@@ -26,14 +26,17 @@ from governance.models import (
     AuditVerification,
     BusinessUnit,
     ComplianceRecord,
+    ControlApplicability,
     Deployment,
     DeploymentCheck,
     ExternalIdentity,
     Framework,
     Incident,
+    IssuedStatement,
     KPIDefinition,
     KPIMeasurement,
     Membership,
+    ModelCard,
     ModelVersion,
     Organisation,
     PendingJob,
@@ -43,6 +46,8 @@ from governance.models import (
     ReportSchedule,
     Requirement,
     Risk,
+    TechnicalDocumentation,
+    TechnicalDocumentationRevision,
     TokenRevocation,
     Validation,
     ValidationFinding,
@@ -452,6 +457,56 @@ class ComplianceRecordAdmin(ReadOnlyAdmin):
     list_select_related = ("model", "requirement", "reviewer")
     # In the (model, requirement) index's order: the default sorts every record by requirement position.
     ordering = ("model_id", "requirement_id")
+
+
+@admin.register(ControlApplicability)
+class ControlApplicabilityAdmin(ReadOnlyAdmin):
+    """Changed on the Statement of Applicability page, audited by governance.services.applicability."""
+
+    list_display = ("ref", "organisation", "applicable", "implementation_status", "owner", "next_review_due")
+    list_filter = ("organisation", "applicable", "implementation_status")
+    search_fields = ("ref", "justification")
+    list_select_related = ("organisation", "owner")
+    ordering = ("organisation_id", "pk")
+
+
+@admin.register(IssuedStatement)
+class IssuedStatementAdmin(ReadOnlyAdmin):
+    """Written once when a statement is issued (governance.services.applicability); never changed."""
+
+    list_display = ("number", "organisation", "issued_at", "issued_by", "sha256")
+    list_filter = ("organisation",)
+    list_select_related = ("organisation", "issued_by")
+    exclude = ("entries",)
+
+
+@admin.register(TechnicalDocumentation)
+class TechnicalDocumentationAdmin(ReadOnlyAdmin):
+    """Written on the model's Annex IV page, with every earlier text kept as a revision."""
+
+    list_display = ("model", "organisation", "updated_by", "updated_at")
+    list_filter = ("organisation",)
+    search_fields = ("model__name",)
+    list_select_related = ("model", "organisation", "updated_by")
+
+
+@admin.register(TechnicalDocumentationRevision)
+class TechnicalDocumentationRevisionAdmin(ReadOnlyAdmin):
+    """Every text a free-text Annex IV field held; written with the document, never changed."""
+
+    list_display = ("document", "field", "edited_by", "edited_at")
+    list_filter = ("field",)
+    list_select_related = ("document", "edited_by")
+
+
+@admin.register(ModelCard)
+class ModelCardAdmin(ReadOnlyAdmin):
+    """Posted by pipelines or written on the version's page (governance.services.model_cards)."""
+
+    list_display = ("version", "organisation", "updated_by", "updated_at")
+    list_filter = ("organisation",)
+    search_fields = ("version__model__name", "version__version")
+    list_select_related = ("version__model", "organisation", "updated_by")
 
 
 @admin.register(Incident)

@@ -33,17 +33,22 @@ from governance.models import (
     AuditBundle,
     AuditEvent,
     BusinessUnit,
+    ControlApplicability,
     Deployment,
     DeploymentCheck,
     ExternalIdentity,
+    IssuedStatement,
     KPIMeasurement,
     Membership,
+    ModelCard,
     Organisation,
     PendingJob,
     ReleasePolicy,
     ReminderDigest,
     Report,
     ReportSchedule,
+    TechnicalDocumentation,
+    TechnicalDocumentationRevision,
     Validation,
     ValidationFinding,
 )
@@ -181,6 +186,39 @@ def _audit_checkpoint():
     return write_checkpoint(_audit_event().organisation)
 
 
+def _control_applicability() -> ControlApplicability:
+    requirement = RequirementFactory()
+    return ControlApplicability.objects.create(
+        organisation=OrganisationFactory(), requirement=requirement, ref=requirement.ref, applicable=True
+    )
+
+
+def _issued_statement() -> IssuedStatement:
+    return IssuedStatement.objects.create(
+        organisation=OrganisationFactory(),
+        framework=FrameworkFactory(),
+        number=1,
+        issued_at=timezone.now(),
+        issued_by=UserFactory(),
+        entries=[],
+        sha256="0" * 64,
+    )
+
+
+def _model_card() -> ModelCard:
+    version = _model_version()
+    return ModelCard.objects.create(
+        organisation=version.model.organisation, version=version, intended_use="Scoring"
+    )
+
+
+def _technical_documentation() -> TechnicalDocumentation:
+    model = AIModelFactory()
+    return TechnicalDocumentation.objects.create(
+        organisation=model.organisation, model=model, texts={"intended_purpose": "Scoring"}
+    )
+
+
 INSTANCES: dict[str, Callable[[], models.Model]] = {
     "governance.AIModel": AIModelFactory,
     "governance.ApiToken": lambda: issue_api_token(UserFactory(), name="CI", scope="read")[0],
@@ -190,6 +228,13 @@ INSTANCES: dict[str, Callable[[], models.Model]] = {
     "governance.AuditEvent": _audit_event,
     "governance.AuditVerification": lambda: record_verification(OrganisationFactory()),
     "governance.ComplianceRecord": ComplianceRecordFactory,
+    "governance.ControlApplicability": lambda: _control_applicability(),
+    "governance.IssuedStatement": lambda: _issued_statement(),
+    "governance.ModelCard": lambda: _model_card(),
+    "governance.TechnicalDocumentation": lambda: _technical_documentation(),
+    "governance.TechnicalDocumentationRevision": lambda: TechnicalDocumentationRevision.objects.create(
+        document=_technical_documentation(), field="intended_purpose", text="x", edited_at=timezone.now()
+    ),
     "governance.Deployment": _deployment,
     "governance.DeploymentCheck": _deployment_check,
     "governance.ExternalIdentity": lambda: ExternalIdentity.objects.create(

@@ -44,6 +44,14 @@ class Permission(StrEnum):
     VERSION_REGISTER = "version.register"
     RISK_EDIT = "risk.edit"
     COMPLIANCE_EDIT = "compliance.edit"
+    # Decide the Statement of Applicability of ISO/IEC 42001 Annex A controls, and issue it.
+    APPLICABILITY_EDIT = "applicability.edit"
+    # Write the free-text parts of a high-risk model's EU AI Act Annex IV technical documentation.
+    TECHNICAL_DOCUMENTATION_EDIT = "technical_documentation.edit"
+    # Write a version's model card (pipelines post it with their owner's token).
+    MODEL_CARD_EDIT = "model_card.edit"
+    # Report branding: logo, accent colour, classification line, sign-off roles.
+    BRANDING_MANAGE = "branding.manage"
     KPI_EDIT = "kpi.edit"
     KPI_MEASURE = "kpi.measure"
     INCIDENT_EDIT = "incident.edit"
@@ -76,6 +84,10 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.VERSION_REGISTER: frozenset({ADMIN, OWNER}),
     Permission.RISK_EDIT: frozenset({ADMIN, OWNER, RISK}),
     Permission.COMPLIANCE_EDIT: frozenset({ADMIN, RISK}),
+    Permission.APPLICABILITY_EDIT: frozenset({ADMIN, RISK}),
+    Permission.TECHNICAL_DOCUMENTATION_EDIT: frozenset({ADMIN, OWNER, RISK}),
+    Permission.MODEL_CARD_EDIT: frozenset({ADMIN, OWNER}),
+    Permission.BRANDING_MANAGE: frozenset({ADMIN}),
     Permission.KPI_EDIT: frozenset({ADMIN, OWNER}),
     Permission.KPI_MEASURE: frozenset({ADMIN, OWNER}),
     Permission.INCIDENT_EDIT: frozenset({ADMIN, OWNER, RISK}),

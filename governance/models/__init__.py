@@ -3,6 +3,14 @@
 from .accounts import ApiToken, ExternalIdentity, TokenRevocation, TokenScope
 from .audit import AuditBundle, AuditBundleStatus, AuditCheckpoint, AuditEvent, AuditVerification
 from .compliance import ComplianceRecord, ComplianceStatus, Framework, Requirement
+from .documents import (
+    ControlApplicability,
+    ImplementationStatus,
+    IssuedStatement,
+    ModelCard,
+    TechnicalDocumentation,
+    TechnicalDocumentationRevision,
+)
 from .incidents import Incident, IncidentSeverity, IncidentStatus
 from .inventory import (
     AIModel,
@@ -59,6 +67,7 @@ __all__ = [
     "BusinessUnit",
     "ComplianceRecord",
     "ComplianceStatus",
+    "ControlApplicability",
     "DecisionsAboutPeople",
     "Deployment",
     "DeploymentCheck",
@@ -70,9 +79,11 @@ __all__ = [
     "FindingSeverity",
     "FindingStatus",
     "Framework",
+    "ImplementationStatus",
     "Incident",
     "IncidentSeverity",
     "IncidentStatus",
+    "IssuedStatement",
     "KPIDefinition",
     "KPIDirection",
     "KPIKind",
@@ -81,6 +92,7 @@ __all__ = [
     "LifecycleStage",
     "MeasurementSource",
     "Membership",
+    "ModelCard",
     "ModelVersion",
     "Organisation",
     "PendingJob",
@@ -96,6 +108,8 @@ __all__ = [
     "RiskStatus",
     "RiskTier",
     "ScheduleFrequency",
+    "TechnicalDocumentation",
+    "TechnicalDocumentationRevision",
     "TokenRevocation",
     "TokenScope",
     "Validation",

@@ -46,6 +46,11 @@ class GovernanceAction(StrEnum):
     COMPLIANCE_UPDATE = "compliance.update"
     COMPLIANCE_DELETE = "compliance.delete"
     COMPLIANCE_CARRY_OVER = "compliance.carry_over"
+    APPLICABILITY_UPDATE = "applicability.update"
+    APPLICABILITY_ISSUE = "applicability.issue"
+    TECHNICAL_DOCUMENTATION_UPDATE = "technical_documentation.update"
+    MODEL_CARD_UPDATE = "model_card.update"
+    BRANDING_UPDATE = "branding.update"
     KPI_CREATE = "kpi.create"
     KPI_UPDATE = "kpi.update"
     KPI_DELETE = "kpi.delete"
@@ -115,6 +120,11 @@ GOVERNANCE_PHRASES: dict[str, str | tuple[str, ...]] = {
     GovernanceAction.COMPLIANCE_UPDATE: "updated compliance with {object}",
     GovernanceAction.COMPLIANCE_DELETE: "deleted the compliance record {object}",
     GovernanceAction.COMPLIANCE_CARRY_OVER: "carried {object} over to a new catalogue version",
+    GovernanceAction.APPLICABILITY_UPDATE: "updated the Statement of Applicability entry {object}",
+    GovernanceAction.APPLICABILITY_ISSUE: "issued the {object}",
+    GovernanceAction.TECHNICAL_DOCUMENTATION_UPDATE: "updated the Annex IV technical documentation of {model}",
+    GovernanceAction.MODEL_CARD_UPDATE: "updated the model card of {version}",
+    GovernanceAction.BRANDING_UPDATE: "changed the report branding",
     GovernanceAction.KPI_CREATE: "defined the KPI {object}",
     GovernanceAction.KPI_UPDATE: "updated the KPI {object}",
     GovernanceAction.KPI_DELETE: "deleted the KPI {object}",

@@ -16,6 +16,21 @@ class Organisation(models.Model):
         default=False,
         help_text="Members who sign in with a password must also enter a code from an authenticator app.",
     )
+    # Report branding, set by the organisation's administrators and used by every report kind.
+    report_logo = models.FileField(
+        upload_to="branding/",
+        blank=True,
+        max_length=255,
+        help_text="PNG or JPEG, shown on every report's cover.",
+    )
+    report_accent_colour = models.CharField(
+        max_length=7,
+        blank=True,
+        help_text="Headings and rules in reports, as #RRGGBB; empty for Plumbline's blue.",
+    )
+    # The roles that sign every report, in order, e.g. ["Head of model risk", "Chief risk officer"]; empty: each
+    # report kind's own sign-off rows.
+    report_signoff_roles = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
