@@ -44,6 +44,7 @@ __all__ = [
     "applicable_requirements",
     "carry_over_records",
     "check_evidence_file",
+    "check_evidence_link",
     "clean_evidence_name",
     "coverage",
     "delete_record",
@@ -184,7 +185,8 @@ def clean_evidence_name(name: str) -> str:
     return f"{stem}{suffix}"
 
 
-def _check_link(link: str) -> list[str]:
+def check_evidence_link(link: str) -> list[str]:
+    """What is wrong with an evidence link (empty when it is fine or not given)."""
     if not link:
         return []
     if len(link) > 500:
@@ -226,7 +228,7 @@ def _validate(
         add("evidence_link", "Compliant needs evidence: upload a file or give a link.")
     elif status in (ComplianceStatus.PARTIAL, ComplianceStatus.NON_COMPLIANT) and not notes:
         add("notes", "Say what is missing and what is planned to close the gap.")
-    for message in _check_link(evidence_link):
+    for message in check_evidence_link(evidence_link):
         add("evidence_link", message)
     if len(notes) > MAX_NOTES:
         add("notes", f"Notes are limited to {MAX_NOTES:,} characters.")

@@ -5,6 +5,8 @@ What goes to whom (only for organisations the person is still a member of):
 - a model's periodic review due within ``HORIZON_DAYS`` or overdue → the model's owner;
 - a compliance record's review due within the horizon or overdue → the model's owner and the record's last
   reviewer (the compliance officer who keeps it);
+- a Statement of Applicability control's review due within the horizon or overdue → the control's owner and
+  whoever decided it last;
 - an open or mitigating risk whose treatment is due within the horizon or overdue → the risk's owner, or the
   model's owner when the risk has none;
 - a KPI whose latest value breaches its warning or critical threshold → the model's owner;
@@ -38,6 +40,7 @@ from governance.models import (
     ApprovalRequest,
     ApprovalStatus,
     ComplianceRecord,
+    ControlApplicability,
     KPIDefinition,
     LifecycleStage,
     Membership,
@@ -53,6 +56,7 @@ HORIZON_DAYS = 14
 
 MODEL_REVIEW = "model_review"
 COMPLIANCE_REVIEW = "compliance_review"
+APPLICABILITY_REVIEW = "applicability_review"
 RISK_DUE = "risk_due"
 KPI_BREACH = "kpi_breach"
 APPROVAL = "approval"
@@ -62,6 +66,7 @@ KIND_LABELS = {
     KPI_BREACH: "KPIs in breach",
     MODEL_REVIEW: "Model reviews",
     COMPLIANCE_REVIEW: "Compliance reviews",
+    APPLICABILITY_REVIEW: "Statement of Applicability reviews",
     RISK_DUE: "Risk treatments",
 }
 
@@ -202,6 +207,41 @@ def _compliance_reviews(today: date, horizon: date, add) -> None:
             recipients.add(record.model.owner_id)
         if record.reviewer_id and record.reviewer_is_member:
             recipients.add(record.reviewer_id)
+        for user_id in recipients:
+            add(user_id, item)
+
+
+def _applicability_reviews(today: date, horizon: date, add) -> None:
+    """Annex A controls whose review is due → the control's owner and whoever decided it last (one query)."""
+    entries = (
+        ControlApplicability.objects.filter(next_review_due__lte=horizon)
+        .annotate(owner_is_member=_is_member("owner_id"), reviewer_is_member=_is_member("reviewed_by_id"))
+        .filter(Q(owner_is_member=True) | Q(reviewer_is_member=True))
+        .select_related("organisation", "requirement")
+        .only(
+            "pk",
+            "ref",
+            "next_review_due",
+            "owner_id",
+            "reviewed_by_id",
+            "organisation__name",
+            "requirement__title",
+        )
+    )
+    for entry in entries:
+        item = _due_item(
+            APPLICABILITY_REVIEW,
+            entry.organisation,
+            f"Statement of Applicability: {entry.ref} {entry.requirement.title}",
+            reverse("governance:applicability") + f"#ctl-{entry.requirement_id}",
+            entry.next_review_due,
+            today,
+        )
+        recipients = set()
+        if entry.owner_id and entry.owner_is_member:
+            recipients.add(entry.owner_id)
+        if entry.reviewed_by_id and entry.reviewer_is_member:
+            recipients.add(entry.reviewed_by_id)
         for user_id in recipients:
             add(user_id, item)
 
@@ -348,6 +388,7 @@ def collect_reminders(today: date | None = None) -> dict[int, list[ReminderItem]
     _kpi_breaches(add)
     _model_reviews(today, horizon, add)
     _compliance_reviews(today, horizon, add)
+    _applicability_reviews(today, horizon, add)
     _risks(today, horizon, add)
     for source in reminder_sources:
         source.collect(today, horizon, add)
