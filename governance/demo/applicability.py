@@ -31,6 +31,11 @@ FIRST_ISSUE: dict[str, tuple[bool, str, str]] = {
         P,
         "The AI policy must agree with the model risk, data protection and outsourcing policies.",
     ),
+    "A.2.4": (
+        True,
+        DONE,
+        "The AI governance committee reviews the AI policy every year and after major regulation.",
+    ),
     "A.3.2": (
         True,
         DONE,
@@ -124,6 +129,11 @@ FIRST_ISSUE: dict[str, tuple[bool, str, str]] = {
         True,
         P,
         "Vendor AI systems are assessed at onboarding; periodic reassessment is being set up.",
+    ),
+    "A.10.4": (
+        True,
+        P,
+        "Customer needs are captured for AI-assisted products; corporate clients' terms in review.",
     ),
 }
 

@@ -126,6 +126,14 @@ def test_iso_42001_covers_clauses_4_to_10_and_annex_a_groups():
     assert refs["A.10.3"]["applies_to"] == {"third_party": True}
 
 
+def test_iso_42001_lists_every_annex_a_control_for_the_statement_of_applicability():
+    controls = {ref for ref in _refs("iso-iec-42001") if ref.startswith("A.")}
+    per_group = {2: 3, 3: 2, 4: 5, 5: 4, 7: 5, 8: 4, 9: 3, 10: 3}
+    expected = {f"A.{group}.{n}" for group, count in per_group.items() for n in range(2, 2 + count)}
+    expected |= {"A.6.1.2", "A.6.1.3"} | {f"A.6.2.{n}" for n in range(2, 9)}
+    assert controls == expected and len(controls) == 38
+
+
 def test_sr_11_7_covers_development_validation_governance_and_vendors():
     refs = _refs("sr-11-7")
     titles = " ".join(r["title"].lower() for r in refs.values())
