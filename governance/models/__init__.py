@@ -12,6 +12,7 @@ from .documents import (
     TechnicalDocumentationRevision,
 )
 from .incidents import Incident, IncidentSeverity, IncidentStatus
+from .integrations import DeliveryStatus, RegistryConnection, WebhookDelivery, WebhookEndpoint
 from .inventory import (
     AIModel,
     ApprovalKind,
@@ -69,6 +70,7 @@ __all__ = [
     "ComplianceStatus",
     "ControlApplicability",
     "DecisionsAboutPeople",
+    "DeliveryStatus",
     "Deployment",
     "DeploymentCheck",
     "DeploymentEnvironment",
@@ -96,6 +98,7 @@ __all__ = [
     "ModelVersion",
     "Organisation",
     "PendingJob",
+    "RegistryConnection",
     "ReleasePolicy",
     "ReleaseTarget",
     "ReminderDigest",
@@ -117,4 +120,6 @@ __all__ = [
     "ValidationOutcome",
     "ValidationScope",
     "VersionStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -77,6 +77,18 @@ class AIModel(models.Model):
     risk_tier = models.CharField(max_length=10, choices=RiskTier.choices, default=RiskTier.MEDIUM)
     risk_tier_override = models.CharField(max_length=10, choices=RiskTier.choices, blank=True)
     risk_tier_override_reason = models.TextField(blank=True)
+    # Kept in step with a registered model of an MLflow registry (governance.services.registry_sync).
+    registry_connection = models.ForeignKey(
+        "governance.RegistryConnection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="models",
+    )
+    registry_name = models.CharField(max_length=255, blank=True)
+    # Set when the registry's champion alias moved to a version Plumbline did not approve; cleared by an approval.
+    unapproved_promotion_at = models.DateTimeField(null=True, blank=True)
+    unapproved_promotion_detail = models.CharField(max_length=300, blank=True)
     last_validated_on = models.DateField(null=True, blank=True)
     next_review_due = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -123,6 +135,12 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=VersionStatus.choices, default=VersionStatus.CANDIDATE)
     notes = models.TextField(blank=True)
+    # Where the version came from in an MLflow registry: its version number there, run, tags and aliases.
+    registry_version = models.CharField(max_length=64, blank=True)
+    run_id = models.CharField(max_length=64, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
+    registry_created_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["model", "-registered_at"]

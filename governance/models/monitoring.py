@@ -59,6 +59,21 @@ class KPIDefinition(models.Model):
     latest_status = models.CharField(
         max_length=10, choices=KPIStatus.choices, default=KPIStatus.NO_DATA, editable=False
     )
+    # How often a measurement is expected; with none within it after the latest, the KPI is stale (monitoring
+    # that silently stopped). ``stale_after`` = latest measurement (or the KPI's creation) + cadence, kept with the
+    # latest state so pages and filters compare one column with now.
+    expected_cadence_hours = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Hours within which a new measurement is expected; empty: no expectation.",
+    )
+    stale_after = models.DateTimeField(null=True, blank=True, editable=False)
+    # The degradation check over the recent measurements (governance.rules.drift): "ok", "degrading" or "" (not
+    # enough data), with the window, baseline and change that led to it.
+    trend_status = models.CharField(max_length=10, blank=True, editable=False)
+    trend_evidence = models.JSONField(default=dict, blank=True, editable=False)
+    trend_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
         ordering = ["model_id", "name"]
@@ -70,7 +85,11 @@ class KPIDefinition(models.Model):
                 fields=["model"],
                 name="kpi_breaching_idx",
                 condition=models.Q(latest_status__in=BREACH_STATUSES),
-            )
+            ),
+            # Stale monitoring: the dashboard, filters and reminders ask for KPIs whose stale_after has passed.
+            models.Index(
+                fields=["stale_after"], name="kpi_stale_idx", condition=models.Q(stale_after__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
