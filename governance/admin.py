@@ -40,6 +40,7 @@ from governance.models import (
     ModelVersion,
     Organisation,
     PendingJob,
+    RegistryConnection,
     ReleasePolicy,
     ReminderDigest,
     Report,
@@ -51,6 +52,8 @@ from governance.models import (
     TokenRevocation,
     Validation,
     ValidationFinding,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from governance.services import accounts as account_services
 from governance.services import organisations
@@ -111,6 +114,8 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     list_display = ("name", "slug", "classification", "require_two_factor", "created_at")
     search_fields = ("name",)
+    # Branding is set on the app's Report branding page, whose service checks the logo and colour.
+    exclude = ("report_logo", "report_accent_colour", "report_signoff_roles")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [BusinessUnitInline]
 
@@ -457,6 +462,36 @@ class ComplianceRecordAdmin(ReadOnlyAdmin):
     list_select_related = ("model", "requirement", "reviewer")
     # In the (model, requirement) index's order: the default sorts every record by requirement position.
     ordering = ("model_id", "requirement_id")
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    """Kept on the Webhooks page by administrators (governance.services.webhooks); the secret never shows."""
+
+    list_display = ("name", "organisation", "url", "active", "consecutive_failures", "disabled_at")
+    list_filter = ("organisation", "active")
+    list_select_related = ("organisation",)
+    exclude = ("secret_encrypted",)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """Written by the delivery task; the delivery log page shows them per endpoint."""
+
+    list_display = ("event", "endpoint", "status", "attempts", "response_code", "created_at")
+    list_filter = ("status", "event")
+    list_select_related = ("endpoint",)
+    ordering = ("-pk",)
+
+
+@admin.register(RegistryConnection)
+class RegistryConnectionAdmin(ReadOnlyAdmin):
+    """Kept on the Registries page by administrators (governance.services.registry_sync); the token never shows."""
+
+    list_display = ("name", "organisation", "tracking_url", "active", "last_synced_at", "last_error")
+    list_filter = ("organisation", "active")
+    list_select_related = ("organisation",)
+    exclude = ("token_encrypted",)
 
 
 @admin.register(ControlApplicability)

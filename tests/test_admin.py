@@ -43,6 +43,7 @@ from governance.models import (
     ModelCard,
     Organisation,
     PendingJob,
+    RegistryConnection,
     ReleasePolicy,
     ReminderDigest,
     Report,
@@ -51,6 +52,8 @@ from governance.models import (
     TechnicalDocumentationRevision,
     Validation,
     ValidationFinding,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from governance.models.actions import GovernanceAction
 from governance.services.accounts import issue_api_token
@@ -205,6 +208,15 @@ def _issued_statement() -> IssuedStatement:
     )
 
 
+def _webhook_endpoint() -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(
+        organisation=OrganisationFactory(),
+        name="Chat",
+        url="https://hooks.example.com/x",
+        secret_encrypted="x",
+    )
+
+
 def _model_card() -> ModelCard:
     version = _model_version()
     return ModelCard.objects.create(
@@ -229,6 +241,16 @@ INSTANCES: dict[str, Callable[[], models.Model]] = {
     "governance.AuditVerification": lambda: record_verification(OrganisationFactory()),
     "governance.ComplianceRecord": ComplianceRecordFactory,
     "governance.ControlApplicability": lambda: _control_applicability(),
+    "governance.WebhookEndpoint": lambda: _webhook_endpoint(),
+    "governance.WebhookDelivery": lambda: WebhookDelivery.objects.create(
+        endpoint=(endpoint := _webhook_endpoint()),
+        organisation=endpoint.organisation,
+        event="incident.opened",
+        payload={},
+    ),
+    "governance.RegistryConnection": lambda: RegistryConnection.objects.create(
+        organisation=OrganisationFactory(), name="MLflow", tracking_url="http://127.0.0.1:5000"
+    ),
     "governance.IssuedStatement": lambda: _issued_statement(),
     "governance.ModelCard": lambda: _model_card(),
     "governance.TechnicalDocumentation": lambda: _technical_documentation(),
