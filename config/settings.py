@@ -306,6 +306,18 @@ REPORT_EMAIL_MAX_ATTACHMENT_BYTES = int(os.environ.get("REPORT_EMAIL_MAX_ATTACHM
 # same speed; smaller chunks repeat the fonts in the file (715, 647, 598 KiB).
 REPORT_CHUNK_SIZE = int(os.environ.get("REPORT_CHUNK_SIZE", "100000"))
 
+# --- Webhooks (governance.services.webhooks) ---------------------------------------------------
+# Endpoints must use https. Plain http to this host (localhost, 127.0.0.1, ::1) is accepted only here or in DEBUG:
+# a local receiver during development, and the tests' own server.
+WEBHOOK_ALLOW_HTTP_LOCALHOST = env_bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", False)
+# Receivers on private networks (10/8, 172.16/12, 192.168/16, fc00::/7) are refused unless this is on: otherwise an
+# administrator's URL could probe the servers behind the firewall. Link-local addresses (cloud metadata) never.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+# An endpoint whose deliveries failed this many times in a row (each after all its retries) is disabled.
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "10"))
+# Seconds to wait for a receiver's answer (connecting has its own 5 seconds).
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+
 # --- Celery and the cache --------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache holds rate-limit counters (password resets): Redis when there is one, shared by every process on
@@ -384,12 +396,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.requeue_stalled_audit_bundles",
         "schedule": 60.0,
     },
+    # Webhook deliveries whose retry is due (and any whose message was lost) go to a worker.
+    "retry-webhook-deliveries": {"task": "governance.tasks.retry_webhook_deliveries", "schedule": 60.0},
     # Reports whose worker died (no heartbeat for a minute) go to another worker.
     "requeue-stalled-reports": {"task": "governance.tasks.requeue_stalled_reports", "schedule": 60.0},
     # One digest per person per day: reviews and risks due within 14 days, KPI breaches, pending approvals.
     "send-reminder-digests": {
         "task": "governance.tasks.send_reminder_digests",
         "schedule": crontab(minute="0", hour="7"),
+    },
+    # KPIs whose expected cadence just passed (kpi.stale) or that turned degrading (kpi.degrading), announced to
+    # webhooks once per episode (governance.services.kpi_freshness).
+    "check-kpi-freshness": {
+        "task": "governance.tasks.check_kpi_freshness",
+        "schedule": float(os.environ.get("KPI_FRESHNESS_CHECK_SECONDS", "600")),
+        "options": {"expires": 600},
     },
 }
 

@@ -21,11 +21,18 @@ class GovernanceConfig(AppConfig):
         from governance.core.scheduling import delete_beat_entry
         from governance.models import ReportSchedule
         from governance.models.actions import GOVERNANCE_PHRASES, GovernanceAction
-        from governance.reports import kinds
+        from governance.reports import kinds, model_card_kind
         from governance.selectors import waiting
 
         audit_actions.register(GovernanceAction, GOVERNANCE_PHRASES)
         kinds.register()
+        model_card_kind.register()
+        from governance.reports import applicability_kind
+
+        applicability_kind.register()
+        from governance.reports import technical_documentation_kind
+
+        technical_documentation_kind.register()
         waiting.register()
         demo.register()
         nav_entries.register(*navigation.GOVERNANCE_ENTRIES)

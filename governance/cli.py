@@ -5,6 +5,7 @@
     plumbline record-deployment --model NAME --version V --env production [--strategy canary] [--status started]
     plumbline record-deployment --id 12 --status succeeded
     plumbline post-kpis FILE.csv --model NAME                       columns: kpi, measured_at, value[, source]
+    plumbline post-card CARD.json --model NAME --version V [--merge]  the version's model card (JSON object)
 
 It reads ``PLUMBLINE_URL`` (e.g. https://plumbline.example.com) and ``PLUMBLINE_TOKEN`` (a read-and-write API
 token of the model's owner or an admin: the gate records every question it is asked). Errors are one plain line
@@ -194,6 +195,25 @@ def post_kpis(client: Client, args: argparse.Namespace) -> int:
     return EXIT_ALLOWED
 
 
+def post_card(client: Client, args: argparse.Namespace) -> int:
+    """PUT (or with --merge, PATCH) the version's model card from a JSON object of its sections."""
+    try:
+        with open(args.file, encoding="utf-8") as handle:
+            card = json.load(handle)
+    except OSError as exc:
+        raise CLIError(f"Cannot read {args.file}: {exc.strerror}.") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CLIError(f"{args.file} is not a UTF-8 JSON file: {exc}.") from exc
+    if not isinstance(card, dict):
+        raise CLIError(f'{args.file} must hold one JSON object of card sections, e.g. {{"intended_use": …}}.')
+    model_id = client.model_id(args.model)
+    path = f"/models/{model_id}/versions/{requests.utils.quote(args.version, safe='')}/card/"
+    saved = client.call("PATCH" if args.merge else "PUT", path, json=card)
+    filled = sum(1 for key, value in saved.items() if key in card and value)
+    print(f"Model card of {args.model} {args.version} saved ({filled} section(s) written).")
+    return EXIT_ALLOWED
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="plumbline", description="Plumbline for CI/CD pipelines.")
     commands = main.add_subparsers(dest="command", required=True)
@@ -230,6 +250,13 @@ def parser() -> argparse.ArgumentParser:
     kpis.add_argument("file")
     kpis.add_argument("--model", required=True)
     kpis.set_defaults(run=post_kpis)
+
+    card = commands.add_parser("post-card", help="Write a version's model card from a JSON file.")
+    card.add_argument("file", help="A JSON object: intended_use, out_of_scope_uses, factors, metrics, …")
+    card.add_argument("--model", required=True)
+    card.add_argument("--version", required=True)
+    card.add_argument("--merge", action="store_true", help="Change only the sections in the file (PATCH).")
+    card.set_defaults(run=post_card)
     return main
 
 

@@ -182,3 +182,43 @@ def requeue_stalled_audit_bundles() -> list[int]:
     from governance.services.audit_bundles import requeue_stalled_bundles
 
     return requeue_stalled_bundles()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError,), max_retries=3)
+def deliver_webhook(delivery_id: int) -> str | None:
+    """One attempt at a webhook delivery, if still open and due. Idempotent: the attempt is claimed under the
+    delivery's row lock; a failed attempt is rescheduled by the service, not retried by Celery."""
+    from governance.services import webhooks
+
+    delivery = webhooks.deliver(delivery_id)
+    return delivery.status if delivery else None
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def deliver_webhooks(delivery_ids: list[int]) -> int:
+    """The deliveries of one event (one per endpoint): each becomes a task of its own."""
+    from governance.services import webhooks
+
+    return webhooks.fan_out(delivery_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def retry_webhook_deliveries() -> list[int]:
+    """Beat, every minute: webhook deliveries whose retry is due, and any whose message was lost."""
+    from governance.services import webhooks
+
+    return webhooks.retry_due_deliveries()
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(OperationalError,), max_retries=3)
+def check_kpi_freshness() -> dict[str, int]:
+    """Beat, every 10 minutes: announce KPIs that went stale or turned degrading, once per episode each."""
+    from governance.services.kpi_freshness import check_kpi_freshness as check
+
+    return check()

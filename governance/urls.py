@@ -1,11 +1,16 @@
 from django.urls import path
 
 from governance.views import audit, inventory, monitoring, reports
+from governance.views import applicability
+from governance.views import branding as branding_views
 from governance.views import compliance as compliance_views
 from governance.views import incidents as incident_views
+from governance.views import model_cards as model_card_views
 from governance.views import release as release_views
 from governance.views import report_schedules as schedule_views
 from governance.views import risks as risk_views
+from governance.views import technical_documentation as technical_documentation_views
+from governance.views import webhooks as webhook_views
 
 app_name = "governance"
 urlpatterns: list = [
@@ -45,6 +50,8 @@ urlpatterns: list = [
     path("reports/schedules/<int:pk>/edit/", schedule_views.schedule_edit, name="report-schedule-edit"),
     path("reports/schedules/<int:pk>/delete/", schedule_views.schedule_delete, name="report-schedule-delete"),
     path("reports/schedules/<int:pk>/run/", schedule_views.schedule_run, name="report-schedule-run"),
+    path("reports/branding/", branding_views.report_branding, name="report-branding"),
+    path("reports/branding/logo/", branding_views.report_branding_logo, name="report-branding-logo"),
     path("audit/", audit.audit_log, name="audit-log"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
     path("audit/export.xlsx", audit.audit_export, {"export_format": "xlsx"}, name="audit-export-xlsx"),
@@ -80,6 +87,57 @@ urlpatterns: list = [
     path("incidents/<int:pk>/edit/", incident_views.incident_edit, name="incident-edit"),
     path("incidents/<int:pk>/delete/", incident_views.incident_delete, name="incident-delete"),
     path("compliance/", compliance_views.compliance_overview, name="compliance-overview"),
+    path("compliance/statement-of-applicability/", applicability.statement, name="applicability"),
+    path(
+        "compliance/statement-of-applicability/export.csv",
+        applicability.statement_export,
+        name="applicability-export",
+    ),
+    path(
+        "compliance/statement-of-applicability/export.xlsx",
+        applicability.statement_export,
+        {"export_format": "xlsx"},
+        name="applicability-export-xlsx",
+    ),
+    path(
+        "compliance/statement-of-applicability/controls/<int:requirement_pk>/edit/",
+        applicability.control_edit,
+        name="applicability-control-edit",
+    ),
+    path(
+        "compliance/statement-of-applicability/evidence/<int:pk>/",
+        applicability.applicability_evidence,
+        name="applicability-evidence",
+    ),
+    path(
+        "compliance/statement-of-applicability/issue/",
+        applicability.statement_issue,
+        name="applicability-issue",
+    ),
+    path(
+        "compliance/statement-of-applicability/changes/", applicability.issued_diff, name="applicability-diff"
+    ),
+    path(
+        "compliance/statement-of-applicability/issues/<int:number>/",
+        applicability.issued_detail,
+        name="applicability-issued",
+    ),
+    path(
+        "compliance/statement-of-applicability/issues/<int:number>/pdf/",
+        applicability.issued_pdf,
+        name="applicability-issued-pdf",
+    ),
+    path(
+        "compliance/statement-of-applicability/issues/<int:number>/export.csv",
+        applicability.issued_export,
+        name="applicability-issued-export",
+    ),
+    path(
+        "compliance/statement-of-applicability/issues/<int:number>/export.xlsx",
+        applicability.issued_export,
+        {"export_format": "xlsx"},
+        name="applicability-issued-export-xlsx",
+    ),
     path(
         "compliance/<slug:framework_key>/", compliance_views.compliance_framework, name="compliance-framework"
     ),
@@ -108,5 +166,56 @@ urlpatterns: list = [
         "models/<int:pk>/compliance/requirements/<int:requirement_pk>/edit/",
         compliance_views.compliance_record_edit,
         name="compliance-record-edit",
+    ),
+    path("models/versions/lookup/", model_card_views.version_lookup, name="model-version-lookup"),
+    path("models/<int:pk>/versions/<int:version_pk>/card/", model_card_views.model_card, name="model-card"),
+    path(
+        "models/<int:pk>/versions/<int:version_pk>/card/edit/",
+        model_card_views.model_card_edit,
+        name="model-card-edit",
+    ),
+    path(
+        "models/<int:pk>/versions/<int:version_pk>/card.md",
+        model_card_views.model_card_markdown,
+        name="model-card-markdown",
+    ),
+    path(
+        "models/<int:pk>/technical-documentation/",
+        technical_documentation_views.technical_documentation,
+        name="technical-documentation",
+    ),
+    path(
+        "models/<int:pk>/technical-documentation/edit/",
+        technical_documentation_views.technical_documentation_edit,
+        name="technical-documentation-edit",
+    ),
+    path(
+        "models/<int:pk>/technical-documentation/history/<slug:field>/",
+        technical_documentation_views.technical_documentation_history,
+        name="technical-documentation-history",
+    ),
+]
+
+# Webhooks (governance.views.webhooks).
+urlpatterns += [
+    path("integrations/webhooks/", webhook_views.webhook_list, name="webhook-list"),
+    path("integrations/webhooks/<int:pk>/edit/", webhook_views.webhook_edit, name="webhook-edit"),
+    path("integrations/webhooks/<int:pk>/delete/", webhook_views.webhook_delete, name="webhook-delete"),
+    path(
+        "integrations/webhooks/<int:pk>/rotate-secret/",
+        webhook_views.webhook_rotate_secret,
+        name="webhook-rotate-secret",
+    ),
+    path("integrations/webhooks/<int:pk>/test/", webhook_views.webhook_test, name="webhook-test"),
+    path("integrations/webhooks/<int:pk>/enable/", webhook_views.webhook_enable, name="webhook-enable"),
+    path(
+        "integrations/webhooks/<int:pk>/deliveries/",
+        webhook_views.webhook_deliveries,
+        name="webhook-deliveries",
+    ),
+    path(
+        "integrations/webhooks/deliveries/<int:pk>/redeliver/",
+        webhook_views.webhook_redeliver,
+        name="webhook-redeliver",
     ),
 ]

@@ -32,6 +32,7 @@ from governance.models import (
     DeploymentCheck,
     Incident,
     KPIMeasurement,
+    ModelCard,
     ReportSchedule,
     Validation,
     ValidationFinding,
@@ -56,6 +57,7 @@ from tests.maturity.page_fixtures import answer_all, build_questionnaire
 EXPECTED_OPERATIONS = 37  # POST / PUT / PATCH
 EXPECTED_READ_OPERATIONS = 33  # GET paths
 MISSING_ID = 999_999_999
+VERSION_LABEL = "1.0.0"  # the label of the dataset's version, ours and foreign
 HUGE = 10**30
 
 
@@ -224,7 +226,8 @@ def dataset(organisation, other_organisation, business_unit, admin_user_member, 
 
     def records(org, admin, owner, unit) -> dict[str, Any]:
         model = AIModelFactory(organisation=org, owner=owner, business_unit=unit)
-        version = ModelVersionFactory(model=model)
+        version = ModelVersionFactory(model=model, version=VERSION_LABEL)
+        ModelCard.objects.create(organisation=org, version=version, intended_use="Scores applications.")
         approval = inventory_services.request_stage_change(
             actor=admin, model=model, stage="validation", justification="Ready for validation."
         )
@@ -385,6 +388,12 @@ def valid_bodies(data: dict) -> dict[tuple[str, str], Any]:
             "metrics": {"auc": 0.81},
             "notes": "Retrained.",
         },
+        ("PUT", "/api/v1/models/{model_id}/versions/{version}/card/"): {
+            "intended_use": "Scores personal-loan applications.",
+            "factors": "Age band and channel.",
+            "caveats_and_recommendations": "Recalibrate when PSI exceeds 0.25.",
+        },
+        ("PATCH", "/api/v1/models/{model_id}/versions/{version}/card/"): {"metrics": "Gini and KS."},
         ("POST", "/api/v1/approval-requests/"): {
             "model": model.pk,
             "kind": "promote_version",
@@ -594,7 +603,8 @@ def _short(value: Any) -> str:
 
 
 def _url(path: str, record_id: Any) -> str:
-    return re.sub(r"\{[^}]+\}", str(record_id), path)
+    # Pipelines name a version by its label in the model card paths: every dataset version has the same one.
+    return re.sub(r"\{[^}]+\}", str(record_id), path.replace("{version}", VERSION_LABEL))
 
 
 def _resource(path: str) -> str:

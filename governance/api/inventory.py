@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.api.comparison import VersionComparisonMixin
 from governance.api.release import ReadinessMixin
 from governance.core.api.fields import MemberOrganisation
 from governance.core.api.filters import QueryFilterBackend
@@ -159,7 +160,9 @@ def _writable(data: dict) -> dict:
     return {key: value for key, value in data.items() if key != "organisation"}
 
 
-class AIModelViewSet(RowListMixin, ReadinessMixin, OrganisationScopedMixin, viewsets.ModelViewSet):
+class AIModelViewSet(
+    RowListMixin, ReadinessMixin, VersionComparisonMixin, OrganisationScopedMixin, viewsets.ModelViewSet
+):
     """The inventory. Every member reads; admins, model owners and risk officers write. The list is read as
     rows (governance.core.api.rows): pipelines page through thousands of models."""
 

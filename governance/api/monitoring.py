@@ -1,5 +1,6 @@
 """KPI API: definitions CRUD (kpi.edit) and bulk measurement ingest for pipelines (kpi.measure)."""
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -9,17 +10,37 @@ from rest_framework.response import Response
 from governance.core import tenancy
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.models import AIModel, KPIDefinition, MeasurementSource
+from governance.rules.drift import is_stale
 from governance.services import monitoring as services
 
 
 class KPIDefinitionSerializer(serializers.ModelSerializer):
     model = serializers.PrimaryKeyRelatedField(queryset=AIModel.objects.all())
     status = serializers.SerializerMethodField()
+    stale = serializers.SerializerMethodField(help_text="No measurement within the expected cadence.")
 
     class Meta:
         model = KPIDefinition
-        fields = ["id", "model", *services.EDITABLE_FIELDS, "status"]
-        read_only_fields = ["id", "status"]
+        # expected_cadence_hours is editable (in EDITABLE_FIELDS); freshness and trend are derived by the services.
+        fields = [
+            "id",
+            "model",
+            *services.EDITABLE_FIELDS,
+            "status",
+            "stale_after",
+            "stale",
+            "trend_status",
+            "trend_evidence",
+            "trend_checked_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "stale_after",
+            "trend_status",
+            "trend_evidence",
+            "trend_checked_at",
+        ]
         validators: list = []  # the service validates (and reports) uniqueness and thresholds
 
     def __init__(self, *args, **kwargs):
@@ -30,6 +51,9 @@ class KPIDefinitionSerializer(serializers.ModelSerializer):
 
     def get_status(self, kpi: KPIDefinition) -> str:
         return kpi.latest_status
+
+    def get_stale(self, kpi: KPIDefinition) -> bool:
+        return is_stale(kpi.stale_after, timezone.now())
 
 
 class MeasurementPointSerializer(serializers.Serializer):

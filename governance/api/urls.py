@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from governance.api import audit, inventory, monitoring, reports
 from governance.api import compliance as compliance_api
 from governance.api import incidents as incident_api
+from governance.api import model_cards as model_card_api
 from governance.api import release as release_api
 from governance.api import report_schedules as report_schedule_api
 from governance.api import risks as risk_api
@@ -31,5 +32,15 @@ router.register("deployments", release_api.DeploymentViewSet, basename="api-depl
 
 urlpatterns = [
     path("release-policy/", release_api.ReleasePolicyView.as_view(), name="api-release-policy"),
+    path(
+        "models/<int:model_id>/versions/<str:version>/card/",
+        model_card_api.ModelCardView.as_view(),
+        name="api-model-card",
+    ),
+    path(
+        "models/<int:model_id>/versions/<str:version>/card.md",
+        model_card_api.ModelCardMarkdownView.as_view(),
+        name="api-model-card-markdown",
+    ),
     *router.urls,
 ]

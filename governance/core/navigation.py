@@ -29,6 +29,9 @@ GOVERNANCE_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("Incidents", "governance:incident-list", "What went wrong, its impact and what was done.", 80),
     NavEntry("Audit log", "governance:audit-log", "Every change to a governed record, hash-chained.", 90),
     NavEntry("Reports", "governance:report-list", "Audit-ready PDF reports.", 100),
+    NavEntry(
+        "Webhooks", "governance:webhook-list", "Signed governance events sent to your other tools.", 110
+    ),
 )
 
 

@@ -138,6 +138,9 @@ class ReportKindSpec:
     # A URL name answering ?q= with {"results": [{"id", "name"}]}: the form then picks the subject by name, with
     # suggestions, instead of a drop-down of every record (for subjects an organisation has thousands of).
     subject_lookup: str = ""
+    # How a subject record reaches its organisation, for kinds whose subject has no ``organisation`` of its own
+    # (a model version: "model__organisation").
+    subject_organisation_field: str = "organisation"
     covers_period: bool = False  # period_start / period_end select the content
     period_help: str = ""  # what the period does to this kind, for the request form's help text
     clean_parameters: Callable[[dict[str, Any]], tuple[dict[str, Any], str | None]] | None = None
@@ -150,6 +153,13 @@ class ReportKindSpec:
     # throw-away organisation; ``context`` holds organisation, people, models, framework, units and sizes, and
     # kinds may keep what they build there for each other. None skips the kind.
     benchmark_case: Callable[[dict[str, Any]], tuple[int | None, dict[str, Any], str] | None] | None = None
+
+    def subjects(self, organisation: Any) -> Any:
+        """The organisation's records this kind may be about (a queryset of ``subject_model``)."""
+        field = self.subject_organisation_field
+        subjects = self.subject_model.objects.filter(**{field: organisation})
+        # The record's name reads through the same relation (a version is named after its model).
+        return subjects.select_related(field.rsplit("__", 1)[0]) if "__" in field else subjects
 
 
 report_kinds: Registry[ReportKindSpec] = Registry("report kind")

@@ -1,4 +1,6 @@
-"""Demo KPI histories for a few of the demo organisation's models (one of them in breach).
+"""Demo KPI histories for a few of the demo organisation's models: one KPI in breach, one degrading before its
+warning threshold (the detector of governance.rules.drift flags it), and one whose daily pipeline stopped three
+days ago (stale monitoring). Every demo KPI expects a measurement a day.
 
 Call ``seed_monitoring_demo(organisation, users)`` after the inventory demo data exists; ``users`` is the
 role -> user dict the demo seeding uses (needs "model_owner" or "admin"). Idempotent: existing KPIs are kept.
@@ -20,6 +22,13 @@ KPI_SPECS = [
     ("Population stability index", "technical", "", "lower", 0.05, 0.10, 0.25, 0.04, 0.0, True),
 ]
 DAYS = 90
+CADENCE_HOURS = 24  # the scoring pipelines post daily
+# (model index, KPI name) → what its history shows beyond the wobble: a slow decline over the last DECLINE_DAYS
+# days to DECLINE_TO (still above the 0.80 warning), or a pipeline that stopped STOPPED_DAYS ago.
+DEGRADING = (1, "AUC")
+STALE = (2, "Approval rate")
+DECLINE_DAYS, DECLINE_TO = 20, 0.83
+STOPPED_DAYS = 3
 
 
 def _series(baseline: float, days: int, breach_value: float | None) -> list[float]:
@@ -27,6 +36,14 @@ def _series(baseline: float, days: int, breach_value: float | None) -> list[floa
     values = [round(baseline * (1 + 0.03 * math.sin(day / 4)), 4) for day in range(days)]
     if breach_value is not None:
         values[-5:] = [round(baseline + (breach_value - baseline) * (i + 1) / 5, 4) for i in range(5)]
+    return values
+
+
+def _declining(values: list[float], baseline: float) -> list[float]:
+    values = list(values)
+    for i in range(DECLINE_DAYS):
+        index = len(values) - DECLINE_DAYS + i
+        values[index] = round(values[index] + (DECLINE_TO - baseline) * (i + 1) / DECLINE_DAYS, 4)
     return values
 
 
@@ -53,11 +70,15 @@ def seed_monitoring_demo(organisation, users: dict) -> list[KPIDefinition]:
                 warning_threshold=warning,
                 critical_threshold=critical,
                 description=f"Demo {kind} KPI for {model.name}.",
+                expected_cadence_hours=CADENCE_HOURS,
             )
             values = _series(baseline, DAYS, critical * 1.2 if breach and model_index == 0 else None)
+            if (model_index, name) == DEGRADING:
+                values = _declining(values, baseline)
+            end = now - timedelta(days=STOPPED_DAYS) if (model_index, name) == STALE else now
             points = [
                 {
-                    "measured_at": now - timedelta(days=DAYS - 1 - day),
+                    "measured_at": end - timedelta(days=DAYS - 1 - day),
                     "value": value,
                     "source": MeasurementSource.PIPELINE,
                 }

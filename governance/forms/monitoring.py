@@ -35,6 +35,7 @@ class KPIForm(ServiceModelForm):
             "kind": "Business or technical",
             "warning_threshold": "Warning at",
             "critical_threshold": "Critical at",
+            "expected_cadence_hours": "Expected every (hours)",
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -47,6 +48,10 @@ class KPIForm(ServiceModelForm):
             "direction": "Whether larger values are good (accuracy) or bad (latency, drift).",
             "warning_threshold": "A latest value at or past this raises a warning.",
             "critical_threshold": "A latest value at or past this is critical and notifies the model owner.",
+            "expected_cadence_hours": (
+                "E.g. 24 for a daily pipeline. With no measurement within this many hours of the latest, the "
+                "KPI's monitoring is stale: flagged on the dashboard and reminded to the owner. Empty: no expectation."
+            ),
         }
 
     def __init__(self, *args, model: AIModel, **kwargs):

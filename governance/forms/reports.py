@@ -41,7 +41,7 @@ class ReportSubjectForm(ServiceForm):
                     queryset = (
                         spec.subject_choices(organisation)
                         if spec.subject_choices
-                        else spec.subject_model.objects.filter(organisation=organisation)
+                        else spec.subjects(organisation)
                     )
                     if spec.subject_lookup:
                         self.fields[spec.subject_field] = NamePickerField(

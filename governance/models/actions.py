@@ -68,6 +68,11 @@ class GovernanceAction(StrEnum):
     REPORT_SCHEDULE_RUN = "report_schedule.run"
     REPORT_SCHEDULE_SKIPPED = "report_schedule.skipped"
     REPORT_SCHEDULE_RUN_REQUEST = "report_schedule.run_request"
+    # Webhook endpoints administrators register; "disabled" is the system's, after repeated failed deliveries.
+    WEBHOOK_CREATE = "webhook.create"
+    WEBHOOK_UPDATE = "webhook.update"
+    WEBHOOK_DELETE = "webhook.delete"
+    WEBHOOK_DISABLED = "webhook.disabled"
 
 
 # One-line summaries on the audit log page ("Omar Owner requested Stage change → Production for Retail credit
@@ -140,4 +145,8 @@ GOVERNANCE_PHRASES: dict[str, str | tuple[str, ...]] = {
     GovernanceAction.REPORT_SCHEDULE_RUN: "ran the schedule {object}",
     GovernanceAction.REPORT_SCHEDULE_SKIPPED: "skipped a run of {object}",
     GovernanceAction.REPORT_SCHEDULE_RUN_REQUEST: "asked to run {object} now",
+    GovernanceAction.WEBHOOK_CREATE: "registered the webhook {object}",
+    GovernanceAction.WEBHOOK_UPDATE: "changed the webhook {object}",
+    GovernanceAction.WEBHOOK_DELETE: "deleted the webhook {object}",
+    GovernanceAction.WEBHOOK_DISABLED: "disabled the webhook {object} after repeated failed deliveries",
 }

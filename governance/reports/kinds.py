@@ -23,13 +23,17 @@ from governance.models import (
     Incident,
     KPIMeasurement,
     LifecycleStage,
+    ModelCard,
     Report,
     RiskTier,
     Validation,
+    VersionStatus,
 )
 from governance.reports.charts import horizontal_bar_svg, line_chart_svg, risk_matrix_svg
 from governance.reports.render import SubjectError
+from governance.rules.model_cards import metric_rows
 from governance.selectors import compliance
+from governance.selectors import model_cards as model_card_selectors
 from governance.selectors.incidents import losses_by_currency
 from governance.selectors.inventory import kpis_of, with_production_deployment_unapproved
 from governance.selectors.risks import heatmap_grids, risks_of
@@ -134,6 +138,25 @@ def _kpi_sections(model: AIModel) -> list[dict[str, Any]]:
     return sections
 
 
+# Model cards shown in a dossier: the champion's, then the newest other versions' cards.
+DOSSIER_CARD_LIMIT = 5
+
+
+def _dossier_cards(versions: list, cards: dict) -> list[dict[str, Any]]:
+    """The champion's card (its sections "Not recorded" when it has none) and the newest other cards."""
+    champion = [v for v in versions if v.status == VersionStatus.CHAMPION]
+    others = [v for v in versions if v.pk in cards and v.status != VersionStatus.CHAMPION]
+    return [
+        {
+            "version": version,
+            "card": cards.get(version.pk),
+            "sections": model_card_selectors.sections(cards.get(version.pk)),
+            "metrics": metric_rows(version.metrics),
+        }
+        for version in (champion + others)[:DOSSIER_CARD_LIMIT]
+    ]
+
+
 def _dossier_context(report: Report) -> dict[str, Any]:
     model = (
         AIModel.objects.filter(organisation=report.organisation, pk=report.subject_id)
@@ -143,6 +166,9 @@ def _dossier_context(report: Report) -> dict[str, Any]:
     if model is None:
         raise SubjectError(f"AI model #{report.subject_id} does not exist in {report.organisation}.")
     versions = list(model.versions.select_related("registered_by").order_by("-registered_at"))
+    cards = {
+        c.version_id: c for c in ModelCard.objects.filter(version__model=model).select_related("updated_by")
+    }
     approvals = list(
         model.approval_requests.select_related("requested_by", "decided_by").order_by("-requested_at")
     )
@@ -154,6 +180,7 @@ def _dossier_context(report: Report) -> dict[str, Any]:
     kpis = _kpi_sections(model)
     related = {
         "governance.modelversion": [v.pk for v in versions],
+        "governance.modelcard": [c.pk for c in cards.values()],
         "governance.approvalrequest": [a.pk for a in approvals],
         "governance.validation": list(Validation.objects.filter(model=model).values_list("pk", flat=True)),
         "governance.risk": [r.pk for r in risks],
@@ -166,6 +193,8 @@ def _dossier_context(report: Report) -> dict[str, Any]:
         "scope": f"AI model “{model.name}”",
         "model": model,
         "versions": versions,
+        "model_cards": _dossier_cards(versions, cards),
+        "model_cards_total": len(cards),
         "approvals": approvals,
         "overrides": [a for a in approvals if a.overridden],
         "validations": list(
@@ -189,6 +218,7 @@ def _dossier_context(report: Report) -> dict[str, Any]:
             ("summary", "Executive summary"),
             ("details", "Model card"),
             ("versions", "Versions"),
+            ("model-cards", "Model cards of versions"),
             ("approvals", "Approvals"),
             ("risks", "Risks"),
             ("compliance", "Compliance"),

@@ -3,11 +3,16 @@
 Only the pipeline lives here. What each kind shows comes from its ``ReportKindSpec`` (registered by the app that
 owns the data, see ``governance.core.registry``); the shared layout lives in templates/governance/pdf/: the body
 and sign-off (base.html), the cover and contents (front.html), and the title, classification line and
-"Page X of Y" on every page (furniture.html).
+"Page X of Y" on every page (furniture.html). Every part is printed in the organisation's report branding
+(``report_branding``): its logo on the cover, its accent colour in the shared stylesheet (_head.html), and its
+sign-off roles in the sign-off table.
 """
 
+import base64
+import io
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO
 
@@ -18,8 +23,11 @@ from django.utils import timezone
 
 from governance.core.registry import report_kinds
 from governance.reports import pdf
+from governance.rules.branding import Palette, palette, printable_signoff_roles
+from governance.selectors.branding import LOGO_MAX_SIDE, sniff_logo_type, stored_logo
 
 Progress = Callable[[int], None]
+logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; a 200-model report would flood the worker log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
@@ -83,10 +91,67 @@ def clean_parameters(kind: str, parameters: dict[str, Any]) -> tuple[dict[str, A
     return cleaned, described
 
 
+# The cover prints the logo at most 60 mm wide: 1,200 pixels is 500 dpi there. A larger logo is scaled down
+# first, so a 4,000-pixel upload does not make every report's cover (laid out up to three times) decode it whole.
+LOGO_PRINT_SIDE = 1200
+
+
+@dataclass(frozen=True)
+class ReportBranding:
+    """The organisation's branding as a report prints it, every value checked again here: a stored value that
+    fails the rules prints Plumbline's default rather than reaching the stylesheet or the cover."""
+
+    palette: Palette | None  # None: the stylesheet's own colours
+    logo: str  # a data: URI (WeasyPrint fetches nothing), or "" for none
+    signoff_roles: tuple[str, ...]  # empty: the report kind's own sign-off rows
+
+
+def _logo_data_uri(organisation) -> str:
+    data = stored_logo(organisation)
+    if data is None:
+        return ""
+    content_type = sniff_logo_type(data)
+    if content_type is None:
+        logger.warning(
+            "The report logo of organisation %s is neither PNG nor JPEG; left off.", organisation.pk
+        )
+        return ""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("PNG", "JPEG") or max(image.size) > LOGO_MAX_SIDE:
+                raise ValueError(f"{image.format} image of {image.size[0]} x {image.size[1]} pixels")
+            if max(image.size) > LOGO_PRINT_SIDE:
+                image.thumbnail((LOGO_PRINT_SIDE, LOGO_PRINT_SIDE))
+                scaled = io.BytesIO()
+                if content_type == "image/jpeg":
+                    image.save(scaled, "JPEG", quality=90)
+                else:
+                    image.save(scaled, "PNG", optimize=True)
+                data = scaled.getvalue()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        logger.warning(
+            "The report logo of organisation %s cannot be printed (%s); left off.", organisation.pk, exc
+        )
+        return ""
+    return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def report_branding(organisation) -> ReportBranding:
+    """What a report of ``organisation`` prints of its branding (set on the report branding page)."""
+    return ReportBranding(
+        palette=palette(organisation.report_accent_colour),
+        logo=_logo_data_uri(organisation),
+        signoff_roles=printable_signoff_roles(organisation.report_signoff_roles),
+    )
+
+
 # What the cover, the contents and the page furniture show: the common context and the kind's scope and sections.
 FRONT_KEYS = (
     "report",
     "organisation",
+    "branding",
     "scope",
     "period",
     "generated_at",
@@ -109,6 +174,7 @@ def report_context(report) -> dict[str, Any]:
         {
             "report": report,
             "organisation": report.organisation,
+            "branding": report_branding(report.organisation),
             "generated_at": timezone.now(),
             "generated_by": report.requested_by.get_full_name() or report.requested_by.get_username()
             if report.requested_by

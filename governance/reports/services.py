@@ -22,6 +22,7 @@ from governance.core.tenancy import require, role_in
 from governance.models import Organisation, Report, ReportStatus
 from governance.models.actions import GovernanceAction
 from governance.reports import render, verify
+from governance.services.webhooks import emit_report_ready
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def find_subject(spec: ReportKindSpec, organisation: Organisation, subject_id: A
         raise ValidationError({"subject_id": ["Choose what the report is about."]})
     if isinstance(subject_id, bool) or not isinstance(subject_id, int):
         raise ValidationError({"subject_id": ["A record id (a whole number) is required."]})
-    subject = spec.subject_model.objects.filter(organisation=organisation, pk=subject_id).first()
+    subject = spec.subjects(organisation).filter(pk=subject_id).first()
     if subject is None:
         raise ValidationError(
             {"subject_id": [f"No {spec.subject_model._meta.verbose_name} #{subject_id} in {organisation}."]}
@@ -218,6 +219,7 @@ def _record_issue(report_id: int, digest: str) -> None:
             )
             checkpoint = write_checkpoint(report.organisation, force=True)
             Report.objects.filter(pk=report_id).update(issued_checkpoint=checkpoint)
+            emit_report_ready(report)
     except Exception:
         logger.exception("Report %s: its issue could not be recorded in the audit trail", report_id)
 

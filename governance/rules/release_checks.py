@@ -75,6 +75,8 @@ class ReleaseFacts:
     validations: list[ValidationFacts]  # of the version being released
     kpis: list[KPIFacts]
     open_incidents: list[tuple[str, str]]  # (title, severity)
+    # Completeness of the EU AI Act Annex IV technical documentation in percent; None: not a high-risk model.
+    technical_documentation: float | None = None
 
 
 @dataclass(frozen=True)
@@ -239,3 +241,24 @@ def review_current(facts: ReleaseFacts, params: dict) -> CheckResult:
     if facts.next_review_due is not None and facts.next_review_due < facts.today:
         return CheckResult(False, f"The model's review was due on {facts.next_review_due:%Y-%m-%d}.")
     return CheckResult(True, "The model's periodic review is not overdue.")
+
+
+@check(
+    "technical_documentation_complete",
+    "Annex IV technical documentation complete",
+    "model",
+    min_percent=100,
+)
+def technical_documentation_complete(facts: ReleaseFacts, params: dict) -> CheckResult:
+    """Only high-risk models have Annex IV documentation; the fix is on the model page, which links to it."""
+    if facts.technical_documentation is None:
+        return CheckResult(True, "Not a high-risk system: Annex IV technical documentation is not required.")
+    if facts.technical_documentation < params["min_percent"]:
+        return CheckResult(
+            False,
+            f"The Annex IV technical documentation is {facts.technical_documentation:g} % complete "
+            f"(at least {params['min_percent']:g} % needed).",
+        )
+    return CheckResult(
+        True, f"The Annex IV technical documentation is {facts.technical_documentation:g} % complete."
+    )

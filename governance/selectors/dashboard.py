@@ -28,6 +28,7 @@ from governance.models import (
 from governance.selectors import monitoring
 from governance.selectors.counting import count_subquery, first_rows_with_total
 from governance.selectors.inventory import overdue_q, pending_approvals
+from governance.selectors.kpi_health import KPIHealth, kpi_health
 
 REVIEW_HORIZON_DAYS = 14
 BREACH_ROWS = 25  # breaching KPIs listed; the count and the inventory link cover the rest
@@ -85,6 +86,8 @@ class Overview:
     open_incident_count: int
     risks: list[Risk]
     open_risk_count: int
+    # Stale and degrading KPIs (monitoring that stopped, values drifting before a threshold): a few and the counts.
+    kpi_health: KPIHealth
 
 
 def inventory_table(organisation: Organisation) -> StageTierTable:
@@ -196,6 +199,7 @@ def overview(organisation: Organisation, today: date | None = None) -> Overview:
     approvals, approval_count = first_rows_with_total(pending_approvals(organisation), APPROVAL_ROWS)
     incidents, incident_counts, open_incident_count = open_incidents(organisation)
     risks, risk_count = top_residual_risks(organisation)
+    health = kpi_health(organisation)
     return Overview(
         today=today,
         horizon=today + timedelta(days=REVIEW_HORIZON_DAYS),
@@ -213,4 +217,5 @@ def overview(organisation: Organisation, today: date | None = None) -> Overview:
         open_incident_count=open_incident_count,
         risks=risks,
         open_risk_count=risk_count,
+        kpi_health=health,
     )

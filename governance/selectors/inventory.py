@@ -25,6 +25,7 @@ from governance.models import (
 from governance.models.monitoring import KPIDefinition
 from governance.rules.kpi_status import CRITICAL, WARNING
 from governance.selectors.filters import OrganisationFilterSet
+from governance.selectors.kpi_health import model_has_degrading_kpi, model_has_stale_kpi
 from governance.selectors.monitoring import in_breach, worst_severity_of_model, worst_status_is
 
 
@@ -80,6 +81,8 @@ class AIModelFilter(OrganisationFilterSet):
         method="filter_kpi_status",
         label="Worst KPI status",
     )
+    kpi_stale = django_filters.BooleanFilter(method="filter_kpi_stale", label="KPI monitoring stale")
+    kpi_degrading = django_filters.BooleanFilter(method="filter_kpi_degrading", label="KPI degrading")
     running_without_approval = django_filters.BooleanFilter(
         method="filter_running_without_approval", label="Running in production without approval"
     )
@@ -98,6 +101,8 @@ class AIModelFilter(OrganisationFilterSet):
             "overdue",
             "kpi_breach",
             "kpi_status",
+            "kpi_stale",
+            "kpi_degrading",
             "running_without_approval",
             "name",
         ]
@@ -129,6 +134,18 @@ class AIModelFilter(OrganisationFilterSet):
         if value is None:
             return queryset
         return queryset.filter(in_breach() if value else ~Q(in_breach()))
+
+    def filter_kpi_stale(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        """Models with (True) or without (False) a KPI not measured within its expected cadence."""
+        if value is None:
+            return queryset
+        return queryset.filter(model_has_stale_kpi() if value else ~Q(model_has_stale_kpi()))
+
+    def filter_kpi_degrading(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        """Models with (True) or without (False) a KPI the degradation check flags."""
+        if value is None:
+            return queryset
+        return queryset.filter(model_has_degrading_kpi() if value else ~Q(model_has_degrading_kpi()))
 
     def filter_running_without_approval(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return with_production_deployment_unapproved(queryset, value)

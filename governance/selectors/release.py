@@ -33,6 +33,7 @@ from governance.rules.release_policy import Readiness, combine, evaluate, profil
 from governance.selectors.compliance import model_summary
 from governance.selectors.counting import first_rows_with_total
 from governance.selectors.inventory import kpis_of, release_candidates, with_production_deployment_unapproved
+from governance.selectors.technical_documentation import completeness_of
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "data" / "release_policy" / "default.yaml"
 # What a stage change is checked as.
@@ -190,6 +191,8 @@ def release_facts(
         validations=validations,
         kpis=kpis,
         open_incidents=open_incidents,
+        # The document describing the version being released (None for a model that is not high-risk).
+        technical_documentation=completeness_of(model, version, as_of=today),
     )
 
 

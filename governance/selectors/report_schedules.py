@@ -39,7 +39,7 @@ def schedules_for(organisation: Organisation) -> list[ReportSchedule]:
             ids = {s.subject_id for s in of_kind if s.subject_id}
             labels = {
                 obj.pk: str(obj)
-                for obj in spec.subject_model.objects.filter(organisation=organisation, pk__in=ids)
+                for obj in spec.subjects(organisation).filter(pk__in=ids)
             }
             for schedule in of_kind:
                 if schedule.subject_id:

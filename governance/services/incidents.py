@@ -23,6 +23,7 @@ from governance.core.tenancy import require
 from governance.core.validation import refuse_unknown_fields
 from governance.models import AIModel, Incident, IncidentStatus, Organisation
 from governance.models.actions import GovernanceAction
+from governance.services.webhooks import emit_incident_opened
 
 EDITABLE_FIELDS: tuple[str, ...] = (
     "title",
@@ -127,6 +128,7 @@ def create_incident(*, actor, organisation: Organisation, model: AIModel, **data
         save_audited_new(
             organisation=organisation, actor=actor, action=GovernanceAction.INCIDENT_CREATE, obj=incident
         )
+        emit_incident_opened(incident)
     return incident
 
 

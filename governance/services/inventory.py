@@ -46,7 +46,7 @@ from governance.models import (
 from governance.models.actions import GovernanceAction
 from governance.rules.tiering import effective_risk_tier
 from governance.selectors.inventory import CSV_COLUMNS
-from governance.services import release
+from governance.services import release, webhooks
 
 # Fields a user edits directly; the stage moves only through request_stage_change / decide_approval and the
 # stored tier is always recomputed.
@@ -290,6 +290,7 @@ def request_stage_change(
             return _open_request(
                 actor, locked, ApprovalKind.STAGE_CHANGE, justification, requested_stage=stage
             )
+        previous_stage = locked.lifecycle_stage
         set_audited(
             organisation=locked.organisation,
             actor=actor,
@@ -297,6 +298,7 @@ def request_stage_change(
             obj=locked,
             lifecycle_stage=stage,
         )
+        webhooks.emit_stage_changed(locked, previous_stage=previous_stage, actor=actor)
         model.lifecycle_stage = stage
     return None
 
@@ -318,6 +320,7 @@ def _open_request(actor, model: AIModel, kind: str, justification: str, **target
         obj=request,
         changes=diff(None, snapshot(request)),
     )
+    webhooks.emit_approval_requested(request)
     return request
 
 
@@ -341,6 +344,7 @@ def request_promotion(*, actor, version: ModelVersion, justification: str = "") 
 def _apply(actor, request: ApprovalRequest) -> None:
     model = AIModel.objects.select_for_update().get(pk=request.model_id)
     if request.kind == ApprovalKind.STAGE_CHANGE:
+        previous_stage = model.lifecycle_stage
         set_audited(
             organisation=model.organisation,
             actor=actor,
@@ -348,6 +352,7 @@ def _apply(actor, request: ApprovalRequest) -> None:
             obj=model,
             lifecycle_stage=request.requested_stage,
         )
+        webhooks.emit_stage_changed(model, previous_stage=previous_stage, actor=actor, approval=request)
         return
     version = ModelVersion.objects.select_for_update().get(pk=request.version_id)
     if version.status == VersionStatus.RETIRED:
@@ -446,6 +451,7 @@ def decide_approval(
                     "policy_version": [None, locked.policy_version],
                 },
             )
+        webhooks.emit_approval_decided(locked)
         if approve:
             _apply(actor, locked)
     return locked

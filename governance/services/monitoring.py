@@ -6,6 +6,7 @@ that can change it (a batch of measurements, new thresholds or direction) update
 so the pages that list statuses and count breaches never look for the newest measurement of each KPI.
 """
 
+import itertools
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,8 @@ from governance.core.validation import refuse_unknown_fields
 from governance.models import AIModel, KPIDefinition, KPIMeasurement, MeasurementSource
 from governance.models.actions import GovernanceAction
 from governance.rules.kpi_status import BREACHES, kpi_status
+from governance.services import kpi_freshness
+from governance.services.webhooks import emit_kpi_status_change
 
 EDITABLE_FIELDS = (
     "name",
@@ -39,9 +42,12 @@ EDITABLE_FIELDS = (
     "warning_threshold",
     "critical_threshold",
     "description",
+    "expected_cadence_hours",
 )
 MAX_POINTS = 10_000
 LATEST_FIELDS = ("latest_value", "latest_measured_at", "latest_status")
+# The latest state and what derives from it (freshness and trend, governance.services.kpi_freshness): one UPDATE.
+DERIVED_FIELDS = (*LATEST_FIELDS, *kpi_freshness.TREND_FIELDS)
 
 
 class BatchValidationError(ValidationError):
@@ -66,6 +72,16 @@ def _validate(kpi: KPIDefinition) -> None:
         kpi.full_clean(validate_constraints=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    cadence = kpi.expected_cadence_hours
+    # Past two years a KPI is not monitored; a bound also keeps "latest + cadence" inside the calendar.
+    if (
+        not errors.get("expected_cadence_hours")
+        and cadence is not None
+        and not 1 <= cadence <= kpi_freshness.MAX_CADENCE_HOURS
+    ):
+        errors["expected_cadence_hours"] = [
+            f"Give between 1 and {kpi_freshness.MAX_CADENCE_HOURS} hours, or leave it empty."
+        ]
     if not errors.get("name") and kpi.model_id is not None:
         clash = KPIDefinition.objects.filter(model_id=kpi.model_id, name=kpi.name).exclude(pk=kpi.pk)
         if clash.exists():
@@ -87,6 +103,10 @@ def create_kpi(*, actor, model: AIModel, **data: Any) -> KPIDefinition:
             obj=kpi,
             validate=lambda: _validate(kpi),
         )
+        if kpi.expected_cadence_hours is not None:
+            # Never measured: stale one cadence after its creation, which the save just timed.
+            kpi_freshness.derive_after_edit(kpi)
+            kpi.save(update_fields=["stale_after"])
     return kpi
 
 
@@ -94,6 +114,8 @@ def _prepare_update(kpi: KPIDefinition) -> None:
     _validate(kpi)
     # New thresholds or a new direction judge the same latest value anew (the row is locked: the value is current).
     kpi.latest_status = kpi_status(kpi, kpi.latest_value)
+    # A new cadence moves stale_after; a new direction judges the recent values anew.
+    kpi_freshness.derive_after_edit(kpi)
 
 
 def update_kpi(*, actor, kpi: KPIDefinition, **data: Any) -> KPIDefinition:
@@ -180,15 +202,17 @@ def _advance_latest(kpi: KPIDefinition, measurements: Sequence[KPIMeasurement]) 
     a KPI are stored under its row lock, so a later batch's rows come after every row already stored, and a point
     as old as the current latest one replaces it. An older point (a late upload) leaves the state alone.
     """
-    before = tuple(getattr(kpi, name) for name in LATEST_FIELDS)
+    before = tuple(getattr(kpi, name) for name in DERIVED_FIELDS)
+    previous_latest_at = kpi.latest_measured_at
     if measurements:
         # max() keeps the first of equal keys: scanning backwards makes it the last stored of equal times.
         newest = max(reversed(measurements), key=lambda m: m.measured_at)
         if kpi.latest_measured_at is None or newest.measured_at >= kpi.latest_measured_at:
             kpi.latest_value, kpi.latest_measured_at = newest.value, newest.measured_at
     kpi.latest_status = kpi_status(kpi, kpi.latest_value)
-    if tuple(getattr(kpi, name) for name in LATEST_FIELDS) != before:
-        kpi.save(update_fields=LATEST_FIELDS)
+    kpi_freshness.derive_after_batch(kpi, measurements, previous_latest_at)
+    if tuple(getattr(kpi, name) for name in DERIVED_FIELDS) != before:
+        kpi.save(update_fields=DERIVED_FIELDS)
 
 
 def record_measurements(*, actor, kpi: KPIDefinition, points: list[dict]) -> list[KPIMeasurement]:
@@ -232,11 +256,12 @@ def record_measurements(*, actor, kpi: KPIDefinition, points: list[dict]) -> lis
         new_status = locked.latest_status
         if new_status in BREACHES and new_status != previous_status:
             transaction.on_commit(lambda: _notify_breach(locked, new_status))
+        emit_kpi_status_change(locked, previous_status=previous_status)
     return created
 
 
 def refresh_latest_state(kpis: QuerySet[KPIDefinition]) -> int:
-    """Set the KPIs' latest state from their stored measurements; return how many KPIs changed.
+    """Set the KPIs' latest state, freshness and trend from their stored measurements; return how many changed.
 
     For measurements stored in bulk without ``record_measurements`` (benchmark data, test data) and for repairs
     (a measurement removed by hand). Locks the KPIs as the ingest does; pages never call it.
@@ -252,13 +277,20 @@ def refresh_latest_state(kpis: QuerySet[KPIDefinition]) -> int:
             )
             .order_by("pk")
         )
-        for kpi in judged.iterator(chunk_size=2000):
-            before = tuple(getattr(kpi, name) for name in LATEST_FIELDS)
-            kpi.latest_value, kpi.latest_measured_at = kpi.newest_value, kpi.newest_at
-            kpi.latest_status = kpi_status(kpi, kpi.latest_value)
-            if tuple(getattr(kpi, name) for name in LATEST_FIELDS) != before:
-                changed.append(kpi)
-        KPIDefinition.objects.bulk_update(changed, LATEST_FIELDS, batch_size=1000)
+        rows = judged.iterator(chunk_size=2000)
+        while chunk := list(itertools.islice(rows, 2000)):
+            befores = [tuple(getattr(kpi, name) for name in DERIVED_FIELDS) for kpi in chunk]
+            for kpi in chunk:
+                kpi.latest_value, kpi.latest_measured_at = kpi.newest_value, kpi.newest_at
+                kpi.latest_status = kpi_status(kpi, kpi.latest_value)
+            # Freshness and trend too, the chunk's recent measurements read in one query.
+            kpi_freshness.derive_many(chunk)
+            changed.extend(
+                kpi
+                for kpi, before in zip(chunk, befores, strict=True)
+                if tuple(getattr(kpi, name) for name in DERIVED_FIELDS) != before
+            )
+        KPIDefinition.objects.bulk_update(changed, DERIVED_FIELDS, batch_size=1000)
     return len(changed)
 
 

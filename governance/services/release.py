@@ -41,6 +41,7 @@ from governance.models.release import (
 from governance.rules.release_policy import Readiness, policy_problems
 from governance.selectors import release as selectors
 from governance.services.compliance import check_evidence_file, clean_evidence_name
+from governance.services.webhooks import emit_deployment_denied
 
 # Tiers whose releases need three different people: requester, validator, approver.
 THREE_PEOPLE_TIERS = frozenset({RiskTier.CRITICAL, RiskTier.HIGH})
@@ -400,6 +401,8 @@ def ask_gate(*, actor, model: AIModel, version: ModelVersion, environment: str) 
             },
             object_repr=f"Gate: {model.name} {version.version} to {environment}",
         )
+        if not decision.allowed:
+            emit_deployment_denied(decision)
     return decision
 
 

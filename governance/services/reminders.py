@@ -10,6 +10,7 @@ What goes to whom (only for organisations the person is still a member of):
 - an open or mitigating risk whose treatment is due within the horizon or overdue → the risk's owner, or the
   model's owner when the risk has none;
 - a KPI whose latest value breaches its warning or critical threshold → the model's owner;
+- a KPI not measured within its expected cadence (stale monitoring) → the model's owner;
 - a pending approval request → everyone who could decide it (roles with ``model.approve``), except its requester
   and the model's owner, whom separation of duties keeps from deciding. The requester gets no reminder: there is
   nothing for them to do but wait, and the approvers are the ones being chased.
@@ -48,6 +49,7 @@ from governance.models import (
     Risk,
     RiskStatus,
 )
+from governance.rules.drift import is_stale
 from governance.rules.kpi_status import BREACHES, CRITICAL
 
 logger = logging.getLogger(__name__)
@@ -59,11 +61,13 @@ COMPLIANCE_REVIEW = "compliance_review"
 APPLICABILITY_REVIEW = "applicability_review"
 RISK_DUE = "risk_due"
 KPI_BREACH = "kpi_breach"
+KPI_STALE = "kpi_stale"
 APPROVAL = "approval"
 # Order and headings of the sections of a digest.
 KIND_LABELS = {
     APPROVAL: "Approval requests waiting for your decision",
     KPI_BREACH: "KPIs in breach",
+    KPI_STALE: "KPIs not measured as expected",
     MODEL_REVIEW: "Model reviews",
     COMPLIANCE_REVIEW: "Compliance reviews",
     APPLICABILITY_REVIEW: "Statement of Applicability reviews",
@@ -292,10 +296,12 @@ def _risks(today: date, horizon: date, add) -> None:
         add(recipient, item)
 
 
-def _kpi_breaches(add) -> None:
+def _kpi_breaches(add, today: date) -> None:
+    """KPIs in breach and KPIs whose monitoring is stale, in one query: each → the model's owner."""
+    now = timezone.now()
     kpis = (
-        # The stored status of each KPI (the partial index on breaching KPIs finds them).
-        KPIDefinition.objects.filter(latest_status__in=BREACHES)
+        # The stored status and freshness of each KPI (the partial indexes on breaching and on stale KPIs).
+        KPIDefinition.objects.filter(Q(latest_status__in=BREACHES) | Q(stale_after__lt=now))
         .exclude(model__lifecycle_stage=LifecycleStage.RETIRED)
         .annotate(
             owner_is_member=Exists(
@@ -308,10 +314,27 @@ def _kpi_breaches(add) -> None:
         .select_related("model__organisation")
     )
     for kpi in kpis:
+        organisation = kpi.model.organisation
+        if is_stale(kpi.stale_after, now):
+            last = kpi.latest_measured_at
+            item = _due_item(
+                KPI_STALE,
+                organisation,
+                f"{kpi.model.name}: {kpi.name} has not been measured as expected",
+                reverse("governance:kpi-detail", args=[kpi.pk]),
+                timezone.localdate(kpi.stale_after),
+                today,
+                detail=(
+                    f"Expected every {kpi.expected_cadence_hours} h; "
+                    + (f"last measured {timezone.localdate(last):%Y-%m-%d}" if last else "never measured")
+                ),
+            )
+            add(kpi.model.owner_id, item)
         status = kpi.latest_status
+        if status not in BREACHES:
+            continue
         threshold = kpi.critical_threshold if status == CRITICAL else kpi.warning_threshold
         unit = f" {kpi.unit}" if kpi.unit else ""
-        organisation = kpi.model.organisation
         add(
             kpi.model.owner_id,
             ReminderItem(
@@ -385,7 +408,7 @@ def collect_reminders(today: date | None = None) -> dict[int, list[ReminderItem]
             collected[user_id].append(item)
 
     _approvals(today, add)
-    _kpi_breaches(add)
+    _kpi_breaches(add, today)
     _model_reviews(today, horizon, add)
     _compliance_reviews(today, horizon, add)
     _applicability_reviews(today, horizon, add)

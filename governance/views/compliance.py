@@ -25,6 +25,7 @@ from governance.models import (
     Requirement,
 )
 from governance.selectors import compliance as selectors
+from governance.selectors.technical_documentation import annex_iv_overview
 from governance.services import compliance as services
 
 MATRIX_ROWS_PER_PAGE = 50
@@ -52,6 +53,7 @@ def compliance_overview(request: HttpRequest) -> HttpResponse:
         {
             "summaries": selectors.compliance_overview(organisation),
             "due_soon_days": selectors.REVIEW_DUE_SOON_DAYS,
+            "annex_iv": annex_iv_overview(organisation),
         },
     )
 

@@ -22,8 +22,11 @@ from governance.forms.inventory import (
     StageChangeForm,
 )
 from governance.models import AIModel, ApprovalRequest, LifecycleStage
+from governance.selectors import comparison as comparison_selectors
 from governance.selectors import inventory as selectors
+from governance.selectors import model_cards as model_card_selectors
 from governance.selectors import release as release_selectors
+from governance.selectors.technical_documentation import completeness_of, with_completeness
 from governance.services import inventory as services
 from governance.views import incidents as incident_views
 from governance.views import release as release_views
@@ -117,6 +120,8 @@ def _get_model_for_detail(request: HttpRequest, pk: int) -> AIModel:
             AIModel.objects.select_related("organisation", "business_unit", "owner")
         )
     )
+    # And what the Annex IV completeness reads (link and release check), in the same statement.
+    queryset = with_completeness(queryset)
     return get_for_user(queryset, request.user, pk=pk)
 
 
@@ -132,7 +137,10 @@ def _history_page(request: HttpRequest, queryset, count: int, param: str) -> tup
 
 def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_form=None, status=200):
     versions, versions_query = _history_page(
-        request, selectors.versions_of(model), model.version_count, "versions_page"
+        request,
+        model_card_selectors.with_card_flag(selectors.versions_of(model)),
+        model.version_count,
+        "versions_page",
     )
     approvals, approvals_query = _history_page(
         request, selectors.approvals_of(model), model.approval_count, "approvals_page"
@@ -157,6 +165,8 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
             "kpis": kpis,
             "stage_form": stage_form or StageChangeForm(),
             "promotion_form": promotion_form or PromotionForm(model=model, candidates=candidates),
+            # The newest candidate against the champion, from what the page read already (no query).
+            "promotion_comparison": comparison_selectors.newest_candidate_comparison(candidates, kpis),
             "has_promotable": model.has_promotable,
             "can_edit": can(request.user, model.organisation_id, Permission.MODEL_EDIT),
             "can_edit_kpis": can(request.user, model.organisation_id, Permission.KPI_EDIT),
@@ -170,6 +180,7 @@ def _detail(request: HttpRequest, model: AIModel, stage_form=None, promotion_for
                 incidents=incident_section["model_incidents"],
                 candidates=candidates,
             ),
+            "annex_iv_completeness": completeness_of(model),  # None unless high-risk
             "today": timezone.localdate(),
         },
         status=status,

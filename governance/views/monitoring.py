@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from governance.core import tenancy
@@ -17,6 +18,8 @@ from governance.core.plotly_text import plain
 from governance.core.roles import Permission
 from governance.forms.monitoring import KPIForm, MeasurementForm
 from governance.models import AIModel, KPIDefinition, MeasurementSource
+from governance.rules.drift import is_stale
+from governance.selectors import kpi_health
 from governance.selectors import monitoring as monitoring_selectors
 from governance.services import monitoring as services
 
@@ -79,6 +82,9 @@ def _render_detail(request: HttpRequest, kpi: KPIDefinition, form: MeasurementFo
             "form": form,
             "can_measure": tenancy.can(request.user, organisation_id, Permission.KPI_MEASURE),
             "can_edit": tenancy.can(request.user, organisation_id, Permission.KPI_EDIT),
+            # Freshness and trend, stored with the KPI (governance.services.kpi_freshness): no query.
+            "stale": is_stale(kpi.stale_after, timezone.now()),
+            "trend": kpi_health.trend_for_display(kpi),
         },
         status=status,
     )

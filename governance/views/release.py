@@ -17,6 +17,7 @@ from governance.core.tenancy import can, current_organisation, get_for_user, req
 from governance.forms.inventory import DecisionForm, FindingForm, ReleasePolicyForm, ValidationForm
 from governance.models import (
     AIModel,
+    ApprovalKind,
     ApprovalRequest,
     ApprovalStatus,
     LifecycleStage,
@@ -27,6 +28,7 @@ from governance.models import (
 )
 from governance.rules.release_checks import CHECKS
 from governance.rules.release_policy import PROFILES, TARGETS, Readiness
+from governance.selectors import comparison as comparison_selectors
 from governance.selectors import release as selectors
 from governance.selectors.inventory import release_candidates
 from governance.services import release as services
@@ -74,12 +76,21 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and can(request.user, organisation_id, Permission.MODEL_APPROVE)
         and request.user.pk not in (approval.requested_by_id, model.owner_id)
     )
+    # Champion against challenger, for the approver of a promotion still to decide (two queries).
+    comparison = None
+    if (
+        approval.kind == ApprovalKind.PROMOTE_VERSION
+        and approval.status == ApprovalStatus.PENDING
+        and approval.version is not None
+    ):
+        comparison = comparison_selectors.version_comparison(approval.version)
     return render(
         request,
         "governance/approval_detail.html",
         {
             "approval": approval,
             "model": model,
+            "comparison": comparison,
             "readiness": header,
             "checks": checks,
             "failing": [c for c in checks if c["status"] == "fail"],

@@ -41,7 +41,7 @@ C, P, N, NA, NOT = (
 )
 LINK = "https://dms.example.com/evidence/1"
 # session, user, memberships + the page's own reads (constant in the number of models and records).
-OVERVIEW_QUERIES = 6  # + frameworks with requirements, models, records
+OVERVIEW_QUERIES = 7  # + frameworks with requirements, models, records, the Annex IV panel's high-risk models
 # + framework, frameworks menu, requirements, figures (models per rule group, records by status), the page's
 # models and their records
 FRAMEWORK_QUERIES = 10

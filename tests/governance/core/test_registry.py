@@ -111,6 +111,7 @@ def test_each_app_registers_its_own_kinds_panels_and_navigation():
         "organisation_maturity",
         "model_inventory",
         "model_dossier",
+        "model_card",
         "compliance",
     ]
     assert report_kinds["assessment"].template.startswith("maturity/pdf/")
