@@ -371,6 +371,8 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_MEMOR
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# How often beat synchronises every active MLflow registry connection ("Sync now" runs one at once).
+REGISTRY_SYNC_MINUTES = int(os.environ.get("REGISTRY_SYNC_MINUTES", "15"))
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Installed into django-celery-beat's database by the scheduler at start-up.
@@ -412,6 +414,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("KPI_FRESHNESS_CHECK_SECONDS", "600")),
         "options": {"expires": 600},
     },
+    # MLflow registries imported into the inventory, champion aliases watched (governance.services.registry_sync).
+    "sync-all-registries": {
+        "task": "governance.tasks.sync_all_registries",
+        "schedule": REGISTRY_SYNC_MINUTES * 60.0,
+        "options": {"expires": REGISTRY_SYNC_MINUTES * 60},
+    },
 }
 
 # --- REST framework -------------------------------------------------------------------------
@@ -436,7 +444,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["governance.core.api.filters.QueryFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "governance.core.api.pagination.PageSizePagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "governance.core.api.exceptions.exception_handler",
 }

@@ -7,6 +7,7 @@ from celery.signals import worker_ready
 from django.db import OperationalError, connections
 
 from governance.core import jobs
+from governance.integrations.mlflow import RegistryError
 from governance.reports import services
 
 
@@ -222,3 +223,51 @@ def check_kpi_freshness() -> dict[str, int]:
     from governance.services.kpi_freshness import check_kpi_freshness as check
 
     return check()
+
+
+# --- MLflow registries (governance.services.registry_sync) ---------------------------------------------------
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError,), max_retries=3)
+def sync_registry(connection_id: int, actor_id: int | None = None) -> str | None:
+    """Import one connection's registry. Idempotent: a second run finds everything imported; a registry that
+    cannot be read is recorded on the connection (its page shows it), not retried until the next run."""
+    from django.contrib.auth import get_user_model
+
+    from governance.models import RegistryConnection
+    from governance.services import registry_sync
+
+    connection = RegistryConnection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return None
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    summary = registry_sync.registry_sync(connection=connection, actor=actor)
+    return str(summary) if summary is not None else None
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sync_all_registries() -> int:
+    """Beat, every REGISTRY_SYNC_MINUTES: a sync task per active connection (one slow registry holds up none)."""
+    from governance.models import RegistryConnection
+
+    ids = list(RegistryConnection.objects.filter(active=True).values_list("pk", flat=True))
+    for connection_id in ids:
+        sync_registry.delay(connection_id)
+    return len(ids)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError, OperationalError, RegistryError),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=8,
+)
+def set_registry_alias(model_version_id: int) -> str:
+    """Set the champion alias on a version Plumbline approved. Idempotent: done once, then a no-op; while the
+    registry is down it retries with backoff (about 2 hours), and the next sync sends it again if still owed."""
+    from governance.services import registry_sync
+
+    return registry_sync.registry_alias_set(model_version_id=model_version_id)

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from governance.views import audit, inventory, monitoring, reports
-from governance.views import applicability
+from governance.views import applicability, audit, inventory, monitoring, reports
 from governance.views import branding as branding_views
 from governance.views import compliance as compliance_views
 from governance.views import incidents as incident_views
 from governance.views import model_cards as model_card_views
+from governance.views import registries as registry_views
 from governance.views import release as release_views
 from governance.views import report_schedules as schedule_views
 from governance.views import risks as risk_views
@@ -218,4 +218,11 @@ urlpatterns += [
         webhook_views.webhook_redeliver,
         name="webhook-redeliver",
     ),
+]
+
+# MLflow model registries (governance.views.registries).
+urlpatterns += [
+    path("integrations/registries/", registry_views.registry_list, name="registry-list"),
+    path("integrations/registries/<int:pk>/edit/", registry_views.registry_edit, name="registry-edit"),
+    path("integrations/registries/<int:pk>/sync/", registry_views.registry_sync_now, name="registry-sync"),
 ]

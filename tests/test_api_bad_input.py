@@ -245,6 +245,7 @@ def dataset(organisation, other_organisation, business_unit, admin_user_member, 
         answer_all(assessment, level=2, user=admin)  # so that submitting it can succeed
         return {
             "organisation": org,
+            "organisations": org,
             "business_unit": unit,
             "admin": admin,
             "owner": owner,

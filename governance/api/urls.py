@@ -5,11 +5,13 @@ from governance.api import audit, inventory, monitoring, reports
 from governance.api import compliance as compliance_api
 from governance.api import incidents as incident_api
 from governance.api import model_cards as model_card_api
+from governance.api import organisations as organisation_api
 from governance.api import release as release_api
 from governance.api import report_schedules as report_schedule_api
 from governance.api import risks as risk_api
 
 router = DefaultRouter()
+router.register("organisations", organisation_api.OrganisationViewSet, basename="api-organisation")
 router.register("models", inventory.AIModelViewSet, basename="api-model")
 router.register("approval-requests", inventory.ApprovalRequestViewSet, basename="api-approval-request")
 router.register("reports", reports.ReportViewSet, basename="api-report")
@@ -31,6 +33,7 @@ router.register("deployment-checks", release_api.DeploymentCheckViewSet, basenam
 router.register("deployments", release_api.DeploymentViewSet, basename="api-deployment")
 
 urlpatterns = [
+    path("me/", organisation_api.MeView.as_view(), name="api-me"),
     path("release-policy/", release_api.ReleasePolicyView.as_view(), name="api-release-policy"),
     path(
         "models/<int:model_id>/versions/<str:version>/card/",

@@ -73,6 +73,13 @@ class GovernanceAction(StrEnum):
     WEBHOOK_UPDATE = "webhook.update"
     WEBHOOK_DELETE = "webhook.delete"
     WEBHOOK_DISABLED = "webhook.disabled"
+    # MLflow registries kept in step with the inventory (governance.services.registry_sync): connections, each sync
+    # run (the system's on schedule), a champion alias moved without an approval, and the alias set after one.
+    REGISTRY_CONNECTION_CREATE = "registry.connection_create"
+    REGISTRY_CONNECTION_UPDATE = "registry.connection_update"
+    REGISTRY_SYNC = "registry.sync"
+    REGISTRY_UNAPPROVED_PROMOTION = "registry.unapproved_promotion"
+    REGISTRY_ALIAS_SET = "registry.alias_set"
 
 
 # One-line summaries on the audit log page ("Omar Owner requested Stage change → Production for Retail credit
@@ -149,4 +156,12 @@ GOVERNANCE_PHRASES: dict[str, str | tuple[str, ...]] = {
     GovernanceAction.WEBHOOK_UPDATE: "changed the webhook {object}",
     GovernanceAction.WEBHOOK_DELETE: "deleted the webhook {object}",
     GovernanceAction.WEBHOOK_DISABLED: "disabled the webhook {object} after repeated failed deliveries",
+    GovernanceAction.REGISTRY_CONNECTION_CREATE: "connected the MLflow registry {object}",
+    GovernanceAction.REGISTRY_CONNECTION_UPDATE: "changed the MLflow registry connection {object}",
+    GovernanceAction.REGISTRY_SYNC: "synchronised the MLflow registry {object}",
+    GovernanceAction.REGISTRY_UNAPPROVED_PROMOTION: "flagged an unapproved promotion of {object} in its registry",
+    GovernanceAction.REGISTRY_ALIAS_SET: (
+        "set the registry alias {alias} on {object}",
+        "set the champion alias on {object} in its registry",
+    ),
 }

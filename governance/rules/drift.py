@@ -39,7 +39,7 @@ partly absorbed into it: the thresholds (``governance.rules.kpi_status``) remain
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -189,11 +189,6 @@ def detect(
             times[excursion_start] if degrading and excursion_start is not None else None
         )
     return DriftResult(DEGRADING if degrading else OK, evidence)
-
-
-def params_evidence(params: DriftParams = DEFAULT_PARAMS) -> dict[str, Any]:
-    """The settings as JSON-safe data (for documentation and the API)."""
-    return asdict(params)
 
 
 # --- Freshness -----------------------------------------------------------------------------------------------

@@ -246,7 +246,7 @@ def review_current(facts: ReleaseFacts, params: dict) -> CheckResult:
 @check(
     "technical_documentation_complete",
     "Annex IV technical documentation complete",
-    "model",
+    "technical_documentation",
     min_percent=100,
 )
 def technical_documentation_complete(facts: ReleaseFacts, params: dict) -> CheckResult:

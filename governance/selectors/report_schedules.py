@@ -37,10 +37,7 @@ def schedules_for(organisation: Organisation) -> list[ReportSchedule]:
             continue
         if spec.subject_model is not None:
             ids = {s.subject_id for s in of_kind if s.subject_id}
-            labels = {
-                obj.pk: str(obj)
-                for obj in spec.subjects(organisation).filter(pk__in=ids)
-            }
+            labels = {obj.pk: str(obj) for obj in spec.subjects(organisation).filter(pk__in=ids)}
             for schedule in of_kind:
                 if schedule.subject_id:
                     schedule.subject_label = labels.get(

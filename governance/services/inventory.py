@@ -46,7 +46,7 @@ from governance.models import (
 from governance.models.actions import GovernanceAction
 from governance.rules.tiering import effective_risk_tier
 from governance.selectors.inventory import CSV_COLUMNS
-from governance.services import release, webhooks
+from governance.services import registry_sync, release, webhooks
 
 # Fields a user edits directly; the stage moves only through request_stage_change / decide_approval and the
 # stored tier is always recomputed.
@@ -374,6 +374,8 @@ def _apply(actor, request: ApprovalRequest) -> None:
         obj=version,
         status=VersionStatus.CHAMPION,
     )
+    # A model kept in step with an MLflow registry: its champion alias follows, once this approval commits.
+    registry_sync.follow_approval(model=model, version=version)
 
 
 def decide_approval(

@@ -18,7 +18,7 @@ began) and ``announced`` (which stale and degrading episodes were sent to webhoo
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -232,14 +232,24 @@ def degrading_payload(kpi: KPIDefinition) -> dict[str, Any]:
     return {**_payload(kpi), "evidence": {key: evidence.get(key) for key in shown}}
 
 
-def _announce(kpi_id: int, kind: str, episode_of, payload_of, event: str, now: datetime) -> bool:
+def _announce(
+    kpi_id: int,
+    kind: str,
+    episode_of: Callable[[KPIDefinition, datetime], str | None],
+    payload_of: Callable[[KPIDefinition], dict[str, Any]],
+    event: str,
+    now: datetime,
+) -> bool:
     """Under the KPI's row lock: emit ``event`` unless this episode was announced, and note it. True if sent."""
     with transaction.atomic():
         kpi = (
             KPIDefinition.objects.select_for_update(of=("self",))
             .select_related("model__organisation")
-            .get(pk=kpi_id)
+            .filter(pk=kpi_id)
+            .first()
         )
+        if kpi is None:  # deleted since it was listed
+            return False
         episode = episode_of(kpi, now)
         evidence = dict(kpi.trend_evidence or {})
         announced = dict(evidence.get("announced") or {})

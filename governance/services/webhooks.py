@@ -496,13 +496,28 @@ def _username(user) -> str | None:
     return user.get_username() if user is not None else None
 
 
-def _model_data(model) -> dict[str, Any]:
+def model_data(model) -> dict[str, Any]:
+    """A model as every event shows it (``data.model``); other apps' events use it too, for one shape."""
     return {
         "id": model.pk,
         "name": model.name,
         "lifecycle_stage": model.lifecycle_stage,
         "risk_tier": model.risk_tier,
         "url": _link("governance:model-detail", model.pk),
+    }
+
+
+def kpi_data(kpi) -> dict[str, Any]:
+    """A KPI as every KPI event shows it (``data.kpi``): breach, recovery, degrading, stale."""
+    return {
+        "id": kpi.pk,
+        "name": kpi.name,
+        "unit": kpi.unit,
+        "direction": kpi.direction,
+        "target": kpi.target,
+        "warning_threshold": kpi.warning_threshold,
+        "critical_threshold": kpi.critical_threshold,
+        "url": _link("governance:kpi-detail", kpi.pk),
     }
 
 
@@ -526,7 +541,7 @@ def emit_approval_requested(request) -> None:
     emit_event(
         organisation=request.organisation,
         event="approval.requested",
-        payload={"approval": _approval_data(request), "model": _model_data(request.model)},
+        payload={"approval": _approval_data(request), "model": model_data(request.model)},
     )
 
 
@@ -540,7 +555,7 @@ def emit_approval_decided(request) -> None:
     emit_event(
         organisation=request.organisation,
         event="approval.decided",
-        payload={"approval": approval, "model": _model_data(request.model)},
+        payload={"approval": approval, "model": model_data(request.model)},
     )
 
 
@@ -549,7 +564,7 @@ def emit_stage_changed(model, *, previous_stage: str, actor, approval=None) -> N
         organisation=model.organisation,
         event="model.stage_changed",
         payload={
-            "model": _model_data(model),
+            "model": model_data(model),
             "previous_stage": previous_stage,
             "stage": model.lifecycle_stage,
             "changed_by": _username(actor if getattr(actor, "is_authenticated", False) else None),
@@ -573,7 +588,7 @@ def emit_deployment_denied(check) -> None:
                     {"name": c["name"], "message": c["message"]} for c in check.checks if not c["passed"]
                 ],
             },
-            "model": _model_data(check.model),
+            "model": model_data(check.model),
             "version": {"id": check.version_id, "version": check.version.version},
         },
     )
@@ -601,17 +616,8 @@ def emit_kpi_status_change(kpi, *, previous_status: str) -> None:
         organisation=model.organisation,
         event=event,
         payload={
-            "kpi": {
-                "id": kpi.pk,
-                "name": kpi.name,
-                "unit": kpi.unit,
-                "direction": kpi.direction,
-                "target": kpi.target,
-                "warning_threshold": kpi.warning_threshold,
-                "critical_threshold": kpi.critical_threshold,
-                "url": _link("governance:kpi-detail", kpi.pk),
-            },
-            "model": _model_data(model),
+            "kpi": kpi_data(kpi),
+            "model": model_data(model),
             "previous_status": previous_status,
             "status": kpi.latest_status,
             "value": kpi.latest_value,
@@ -655,7 +661,7 @@ def emit_incident_opened(incident) -> None:
                 "reported_by": _username(incident.reported_by),
                 "url": _link("governance:incident-detail", incident.pk),
             },
-            "model": _model_data(incident.model),
+            "model": model_data(incident.model),
         },
     )
 

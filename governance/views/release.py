@@ -47,6 +47,7 @@ def fix_url(model: AIModel, fix: str) -> str:
         "versions": f"{detail}#versions",
         "incidents": f"{detail}#incidents-h",
         "model": f"{detail}#card-h",
+        "technical_documentation": reverse("governance:technical-documentation", args=[model.pk]),
     }.get(fix, detail)
 
 

@@ -304,8 +304,9 @@ def test_collect_reminders_runs_a_constant_number_of_queries(
 ):
     _data(organisation, model_owner, count)
 
-    # Governance's six, and one per section other apps registered (maturity's improvement actions).
-    with django_assert_max_num_queries(6 + len(reminder_sources)):
+    # Governance's seven (with the Statement of Applicability's reviews), and one per section other apps
+    # registered (maturity's improvement actions).
+    with django_assert_max_num_queries(7 + len(reminder_sources)):
         collected = collect_reminders(TODAY)
 
     assert len(collected[executive.pk]) == count  # every approval

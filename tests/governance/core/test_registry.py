@@ -112,7 +112,9 @@ def test_each_app_registers_its_own_kinds_panels_and_navigation():
         "model_inventory",
         "model_dossier",
         "model_card",
+        "technical_documentation",
         "compliance",
+        "statement_of_applicability",
     ]
     assert report_kinds["assessment"].template.startswith("maturity/pdf/")
     assert report_kinds["model_dossier"].template.startswith("governance/pdf/")

@@ -50,6 +50,7 @@ def test_every_check_has_a_label_and_a_page_that_fixes_it():
             "versions",
             "incidents",
             "model",
+            "technical_documentation",
         }
 
 

@@ -35,6 +35,8 @@ def _resolvable(xs: list[float]) -> bool:
         return True
     spread, size = max(xs) - min(xs), max(abs(x) for x in xs)
     return spread == 0 or spread > 1e-6 * (1 + size)
+
+
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
@@ -51,7 +53,7 @@ def _worse(direction: str) -> float:
 
 
 def test_directions_are_the_kpi_directions():
-    assert (HIGHER, LOWER) == (KPIDirection.HIGHER.value, KPIDirection.LOWER.value)
+    assert (KPIDirection.HIGHER.value, KPIDirection.LOWER.value) == (HIGHER, LOWER)
 
 
 @pytest.mark.parametrize("n", [0, 1, DEFAULT_PARAMS.min_points - 1])
