@@ -30,7 +30,10 @@ GOVERNANCE_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("Audit log", "governance:audit-log", "Every change to a governed record, hash-chained.", 90),
     NavEntry("Reports", "governance:report-list", "Audit-ready PDF reports.", 100),
     NavEntry(
-        "Webhooks", "governance:webhook-list", "Signed governance events sent to your other tools.", 110
+        "Integrations",
+        "governance:registry-list",
+        "MLflow registries kept in step with the inventory, and signed webhooks to your other tools.",
+        110,
     ),
 )
 

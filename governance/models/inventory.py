@@ -147,7 +147,11 @@ class ModelVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["model", "version"], name="unique_model_version"),
         ]
-        indexes = [models.Index(fields=["model", "status"])]
+        indexes = [
+            models.Index(fields=["model", "status"]),
+            # A model's versions in registration order: the newest version, the one after another (Annex IV).
+            models.Index(fields=["model", "registered_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.model.name} {self.version}"

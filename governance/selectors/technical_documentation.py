@@ -544,12 +544,26 @@ def _percent(model: AIModel) -> float:
 
 
 def _with_default_version(queryset: QuerySet[AIModel]) -> QuerySet[AIModel]:
-    versions = ModelVersion.objects.filter(model=OuterRef("pk")).order_by(
-        _champion_first(), "-registered_at", "-pk"
-    )
+    """The default version as ``_champion_first`` orders them: the champion, else the newest version that is not
+    retired, else the newest retired one. Written as three index seeks (model, registered_at) rather than one
+    sort of every version, because the flags below refer to it many times and SQL repeats it at each reference:
+    a sort there made a model with 2,000 versions and 700 approvals take minutes."""
+
+    def newest(versions: QuerySet[ModelVersion], field: str) -> Subquery:
+        return Subquery(versions.order_by("-registered_at", "-pk").values(field)[:1])
+
+    def default(field: str, output) -> Coalesce:
+        versions = ModelVersion.objects.filter(model=OuterRef("pk"))
+        return Coalesce(
+            newest(versions.filter(status=VersionStatus.CHAMPION), field),
+            newest(versions.exclude(status__in=[VersionStatus.CHAMPION, VersionStatus.RETIRED]), field),
+            newest(versions.filter(status=VersionStatus.RETIRED), field),
+            output_field=output,
+        )
+
     return queryset.annotate(
-        doc_version_id=Subquery(versions.values("pk")[:1]),
-        doc_registered_at=Subquery(versions.values("registered_at")[:1]),
+        doc_version_id=default("pk", BigIntegerField()),
+        doc_registered_at=default("registered_at", DateTimeField()),
     )
 
 

@@ -341,7 +341,7 @@ def test_the_release_check_reads_the_documents_completeness(full, sparse, organi
         "technical_documentation_complete"
     ]
     assert outcome.status == "fail" and "% complete (at least 80 % needed)" in outcome.message
-    assert outcome.overridable and outcome.fix == "model"
+    assert outcome.overridable and outcome.fix == "technical_documentation"
     full.refresh_from_db()
     passed = {o.name: o for o in readiness(full, "production").outcomes}["technical_documentation_complete"]
     assert passed.status == "pass" and "100 % complete" in passed.message

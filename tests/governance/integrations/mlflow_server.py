@@ -6,6 +6,7 @@ about 850 MB, a minute or two from PyPI the first time). A lock keeps parallel t
 the same time; a stamp records which requirement it was built for, so raising the pin rebuilds it.
 """
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -138,6 +139,8 @@ class MLflowServer:
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
+        # Its job runner's consumers start sessions of their own: found now, they are ended with the server.
+        descendants = _descendants(self.process.pid)
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
             # A throw-away server: its job runner may take its time to stop, and nothing of it is kept.
@@ -145,6 +148,25 @@ class MLflowServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        for pid in descendants:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes started by ``pid`` and by them, read from /proc (Linux)."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            pending += children
+    return found
 
 
 class MLflowREST:
