@@ -7,7 +7,8 @@ from django.test import RequestFactory
 
 from governance.core.audit import verify_chain
 from governance.core.roles import Role
-from governance.models import AIModel, Membership, Organisation
+from governance.models import AIModel, IssuedStatement, Membership, ModelCard, Organisation, VersionStatus
+from governance.rules.applicability import entries_sha256, statement_changes
 from maturity.models import Assessment, AssessmentStatus, Questionnaire
 
 
@@ -35,6 +36,28 @@ def test_seed_demo_loads_a_usable_demo_and_is_idempotent(capsys):
     assert AIModel.objects.filter(organisation=organisation).count() >= 12
     assert verify_chain() == []
 
-    counts = (Assessment.objects.count(), AIModel.objects.count(), Membership.objects.count())
+    # Documents an auditor can be handed: a Statement of Applicability issued twice (every Annex A control
+    # decided, four changed in between) and a model card for every champion version.
+    first, second = IssuedStatement.objects.filter(organisation=organisation).order_by("number")
+    assert len(second.entries) == 38 and all(e["applicable"] is not None for e in second.entries)
+    assert second.sha256 == entries_sha256(second.entries) and first.issued_at < second.issued_at
+    assert len(statement_changes(first.entries, second.entries)) == 4
+    champions = AIModel.objects.filter(organisation=organisation, versions__status=VersionStatus.CHAMPION)
+    assert champions.exists()
+    assert ModelCard.objects.filter(version__status=VersionStatus.CHAMPION).count() == champions.count()
+
+    counts = (
+        Assessment.objects.count(),
+        AIModel.objects.count(),
+        Membership.objects.count(),
+        IssuedStatement.objects.count(),
+        ModelCard.objects.count(),
+    )
     call_command("seed_demo")
-    assert (Assessment.objects.count(), AIModel.objects.count(), Membership.objects.count()) == counts
+    assert (
+        Assessment.objects.count(),
+        AIModel.objects.count(),
+        Membership.objects.count(),
+        IssuedStatement.objects.count(),
+        ModelCard.objects.count(),
+    ) == counts
