@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from governance.api.comparison import VersionComparisonMixin
 from governance.api.release import ReadinessMixin
+from governance.api.versions import VersionDetailMixin
 from governance.core.api.fields import MemberOrganisation
 from governance.core.api.filters import QueryFilterBackend
 from governance.core.api.permissions import OrganisationScopedMixin
@@ -161,7 +162,12 @@ def _writable(data: dict) -> dict:
 
 
 class AIModelViewSet(
-    RowListMixin, ReadinessMixin, VersionComparisonMixin, OrganisationScopedMixin, viewsets.ModelViewSet
+    RowListMixin,
+    ReadinessMixin,
+    VersionComparisonMixin,
+    VersionDetailMixin,
+    OrganisationScopedMixin,
+    viewsets.ModelViewSet,
 ):
     """The inventory. Every member reads; admins, model owners and risk officers write. The list is read as
     rows (governance.core.api.rows): pipelines page through thousands of models."""

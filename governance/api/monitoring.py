@@ -1,7 +1,12 @@
 """KPI API: definitions CRUD (kpi.edit) and bulk measurement ingest for pipelines (kpi.measure)."""
 
+from datetime import datetime, time
+
+from django.core.exceptions import ValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -9,7 +14,7 @@ from rest_framework.response import Response
 
 from governance.core import tenancy
 from governance.core.api.permissions import OrganisationScopedMixin
-from governance.models import AIModel, KPIDefinition, MeasurementSource
+from governance.models import AIModel, KPIDefinition, KPIMeasurement, MeasurementSource
 from governance.rules.drift import is_stale
 from governance.services import monitoring as services
 
@@ -80,6 +85,32 @@ class BatchErrorSerializer(serializers.Serializer):
     points = PointErrorSerializer(many=True)
 
 
+class MeasurementReadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KPIMeasurement
+        fields = ["id", "measured_at", "value", "source"]
+        read_only_fields = fields
+
+
+def _instant(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 date or date-time from the query string (naive ones in the server's zone), or None."""
+    if not value:
+        return None
+    message = "Enter an ISO 8601 date or date-time, e.g. 2026-11-01T00:00:00Z."
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None:
+            day = parse_date(value)
+            parsed = datetime.combine(day, time.min) if day else None
+        if parsed is not None and not timezone.is_aware(parsed):
+            parsed = timezone.make_aware(parsed)
+    except (ValueError, OverflowError):
+        parsed = None
+    if parsed is None:
+        raise ValidationError({name: [message]})
+    return parsed
+
+
 class KPIDefinitionViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     """KPIs of your organisations' models. Writing needs the kpi.edit role action."""
 
@@ -102,19 +133,43 @@ class KPIDefinitionViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         services.delete_kpi(actor=self.request.user, kpi=instance)
 
     @extend_schema(
+        methods=["GET"],
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only points measured at or after."),
+            OpenApiParameter("until", OpenApiTypes.DATETIME, description="Only points measured before."),
+        ],
+        responses=MeasurementReadSerializer(many=True),
+        description="The KPI's measurements, newest first, in pages (page, page_size).",
+    )
+    @extend_schema(
+        methods=["POST"],
         request=MeasurementBatchSerializer,
         responses={
             201: BatchResultSerializer,
             400: OpenApiResponse(BatchErrorSerializer, description="The whole batch was rejected."),
         },
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["get", "post"])
     def measurements(self, request: Request, pk=None) -> Response:
-        """Ingest many points at once; one bad point rejects the batch (nothing is stored)."""
+        """GET pages through the measurements; POST ingests many points at once (one bad point rejects the
+        batch: nothing is stored)."""
         kpi = self.get_object()
+        if request.method == "GET":
+            return self._measurement_page(request, kpi)
         points = request.data.get("points") if isinstance(request.data, dict) else None
         try:
             created = services.record_measurements(actor=request.user, kpi=kpi, points=points)
         except services.BatchValidationError as exc:
             return Response({"points": exc.point_errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"count": len(created)}, status=status.HTTP_201_CREATED)
+
+    def _measurement_page(self, request: Request, kpi: KPIDefinition) -> Response:
+        since = _instant(request.query_params.get("since"), "since")
+        until = _instant(request.query_params.get("until"), "until")
+        points = KPIMeasurement.objects.filter(kpi=kpi)
+        if since is not None:
+            points = points.filter(measured_at__gte=since)
+        if until is not None:
+            points = points.filter(measured_at__lt=until)
+        page = self.paginate_queryset(points.order_by("-measured_at", "-pk"))
+        return self.get_paginated_response(MeasurementReadSerializer(page, many=True).data)
