@@ -10,7 +10,6 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
@@ -37,7 +36,7 @@ from governance.selectors.applicability import (
     entry_snapshot,
     statement_rows,
 )
-from governance.services.compliance import check_evidence_file, check_evidence_link, clean_evidence_name
+from governance.services.compliance import check_evidence_file, check_evidence_link, evidence_file_applied
 
 MAX_JUSTIFICATION = 10_000
 MAX_NOTE = 300
@@ -170,16 +169,9 @@ def applicability_update(
         entry.next_review_due = next_review_due
         entry.reviewed_by = actor
         entry.reviewed_at = timezone.now()
-        if clear_evidence_file and not upload:
-            entry.evidence_file = ""
-            entry.evidence_sha256 = ""
-        stored_name = None
-        if upload is not None:
-            data, sha = upload
-            entry.evidence_file.save(clean_evidence_name(evidence_file.name), ContentFile(data), save=False)
-            entry.evidence_sha256 = sha
-            stored_name = entry.evidence_file.name
-        try:
+        with evidence_file_applied(
+            entry, upload=upload, name=getattr(evidence_file, "name", ""), clear=clear_evidence_file
+        ):
             entry.save()
             record_event(
                 organisation=organisation,
@@ -189,11 +181,6 @@ def applicability_update(
                 changes=diff(before, snapshot(entry)),
                 object_repr=f"{control.ref} {control.title}",
             )
-        except Exception:
-            # The file is already on disk; the transaction is not. Do not leave an orphan behind.
-            if stored_name:
-                entry.evidence_file.storage.delete(stored_name)
-            raise
     return entry
 
 

@@ -10,6 +10,8 @@ import hashlib
 import io
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
@@ -49,6 +51,7 @@ __all__ = [
     "coverage",
     "delete_record",
     "evidence_content_type",
+    "evidence_file_applied",
     "evidence_max_bytes",
     "update_record",
 ]
@@ -185,6 +188,30 @@ def clean_evidence_name(name: str) -> str:
     return f"{stem}{suffix}"
 
 
+@contextmanager
+def evidence_file_applied(
+    record: Any, *, upload: tuple[bytes, str] | None, name: str, clear: bool
+) -> Iterator[None]:
+    """Set ``record``'s evidence file and SHA-256 from a checked upload (``check_evidence_file``), or clear them,
+    for the block that saves the record and audits it; if that block fails, the new file is removed again (it is
+    on disk already, the transaction is not: no orphan is left behind)."""
+    if clear and upload is None:
+        record.evidence_file = ""
+        record.evidence_sha256 = ""
+    stored_name = None
+    if upload is not None:
+        data, sha = upload
+        record.evidence_file.save(clean_evidence_name(name), ContentFile(data), save=False)
+        record.evidence_sha256 = sha
+        stored_name = record.evidence_file.name
+    try:
+        yield
+    except Exception:
+        if stored_name:
+            record.evidence_file.storage.delete(stored_name)
+        raise
+
+
 def check_evidence_link(link: str) -> list[str]:
     """What is wrong with an evidence link (empty when it is fine or not given)."""
     if not link:
@@ -317,16 +344,9 @@ def update_record(
         record.next_review_due = next_review_due
         record.reviewer = actor
         record.reviewed_at = timezone.now()
-        if clear_evidence_file and not upload:
-            record.evidence_file = ""
-            record.evidence_sha256 = ""
-        stored_name = None
-        if upload is not None:
-            data, sha = upload
-            record.evidence_file.save(clean_evidence_name(evidence_file.name), ContentFile(data), save=False)
-            record.evidence_sha256 = sha
-            stored_name = record.evidence_file.name
-        try:
+        with evidence_file_applied(
+            record, upload=upload, name=getattr(evidence_file, "name", ""), clear=clear_evidence_file
+        ):
             record.save()
             record_event(
                 organisation=model.organisation,
@@ -336,11 +356,6 @@ def update_record(
                 changes=diff(before, snapshot(record)),
                 object_repr=f"{model.name} — {requirement.framework.key} {requirement.ref}",
             )
-        except Exception:
-            # The file is already on disk; the transaction is not. Do not leave an orphan behind.
-            if stored_name:
-                record.evidence_file.storage.delete(stored_name)
-            raise
     return record
 
 
