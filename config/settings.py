@@ -442,7 +442,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "governance.core.api.schema.ProblemAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["governance.core.api.filters.QueryFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "governance.core.api.pagination.PageSizePagination",
     "PAGE_SIZE": 50,

@@ -78,16 +78,24 @@ class Client:
         return results[0]["id"]
 
 
+def _field_messages(errors: dict) -> str:
+    parts = []
+    for field, messages in errors.items():
+        text = "; ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
+        parts.append(text if field == "non_field_errors" else f"{field}: {text}")
+    return "; ".join(parts)
+
+
 def _detail(body: Any) -> str:
-    """A readable line from an API error body: ``detail``, or every field's messages."""
+    """A readable line from an API error body (a problem-details object): each field's messages for a
+    validation error, ``detail`` otherwise. Bodies of older servers (a field map, a list) read as well."""
     if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, dict) and errors:
+            return _field_messages(errors)
         if "detail" in body:
             return str(body["detail"])
-        parts = []
-        for field, messages in body.items():
-            text = "; ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
-            parts.append(text if field == "non_field_errors" else f"{field}: {text}")
-        return "; ".join(parts)
+        return _field_messages(body)
     if isinstance(body, list):
         return "; ".join(str(item) for item in body)
     return ""

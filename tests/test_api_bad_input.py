@@ -811,8 +811,8 @@ def test_nul_characters_are_refused_naming_the_field(url, body, field, dataset, 
     events = AuditEvent.objects.count()
     response = api_client(ours["admin"]).post(url, body, format="json")
     assert response.status_code == 400, response.content
-    assert list(response.json()) == [field or "non_field_errors"]
-    assert "NUL" in response.json()[field or "non_field_errors"][0]
+    assert list(response.json()["errors"]) == [field or "non_field_errors"]
+    assert "NUL" in response.json()["errors"][field or "non_field_errors"][0]
     assert AuditEvent.objects.count() == events
 
 

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.core import tenancy
+from governance.core.api.exceptions import problem
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.models import AIModel, KPIDefinition, KPIMeasurement, MeasurementSource
 from governance.rules.drift import is_stale
@@ -82,6 +83,15 @@ class PointErrorSerializer(serializers.Serializer):
 
 
 class BatchErrorSerializer(serializers.Serializer):
+    """A problem-details object (see ``Problem``) whose ``errors`` name each bad point's field
+    (``points[3].value``), with the same errors as the ``points`` list."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    request_id = serializers.CharField(allow_null=True)
     points = PointErrorSerializer(many=True)
 
 
@@ -160,7 +170,19 @@ class KPIDefinitionViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
         try:
             created = services.record_measurements(actor=request.user, kpi=kpi, points=points)
         except services.BatchValidationError as exc:
-            return Response({"points": exc.point_errors}, status=status.HTTP_400_BAD_REQUEST)
+            errors: dict[str, list[str]] = {}
+            for error in exc.point_errors:
+                path = "points" if error["index"] is None else f"points[{error['index']}].{error['field']}"
+                errors.setdefault(path, []).append(error["message"])
+            response = problem(
+                status.HTTP_400_BAD_REQUEST,
+                f"The batch has {len(errors)} invalid {'entry' if len(errors) == 1 else 'entries'}; "
+                "nothing was stored.",
+                errors=errors,
+            )
+            # The same errors as a list, an extension member pipelines written before problem details read.
+            response.data["points"] = exc.point_errors
+            return response
         return Response({"count": len(created)}, status=status.HTTP_201_CREATED)
 
     def _measurement_page(self, request: Request, kpi: KPIDefinition) -> Response:

@@ -91,6 +91,8 @@ class TokenView(APIView):
     parser_classes = (FormParser, MultiPartParser, StorableJSONParser)
     authentication_classes = (ApiTokenAuthentication,)
     permission_classes = (AllowAny,)
+    # DELETE without a token answers 401; a locked-out account or address, 429 (django-axes).
+    problem_statuses = (401, 429)
     # Revoking itself is the one write a read-only token may make.
     read_only_token_may_write = True
 

@@ -5,7 +5,7 @@ import uuid
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -93,6 +93,9 @@ class RequestBodyLimitMiddleware:
         if length > limit:
             message = f"The request body is {length} bytes; at most {limit} bytes are accepted."
             if is_api(request):
-                return JsonResponse({"detail": message}, status=413)
+                # Imported here: the problem helpers read this module's request id.
+                from governance.core.api.exceptions import problem_response
+
+                return problem_response(413, message)
             return render(request, "413.html", {"message": message}, status=413)
         return self.get_response(request)

@@ -1,9 +1,10 @@
 """What a throttled sign-in answers: 429 with Retry-After, JSON on the API, a page otherwise (django-axes)."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from governance.core.api.exceptions import problem_response
 from governance.core.middleware import is_api
 
 
@@ -15,7 +16,7 @@ def lockout_message() -> str:
 def too_many(request: HttpRequest, message: str, retry_after_seconds: int) -> HttpResponse:
     """429 with Retry-After: JSON on the API, the "paused" page otherwise."""
     if is_api(request):
-        response = JsonResponse({"detail": message}, status=429)
+        response = problem_response(429, message)
     else:
         response = render(request, "registration/locked_out.html", {"message": message}, status=429)
     response["Retry-After"] = str(retry_after_seconds)

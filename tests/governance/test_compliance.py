@@ -782,7 +782,7 @@ def test_api_bad_input_is_400_per_field_and_saves_nothing(
     payload = {"model": high_risk.pk, "requirement": art9.pk, "status": P, "notes": "Gap.", **change}
     response = api_client(risk_officer).post(RECORDS, payload, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["errors"]
     assert not ComplianceRecord.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="compliance.").exists()
 
@@ -797,13 +797,13 @@ def test_api_bad_file_and_requirement_not_applying(
         {"model": vendor_model.pk, "requirement": art9.pk, "status": C, "evidence_link": LINK},
         format="json",
     )
-    assert response.status_code == 400 and "requirement" in response.json()
+    assert response.status_code == 400 and "requirement" in response.json()["errors"]
     response = client.post(
         RECORDS,
         {"model": high_risk.pk, "requirement": art9.pk, "status": C, "evidence_file": upload("x.exe", b"MZ")},
         format="multipart",
     )
-    assert response.status_code == 400 and "evidence_file" in response.json()
+    assert response.status_code == 400 and "evidence_file" in response.json()["errors"]
     assert not ComplianceRecord.objects.exists()
 
 
@@ -828,7 +828,7 @@ def test_api_roles_and_tenancy(
     # Another organisation's model is not a valid choice; its records are not found.
     other = api_client(risk_officer)
     response = other.post(RECORDS, {**payload, "model": foreign_model.pk}, format="json")
-    assert response.status_code == 400 and "model" in response.json()
+    assert response.status_code == 400 and "model" in response.json()["errors"]
     assert other.patch(f"{RECORDS}{theirs.pk}/", {"notes": "x"}, format="json").status_code == 404
     assert other.delete(f"{RECORDS}{theirs.pk}/").status_code == 404
     assert ComplianceRecord.objects.get(pk=ours.pk).status == C

@@ -416,22 +416,22 @@ def test_api_bad_input_is_400_with_field_errors_and_saves_nothing(api_client, ai
     response = client.post(
         INCIDENTS, _body(ai_model, severity="huge", occurred_at="yesterday"), format="json"
     )
-    assert response.status_code == 400 and {"severity", "occurred_at"} <= set(response.data)
+    assert response.status_code == 400 and {"severity", "occurred_at"} <= set(response.data["errors"])
     response = client.post(INCIDENTS, _body(ai_model, detected_at=_ago(days=11).isoformat()), format="json")
-    assert response.status_code == 400 and "before it occurred" in response.data["detected_at"][0]
+    assert response.status_code == 400 and "before it occurred" in response.data["errors"]["detected_at"][0]
     response = client.post(INCIDENTS, _body(ai_model, financial_loss="-1"), format="json")
-    assert response.status_code == 400 and "financial_loss" in response.data
+    assert response.status_code == 400 and "financial_loss" in response.data["errors"]
     response = client.post(INCIDENTS, _body(ai_model, closed_at=_ago(days=1).isoformat()), format="json")
-    assert response.status_code == 400 and "closed_at" in response.data
+    assert response.status_code == 400 and "closed_at" in response.data["errors"]
     response = client.post(INCIDENTS, _body(ai_model, status="closed"), format="json")
-    assert response.status_code == 400 and {"root_cause", "actions_taken"} <= set(response.data)
+    assert response.status_code == 400 and {"root_cause", "actions_taken"} <= set(response.data["errors"])
     assert not Incident.objects.exists()
 
 
 def test_api_roles_and_tenancy(api_client, ai_model, foreign_model, risk_officer, auditor, outsider):
     assert api_client(auditor).post(INCIDENTS, _body(ai_model), format="json").status_code == 403
     response = api_client(risk_officer).post(INCIDENTS, _body(foreign_model), format="json")
-    assert response.status_code == 400 and "model" in response.data
+    assert response.status_code == 400 and "model" in response.data["errors"]
     incident = _incident(risk_officer, ai_model)
     url = f"{INCIDENTS}{incident.pk}/"
     assert api_client(auditor).patch(url, {"severity": "low"}, format="json").status_code == 403

@@ -51,12 +51,12 @@ def test_create_model_field_errors(api_client, model_owner, ai_model):
         format="json",
     )
     assert response.status_code == 400
-    assert "materiality" in response.data
+    assert "materiality" in response.data["errors"]
     response = api_client(model_owner).post(
         MODELS, {"name": "Fraud detector", "purpose": "x", "owner": model_owner.pk}, format="json"
     )
     assert response.status_code == 400
-    assert "already exists" in response.data["name"][0]
+    assert "already exists" in response.data["errors"]["name"][0]
 
 
 def test_list_filters_and_tenancy(
@@ -82,7 +82,7 @@ def test_patch_model_and_stage_is_not_editable(api_client, risk_officer, auditor
     assert response.data["risk_tier"] == "critical"
     response = api_client(risk_officer).patch(url, {"lifecycle_stage": "production"}, format="json")
     assert response.status_code == 400
-    assert "lifecycle_stage" in response.data
+    assert "lifecycle_stage" in response.data["errors"]
     assert api_client(auditor).patch(url, {"purpose": "x"}, format="json").status_code == 403
 
 
@@ -108,7 +108,7 @@ def test_pipeline_registers_a_version_in_one_call(api_client, model_owner, risk_
     assert response.data["registered_by"] == model_owner.username
     assert api_client(model_owner).post(url, body, format="json").status_code == 400
     bad = api_client(model_owner).post(url, {"version": "3", "metrics": [1, 2]}, format="json")
-    assert bad.status_code == 400 and "metrics" in bad.data
+    assert bad.status_code == 400 and "metrics" in bad.data["errors"]
     assert api_client(risk_officer).post(url, {"version": "4"}, format="json").status_code == 403
     assert api_client(outsider).post(url, {"version": "5"}, format="json").status_code == 404
     listing = api_client(risk_officer).get(url)
@@ -186,7 +186,7 @@ def test_promotion_via_api(api_client, model_owner, executive, ai_model):
     )
     assert response.status_code == 201
     reject = api_client(executive).post(f"{APPROVALS}{response.data['id']}/reject/", {}, format="json")
-    assert reject.status_code == 400 and "decision_comment" in reject.data
+    assert reject.status_code == 400 and "decision_comment" in reject.data["errors"]
     api_client(executive).post(f"{APPROVALS}{response.data['id']}/approve/", {}, format="json")
     version.refresh_from_db()
     assert version.status == VersionStatus.CHAMPION
@@ -197,7 +197,7 @@ def test_approval_request_validation(api_client, model_owner, outsider, ai_model
     no_gate = client.post(
         APPROVALS, {"model": ai_model.pk, "kind": "stage_change", "requested_stage": "retired"}, format="json"
     )
-    assert no_gate.status_code == 400 and "requested_stage" in no_gate.data
+    assert no_gate.status_code == 400 and "requested_stage" in no_gate.data["errors"]
     assert (
         client.post(APPROVALS, {"model": ai_model.pk, "kind": "promote_version"}, format="json").status_code
         == 400

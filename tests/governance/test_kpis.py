@@ -79,6 +79,9 @@ def test_api_bulk_ingest(api_client, auc, model_owner):
     assert response.status_code == 400
     assert response.json()["points"][0]["index"] == 1
     assert response.json()["points"][0]["field"] == "measured_at"
+    # The same problem-details shape as every other API error, naming the bad point's field.
+    assert response["Content-Type"] == "application/problem+json"
+    assert list(response.json()["errors"]) == ["points[1].measured_at"]
     assert KPIMeasurement.objects.count() == 50
 
 
@@ -108,7 +111,7 @@ def test_api_crud_by_owner(api_client, ai_model, model_owner):
         },
         format="json",
     )
-    assert response.status_code == 400 and "critical_threshold" in response.json()
+    assert response.status_code == 400 and "critical_threshold" in response.json()["errors"]
     response = client.post(
         "/api/v1/kpis/", {"model": ai_model.pk, "name": "Approval rate", "target": 0.6}, format="json"
     )

@@ -79,7 +79,7 @@ def test_unknown_fields_are_field_errors_and_save_nothing(api_client, model_owne
     )
 
     assert response.status_code == 400
-    assert response.json() == {
+    assert response.json()["errors"] == {
         "intended_usage": ["This field cannot be set."],
         "version_metrics": ["This field cannot be set."],
     }
@@ -92,9 +92,9 @@ def test_bad_values_are_field_errors(api_client, model_owner, version):
     not_text = client.patch(_url(version), {"factors": {"segment": "retail"}}, format="json")
     not_object = client.put(_url(version), ["intended_use"], format="json")
 
-    assert too_long.status_code == 400 and "factors" in too_long.json()
-    assert not_text.status_code == 400 and "factors" in not_text.json()
-    assert not_object.status_code == 400 and "non_field_errors" in not_object.json()
+    assert too_long.status_code == 400 and "factors" in too_long.json()["errors"]
+    assert not_text.status_code == 400 and "factors" in not_text.json()["errors"]
+    assert not_object.status_code == 400 and "non_field_errors" in not_object.json()["errors"]
     assert not ModelCard.objects.exists()
 
 

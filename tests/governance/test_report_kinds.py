@@ -572,12 +572,14 @@ def test_api_bad_subjects_are_400_field_errors(
         "/api/v1/reports/", {"kind": "assessment", "subject_id": foreign_assessment.pk}, format="json"
     )
 
-    assert unknown.status_code == 400 and "Unknown framework “nope”" in unknown.json()["framework"][0]
-    assert missing.status_code == 400 and "framework" in missing.json()
-    assert subject.status_code == 400 and "subject_id" in subject.json()
-    assert period.status_code == 400 and "period_end" in period.json()
+    assert (
+        unknown.status_code == 400 and "Unknown framework “nope”" in unknown.json()["errors"]["framework"][0]
+    )
+    assert missing.status_code == 400 and "framework" in missing.json()["errors"]
+    assert subject.status_code == 400 and "subject_id" in subject.json()["errors"]
+    assert period.status_code == 400 and "period_end" in period.json()["errors"]
     for response in (dossier, assessment):
-        assert response.status_code == 400 and "subject_id" in response.json()
+        assert response.status_code == 400 and "subject_id" in response.json()["errors"]
         # The refusal names neither the other organisation nor its records.
         body = response.content.decode()
         assert "Secret Foreign" not in body and other_organisation.name not in body
@@ -592,7 +594,7 @@ def test_api_other_organisation_reads_as_one_that_does_not_exist(
         {"kind": "compliance", "framework": framework.key, "organisation": organisation.pk},
         format="json",
     )
-    assert response.status_code == 400 and "does not exist" in response.json()["organisation"][0]
+    assert response.status_code == 400 and "does not exist" in response.json()["errors"]["organisation"][0]
     assert not Report.objects.exists()
 
 

@@ -651,7 +651,7 @@ def test_api_bad_input_answers_400_per_field(api_client, admin_user_member, payl
     response = api_client(admin_user_member).post("/api/v1/report-schedules/", body, format="json")
 
     assert response.status_code == 400
-    assert any(fragment in message for message in response.json()[field])
+    assert any(fragment in message for message in response.json()["errors"][field])
     assert not ReportSchedule.objects.exists()
 
 
@@ -689,7 +689,7 @@ def test_api_outsider_cannot_create_in_another_organisation(api_client, organisa
         "recipients": ["a@example.com"],
     }
     response = api_client(outsider).post("/api/v1/report-schedules/", body, format="json")
-    assert response.status_code == 400 and "does not exist" in response.json()["organisation"][0]
+    assert response.status_code == 400 and "does not exist" in response.json()["errors"]["organisation"][0]
     assert not ReportSchedule.objects.exists()
 
 

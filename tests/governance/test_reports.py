@@ -260,7 +260,7 @@ def test_api_bad_input_is_400(api_client, auditor, organisation):
     assert client.post("/api/v1/reports/", {"kind": "nonsense"}, format="json").status_code == 400
     response = client.post("/api/v1/reports/", {"kind": "model_dossier", "subject_id": 999999}, format="json")
     assert response.status_code == 400
-    assert "subject_id" in response.json()
+    assert "subject_id" in response.json()["errors"]
 
 
 def test_api_tenancy_is_404(api_client, outsider, rendered_report, organisation):
@@ -275,8 +275,10 @@ def test_api_tenancy_is_404(api_client, outsider, rendered_report, organisation)
         "/api/v1/reports/", {"kind": "model_inventory", "organisation": 10**9}, format="json"
     )
     assert foreign.status_code == missing.status_code == 400
-    assert foreign.json()["organisation"] == [f'Invalid pk "{organisation.pk}" - object does not exist.']
-    assert missing.json()["organisation"] == [f'Invalid pk "{10**9}" - object does not exist.']
+    assert foreign.json()["errors"]["organisation"] == [
+        f'Invalid pk "{organisation.pk}" - object does not exist.'
+    ]
+    assert missing.json()["errors"]["organisation"] == [f'Invalid pk "{10**9}" - object does not exist.']
 
 
 def test_api_download_and_verify(api_client, auditor, organisation, rendered_report):

@@ -440,20 +440,20 @@ def test_api_bad_input_is_400_with_field_errors_and_saves_nothing(
     client = api_client(risk_officer)
     response = client.post(RISKS, _body(ai_model, likelihood=7, category="nope"), format="json")
     assert response.status_code == 400
-    assert {"likelihood", "category"} <= set(response.data)
+    assert {"likelihood", "category"} <= set(response.data["errors"])
     response = client.post(
         RISKS,
         _body(ai_model, likelihood=1, impact=2, residual_likelihood=3, residual_impact=3),
         format="json",
     )
     assert response.status_code == 400
-    assert "higher than the inherent score" in response.data["residual_impact"][0]
+    assert "higher than the inherent score" in response.data["errors"]["residual_impact"][0]
     response = client.post(RISKS, _body(ai_model, residual_likelihood=3), format="json")
-    assert response.status_code == 400 and "residual_impact" in response.data
+    assert response.status_code == 400 and "residual_impact" in response.data["errors"]
     response = client.post(RISKS, _body(ai_model, owner=outsider.pk), format="json")
-    assert response.status_code == 400 and "member" in response.data["owner"][0]
+    assert response.status_code == 400 and "member" in response.data["errors"]["owner"][0]
     response = client.post(RISKS, _body(ai_model, status="closed"), format="json")
-    assert response.status_code == 400 and "mitigation" in response.data
+    assert response.status_code == 400 and "mitigation" in response.data["errors"]
     assert not Risk.objects.exists()
 
 
@@ -461,7 +461,7 @@ def test_api_roles_and_tenancy(api_client, ai_model, foreign_model, risk_officer
     assert api_client(auditor).post(RISKS, _body(ai_model), format="json").status_code == 403
     # Another organisation's model is not a valid choice.
     response = api_client(risk_officer).post(RISKS, _body(foreign_model), format="json")
-    assert response.status_code == 400 and "model" in response.data
+    assert response.status_code == 400 and "model" in response.data["errors"]
     risk = _risk(risk_officer, ai_model)
     url = f"{RISKS}{risk.pk}/"
     assert api_client(auditor).patch(url, {"likelihood": 1}, format="json").status_code == 403

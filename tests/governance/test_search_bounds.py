@@ -31,4 +31,4 @@ def test_api_answers_400_with_the_field(api_client, auditor, url):
     response = api_client(auditor).get(url, {"q": LONG})
 
     assert response.status_code == 400
-    assert "q" in response.json()
+    assert "q" in response.json()["errors"]

@@ -118,16 +118,16 @@ def test_create_bad_input_is_400(api_client, assessor, organisation, other_organ
         BASE, {"organisation": organisation.pk, "title": "", "targets": {"strategy": 9}}, format="json"
     )
     assert response.status_code == 400
-    assert {"title", "targets"} <= set(response.json())
+    assert {"title", "targets.strategy"} <= set(response.json()["errors"])
     unknown = client.post(
         BASE, {"organisation": organisation.pk, "title": "x", "targets": {"nope": 1}}, format="json"
     )
-    assert unknown.status_code == 400 and "nope" in unknown.json()
+    assert unknown.status_code == 400 and "nope" in unknown.json()["errors"]
     foreign_unit = BusinessUnitFactory(organisation=other_organisation)
     response = client.post(
         BASE, {"organisation": organisation.pk, "title": "x", "business_unit": foreign_unit.pk}, format="json"
     )
-    assert response.status_code == 400 and "business_unit" in response.json()
+    assert response.status_code == 400 and "business_unit" in response.json()["errors"]
     assert client.post(BASE, "not json", content_type="application/json").status_code == 400
 
 
@@ -185,7 +185,7 @@ def test_bulk_answers_errors_keyed_by_question_and_nothing_saved(api_client, ass
         format="json",
     )
     assert response.status_code == 400
-    body = response.json()
+    body = response.json()["errors"]
     assert set(body) == {"strategy-q2", "ghost-q9"}
     assert "between 0 and 5" in body["strategy-q2"][0]
     assert not Answer.objects.exists()
@@ -211,7 +211,7 @@ def test_submit_incomplete_is_400_then_complete_workflow(api_client, assessor, e
     client = api_client(assessor)
     incomplete = client.post(f"{BASE}{assessment.pk}/submit/")
     assert incomplete.status_code == 400
-    assert "10 questions are not answered" in incomplete.json()["answers"][0]
+    assert "10 questions are not answered" in incomplete.json()["errors"]["answers"][0]
     client.post(f"{BASE}{assessment.pk}/answers/", all_answers(2), format="json")
     response = client.post(f"{BASE}{assessment.pk}/submit/")
     assert response.status_code == 200

@@ -89,7 +89,7 @@ def test_bad_input_is_400_by_field_and_saves_nothing(
         URL, {"organisation": organisation.pk, **payload}, format="json"
     )
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["errors"]
     assert not ReassessmentSchedule.objects.exists() and not PeriodicTask.objects.exists()
 
 
@@ -102,7 +102,7 @@ def test_unit_of_another_organisation_is_rejected(
         {"organisation": organisation.pk, "business_unit": foreign_unit.pk, "frequency": "monthly"},
         format="json",
     )
-    assert response.status_code == 400 and "business_unit" in response.json()
+    assert response.status_code == 400 and "business_unit" in response.json()["errors"]
     assert not ReassessmentSchedule.objects.exists()
 
 
@@ -126,7 +126,7 @@ def test_other_organisations_schedule_is_404(api_client, outsider, organisation,
     assert client.patch(f"{URL}{org_schedule.pk}/", {"active": False}, format="json").status_code == 404
     assert client.post(f"{URL}{org_schedule.pk}/run/").status_code == 404
     response = client.post(URL, {"organisation": organisation.pk, "frequency": "monthly"}, format="json")
-    assert response.status_code == 400 and "organisation" in response.json()
+    assert response.status_code == 400 and "organisation" in response.json()["errors"]
     org_schedule.refresh_from_db()
     assert org_schedule.active and org_schedule.frequency == "quarterly"
 

@@ -105,7 +105,7 @@ def test_bad_token_requests_answer_400_on_the_field(model_owner, fields, field):
     response = APIClient().post(
         TOKEN_URL, {"username": model_owner.username, "password": PASSWORD, **fields}, format="json"
     )
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     assert not ApiToken.objects.exists()
 
 

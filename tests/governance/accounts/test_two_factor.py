@@ -78,7 +78,7 @@ def test_a_code_works_once(client, model_owner):
     other = APIClient().post(
         "/api/v1/auth/token/", {"username": model_owner.username, "password": PASSWORD, "otp": used}
     )
-    assert other.status_code == 400 and "otp" in other.json()
+    assert other.status_code == 400 and "otp" in other.json()["errors"]
 
 
 def test_a_recovery_code_works_once_instead_of_the_app(client, model_owner):
@@ -93,7 +93,7 @@ def test_the_token_endpoint_asks_for_the_second_factor(model_owner):
     device, _ = enrol(model_owner)
     url = "/api/v1/auth/token/"
     missing = APIClient().post(url, {"username": model_owner.username, "password": PASSWORD})
-    assert missing.status_code == 400 and "otp" in missing.json()
+    assert missing.status_code == 400 and "otp" in missing.json()["errors"]
     ok = APIClient().post(
         url, {"username": model_owner.username, "password": PASSWORD, "otp": code(device, 1)}
     )
@@ -109,7 +109,10 @@ def test_an_organisation_that_requires_it_sends_members_to_enrol_first(client, m
     refused = APIClient().post(
         "/api/v1/auth/token/", {"username": model_owner.username, "password": PASSWORD}
     )
-    assert refused.status_code == 400 and "requires a second factor" in refused.json()["non_field_errors"][0]
+    assert (
+        refused.status_code == 400
+        and "requires a second factor" in refused.json()["errors"]["non_field_errors"][0]
+    )
     client.post(reverse("two-factor-setup"), {"action": "start"})
     device = TOTPDevice.objects.get(user=model_owner)
     assert client.post(reverse("two-factor-setup"), {"code": code(device)}).status_code == 200

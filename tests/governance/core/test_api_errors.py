@@ -35,7 +35,7 @@ def test_a_page_body_over_the_limit_is_a_413_page(settings, login, model_owner):
 
 def test_an_unknown_api_url_is_a_json_404(api_client, model_owner):
     response = api_client(model_owner).get("/api/v1/no-such-thing/")
-    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"] == "Not found."
 
 
@@ -47,6 +47,9 @@ def test_a_bug_is_a_logged_json_500_with_the_request_id(api_client, model_owner,
     response = api_client(model_owner).post(MODELS, body, format="json", HTTP_X_REQUEST_ID="req-42")
     assert response.status_code == 500
     assert response.json() == {
+        "type": "https://plumbline.dev/problems/server-error",
+        "title": "Server error",
+        "status": 500,
         "detail": "Something went wrong on our side; it has been logged.",
         "request_id": "req-42",
     }

@@ -72,7 +72,7 @@ def test_an_over_long_username_is_a_field_error_not_stored(client, db):
     response = client.post(
         TOKEN, {"username": "x" * 100_000, "password": "p"}, content_type="application/json"
     )
-    assert response.status_code == 400 and "username" in response.json()
+    assert response.status_code == 400 and "username" in response.json()["errors"]
 
 
 def test_password_reset_requests_are_limited_per_address_and_per_email(client, assessor, mailoutbox):

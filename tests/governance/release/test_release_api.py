@@ -45,7 +45,7 @@ def test_another_organisations_model_answers_404_and_its_name_is_unknown(
     response = client.post(
         GATE, {"model": new_high_risk_model.name, "version": "0.1.0", "environment": "test"}, format="json"
     )
-    assert response.status_code == 400 and "No model" in response.json()["model"][0]
+    assert response.status_code == 400 and "No model" in response.json()["errors"]["model"][0]
 
 
 def test_the_gate_denies_with_reasons_then_allows_once_the_release_is_approved(
@@ -155,7 +155,7 @@ def test_the_release_policy_reads_and_takes_new_versions(
     )
     assert refused.status_code == 403
     bad = admin.post("/api/v1/release-policy/", {"rules": {"profiles": []}, "note": "Broken."}, format="json")
-    assert bad.status_code == 400 and "rules" in bad.json()
+    assert bad.status_code == 400 and "rules" in bad.json()["errors"]
 
 
 def test_validations_through_the_api(api_client, validator, model_owner, new_high_risk_model):
@@ -185,8 +185,8 @@ def test_odd_model_references_are_field_errors(api_client, model_owner, new_high
     response = api_client(model_owner).post(
         GATE, {"model": reference, "version": "0.1.0", "environment": "test"}, format="json"
     )
-    assert response.status_code == 400 and "model" in response.json()
+    assert response.status_code == 400 and "model" in response.json()["errors"]
     odd_version = api_client(model_owner).get(
         f"/api/v1/models/{new_high_risk_model.pk}/readiness/?version=a%00b"
     )
-    assert odd_version.status_code == 400 and "version" in odd_version.json()
+    assert odd_version.status_code == 400 and "version" in odd_version.json()["errors"]
