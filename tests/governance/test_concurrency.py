@@ -193,7 +193,7 @@ def test_twenty_api_creates_of_one_name_answer_one_201_and_nineteen_400s(
     results = run_together([post] * 20)
     codes = sorted(code for code, _ in results)
     assert codes == [201] + [400] * 19, results
-    assert all("name" in body for code, body in results if code == 400)
+    assert all("name" in body["errors"] for code, body in results if code == 400)
 
 
 def test_twenty_creates_of_one_kpi_name_make_one_kpi(model, model_owner):
