@@ -36,7 +36,12 @@ from governance.selectors.applicability import (
     entry_snapshot,
     statement_rows,
 )
-from governance.services.compliance import check_evidence_file, check_evidence_link, evidence_file_applied
+from governance.services.compliance import (
+    check_evidence_link,
+    checked_upload,
+    evidence_file_applied,
+    file_errors_joined,
+)
 
 MAX_JUSTIFICATION = 10_000
 MAX_NOTE = 300
@@ -117,13 +122,7 @@ def applicability_update(
     if owner is not None and not isinstance(owner, get_user_model()):
         raise ValidationError({"owner": ["Choose a member of the organisation."]})
 
-    upload: tuple[bytes, str] | None = None
-    file_errors: ValidationError | None = None
-    if evidence_file is not None:
-        try:
-            upload = check_evidence_file(evidence_file)
-        except ValidationError as exc:
-            file_errors = exc
+    upload, file_errors = checked_upload(evidence_file)
 
     with transaction.atomic():
         # The first decision on a control creates its entry: two at once must take turns, not both insert.
@@ -141,7 +140,7 @@ def applicability_update(
         if earlier is not None and not clear_evidence_file:
             entry.evidence_file, entry.evidence_sha256 = earlier.evidence_file.name, earlier.evidence_sha256
         keeps_file = bool(entry.evidence_file) and not clear_evidence_file
-        try:
+        with file_errors_joined(file_errors):
             _validate(
                 organisation=organisation,
                 control=control,
@@ -153,12 +152,6 @@ def applicability_update(
                 evidence_link=evidence_link,
                 next_review_due=next_review_due,
             )
-        except ValidationError as exc:
-            if file_errors is not None:
-                exc.error_dict.update(file_errors.error_dict)
-            raise exc from None
-        if file_errors is not None:
-            raise file_errors
 
         before = snapshot(earlier) if earlier is not None else None if created else snapshot(entry)
         entry.applicable = applicable

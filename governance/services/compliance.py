@@ -47,12 +47,14 @@ __all__ = [
     "carry_over_records",
     "check_evidence_file",
     "check_evidence_link",
+    "checked_upload",
     "clean_evidence_name",
     "coverage",
     "delete_record",
     "evidence_content_type",
     "evidence_file_applied",
     "evidence_max_bytes",
+    "file_errors_joined",
     "update_record",
 ]
 
@@ -188,6 +190,33 @@ def clean_evidence_name(name: str) -> str:
     return f"{stem}{suffix}"
 
 
+def checked_upload(
+    evidence_file: UploadedFile | None,
+) -> tuple[tuple[bytes, str] | None, ValidationError | None]:
+    """An evidence file checked before the transaction: its bytes and SHA-256, or the ValidationError that refuses
+    it (kept, so ``file_errors_joined`` reports it together with the other fields' errors)."""
+    if evidence_file is None:
+        return None, None
+    try:
+        return check_evidence_file(evidence_file), None
+    except ValidationError as exc:
+        return None, exc
+
+
+@contextmanager
+def file_errors_joined(file_errors: ValidationError | None) -> Iterator[None]:
+    """Around a record's field validation: a refused file's errors join the fields' (all shown at once), or
+    are raised alone when the fields are fine."""
+    try:
+        yield
+    except ValidationError as exc:
+        if file_errors is not None:
+            exc.error_dict.update(file_errors.error_dict)
+        raise exc from None
+    if file_errors is not None:
+        raise file_errors
+
+
 @contextmanager
 def evidence_file_applied(
     record: Any, *, upload: tuple[bytes, str] | None, name: str, clear: bool
@@ -294,13 +323,7 @@ def update_record(
         # A reason only means something for "not applicable"; do not keep a stale one.
         not_applicable_reason = ""
 
-    upload: tuple[bytes, str] | None = None
-    file_errors: ValidationError | None = None
-    if evidence_file is not None:
-        try:
-            upload = check_evidence_file(evidence_file)
-        except ValidationError as exc:
-            file_errors = exc
+    upload, file_errors = checked_upload(evidence_file)
 
     with transaction.atomic():
         # The first review of a pair creates its record: two at once must take turns, not both insert.
@@ -318,7 +341,7 @@ def update_record(
             )
         keeps_file = bool(record.evidence_file) and not clear_evidence_file
         has_evidence = bool(upload) or keeps_file or bool(evidence_link)
-        try:
+        with file_errors_joined(file_errors):
             _validate(
                 model,
                 requirement,
@@ -329,12 +352,6 @@ def update_record(
                 notes,
                 next_review_due,
             )
-        except ValidationError as exc:
-            if file_errors is not None:
-                exc.error_dict.update(file_errors.error_dict)
-            raise exc from None
-        if file_errors is not None:
-            raise file_errors
 
         before = None if created else snapshot(record)
         record.status = status
