@@ -1,16 +1,14 @@
 """``GET /api/v1/models/{id}/versions/{version}/comparison/``: a version against the model's current champion."""
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from governance.models import ModelVersion
 from governance.rules.comparison import BETTER, SAME, UNKNOWN, WORSE
 from governance.selectors.comparison import version_comparison
+from governance.selectors.inventory import version_by_label
 
 
 class ComparedVersionSerializer(serializers.Serializer):
@@ -63,9 +61,5 @@ class VersionComparisonMixin:
         url_name="version-comparison",
     )
     def version_comparison(self, request: Request, pk=None, version: str = "") -> Response:
-        model = self.get_object()
-        # No stored label holds a NUL or is longer than the field (and PostgreSQL refuses a NUL in a query).
-        if "\x00" in version or len(version) > ModelVersion._meta.get_field("version").max_length:
-            raise Http404("No such version.")
-        candidate = get_object_or_404(ModelVersion.objects.filter(model=model), version=version)
+        candidate = version_by_label(self.get_object(), version)
         return Response(version_comparison(candidate).as_json())

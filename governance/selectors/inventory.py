@@ -7,6 +7,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from governance.core.exports import Column, csv_stream
@@ -207,6 +208,24 @@ def promotable_versions_of(model: AIModel, limit: int = PROMOTION_CHOICES) -> Qu
     """
     recent = _promotable(model.versions.order_by("-registered_at", "-pk")).values("pk")[:limit]
     return model.versions.filter(pk__in=recent).order_by("-registered_at", "-pk")
+
+
+def version_by_label(
+    model: AIModel, label: str, versions: QuerySet[ModelVersion] | None = None
+) -> ModelVersion:
+    """The model's version with this label, as a pipeline names it in a path (``versions``: a queryset of them
+    to read it from, e.g. with related rows), or 404."""
+    # No stored label holds a NUL or is longer than the field (and PostgreSQL refuses a NUL in a query).
+    if "\x00" in label or len(label) > ModelVersion._meta.get_field("version").max_length:
+        raise Http404("No such version.")
+    found = (
+        (versions if versions is not None else ModelVersion.objects)
+        .filter(model=model, version=label)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such version.")
+    return found
 
 
 def release_candidates(model: AIModel, limit: int = PROMOTION_CHOICES) -> list[ModelVersion]:
