@@ -8,13 +8,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help setup system-deps run demo-data test lint format bench bench-api clean
+.PHONY: help setup system-deps run demo-data test lint format bench bench-api screenshots clean
 
 help:
 	@echo "make run    set up, load demo data and serve on http://$(HOST):$(PORT)/ (web + worker + beat)"
 	@echo "make test   set up and run the whole suite (ruff, import contracts, then pytest)"
 	@echo "make bench  print page timings and query counts, report rendering and audit integrity figures"
 	@echo "make bench-api  requests/s of the API list, the admin changelist and /healthz (gunicorn + wrk), KPI ingest"
+	@echo "make screenshots  retake the README's screenshots (docs/screenshots/) from the demo data"
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Plumbline needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -65,6 +66,12 @@ bench-api: setup
 	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py migrate --noinput
 	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_api
 	SECRET_KEY=$${SECRET_KEY:-plumbline-bench-only} $(BIN)/python manage.py bench_ingest
+
+# The README's screenshots: the demo data served by gunicorn (DEBUG off, as production), photographed by Debian's
+# Chromium through Playwright. DEBUG=true is for this command's own settings only; the server runs without it.
+screenshots: demo-data
+	PLUMBLINE_WITH_BROWSER=1 bash .ci/system-deps
+	DEBUG=true $(BIN)/python manage.py readme_screenshots --output docs/screenshots
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

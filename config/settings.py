@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "django_celery_results",
     "axes",
     "csp",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    # request.htmx, for the pages' small dynamic parts (htmx is vendored under governance/static/vendor/htmx/).
+    "django_htmx",
     "governance",
     "maturity",
 ]
@@ -86,6 +90,7 @@ MIDDLEWARE = [
     # request.user.is_verified(): did this session give its second factor?
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "governance.core.middleware.CurrentOrganisationMiddleware",
     # A password sign-in with an enrolled (or required) second factor reaches only the two-factor pages first.
@@ -221,6 +226,12 @@ OIDC_AUTHENTICATE_CLASS = "governance.accounts.oidc.SignInView"
 OIDC_CALLBACK_CLASS = "governance.accounts.oidc.CallbackView"
 AUTHENTICATION_BACKENDS.append("governance.accounts.oidc.PlumblineOIDCBackend")
 
+# Every form renders through django-crispy-forms' Bootstrap 5 pack (project overrides in templates/bootstrap5/).
+# A filter left empty selects everything: its empty choice says so (django-filter's default is "---------").
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -230,6 +241,10 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# ISO 8601 dates on every page (config/formats/en/formats.py; the locale's own formats would win over settings).
+FORMAT_MODULE_PATH = ["config.formats"]
+DATE_FORMAT = SHORT_DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "Y-m-d H:i"
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -469,6 +484,9 @@ SPECTACULAR_SETTINGS = {
         "DeploymentStatusEnum": "governance.models.release.DeploymentStatus",
         "FindingStatusEnum": "governance.models.release.FindingStatus",
         "CheckStatusEnum": ["pass", "fail", "not_required"],
+        "ScheduleRunStatusEnum": "governance.core.scheduling.RunStatus",
+        "ReportStatusEnum": "governance.models.reports.ReportStatus",
+        "AssessmentStatusEnum": "maturity.models.AssessmentStatus",
     },
 }
 

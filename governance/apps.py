@@ -17,7 +17,7 @@ class GovernanceConfig(AppConfig):
             checks,  # noqa: F401  (registers the start-up checks)
             navigation,
         )
-        from governance.core.registry import HomePanel, audit_actions, home_panels, nav_entries
+        from governance.core.registry import audit_actions, nav_entries
         from governance.core.scheduling import delete_beat_entry
         from governance.models import ReportSchedule
         from governance.models.actions import GOVERNANCE_PHRASES, GovernanceAction
@@ -36,17 +36,9 @@ class GovernanceConfig(AppConfig):
         waiting.register()
         demo.register()
         nav_entries.register(*navigation.GOVERNANCE_ENTRIES)
-        from governance.selectors.release import release_panel
+        from governance.selectors import home
 
-        home_panels.register(
-            HomePanel(
-                key="release",
-                template="governance/home/release_panel.html",
-                stat_template="governance/home/release_stat.html",
-                build=release_panel,
-                order=50,
-            )
-        )
+        home.register()
         user_logged_in.connect(owe_second_factor, dispatch_uid="owe-second-factor")
         post_delete.connect(
             delete_beat_entry, sender=ReportSchedule, dispatch_uid="report-schedule-beat-entry"

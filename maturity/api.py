@@ -2,7 +2,9 @@
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -10,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.core.api.permissions import OrganisationScopedMixin
+from governance.core.scheduling import RunStatus
 from maturity import crosswalk, scoring, selectors, services
 from maturity.models import Answer, Assessment, Factor, Question, Questionnaire, ReassessmentSchedule
 from maturity.serializers import (
@@ -21,6 +24,7 @@ from maturity.serializers import (
     AssessmentSerializer,
     AssessmentTargetsSerializer,
     QuestionnaireSerializer,
+    ReassessmentRunSerializer,
     ReassessmentScheduleSerializer,
     ReturnSerializer,
     SavedAnswersSerializer,
@@ -268,12 +272,70 @@ class ReassessmentScheduleViewSet(
 
     @extend_schema(
         request=None,
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                response=[202],
+                description="The run to poll (GET), as in the body's url.",
+            )
+        ],
         responses={202: ScheduleRunSerializer, **ERROR_RESPONSES},
         description="Open this period's draft now through the same once-per-period task beat fires; "
-        "409 if the schedule is paused or this period's draft already exists.",
+        "409 if the schedule is paused or this period's draft already exists. Poll the run at the url "
+        "answered (also the Location header) to learn which draft it opened.",
     )
     @action(detail=True, methods=["post"], filterset_fields=[])
     def run(self, request: Request, pk=None) -> Response:
         schedule = self.get_object()
         period = services.request_reassessment_run(actor=request.user, schedule=schedule)
-        return Response({"period": period}, status=status.HTTP_202_ACCEPTED)
+        url = request.build_absolute_uri(
+            reverse("reassessment-schedule-run-status", args=[schedule.pk, period])
+        )
+        return Response(
+            {"period": period, "status": RunStatus.QUEUED, "url": url},
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": url},
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "period",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description='The period key "run" answered: 2026-11, 2026-Q4, 2026-H2 or 2026.',
+            )
+        ],
+        responses={200: ReassessmentRunSerializer},
+        description="What a run of the schedule became: poll it after POST .../run/ until its status is done "
+        "(with the draft it opened) or failed. Beat's own runs can be read the same way. 404 for a period "
+        "the schedule neither ran in nor was asked to run in.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"runs/(?P<period>[^/.]+)",
+        url_name="run-status",
+        filterset_fields=[],
+    )
+    def run_status(self, request: Request, pk=None, period: str = "") -> Response:
+        outcome = selectors.schedule_run(self.get_object(), period)
+        if outcome is None:
+            raise Http404(f"This schedule has no run for the period {period}.")
+        assessment = outcome.record
+        body = {
+            "period": outcome.period,
+            "status": outcome.status,
+            "detail": outcome.detail,
+            "assessment": None
+            if assessment is None
+            else {
+                "id": assessment.pk,
+                "title": assessment.title,
+                "status": assessment.status,
+                "url": request.build_absolute_uri(reverse("assessment-detail", args=[assessment.pk])),
+            },
+        }
+        return Response(ReassessmentRunSerializer(body).data)

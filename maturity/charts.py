@@ -145,6 +145,35 @@ def trend_figure(assessments: Iterable, factor_names: Mapping[str, str] | None =
     )
 
 
+def overall_trend_figure(points: Sequence[tuple[Any, float, str]]) -> go.Figure:
+    """The organisation-wide overall score over time, from (approved on, score, title) oldest first: the home
+    page's small trend chart, each point labelled with its score."""
+    fig = go.Figure(
+        go.Scatter(
+            x=[day.isoformat() for day, _, _ in points],
+            y=[round(score, 2) for _, score, _ in points],
+            hovertext=[plain(title) for *_, title in points],
+            text=[f"{score:.2f}" for _, score, _ in points],
+            mode="lines+markers+text",
+            textposition="top center",
+            name="Overall",
+            line={"color": CURRENT_COLOUR, "width": 3},
+            cliponaxis=False,
+        )
+    )
+    fig.update_layout(
+        font={"family": FONT, "size": 12},
+        margin={"l": 40, "r": 20, "t": 20, "b": 40},
+        paper_bgcolor="#fff",
+        plot_bgcolor="#fff",
+        height=240,
+        showlegend=False,
+        yaxis={"range": [0, MAX_LEVEL + 0.3], "dtick": 1, "title": "Level", "fixedrange": True},
+        xaxis={"fixedrange": True},
+    )
+    return fig
+
+
 def comparison_heatmap(comparison) -> go.Figure:
     """Business units x factors, coloured by score (latest approved assessment per unit).
 

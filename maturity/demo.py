@@ -22,8 +22,9 @@ from maturity.models import (
 TARGETS = {"strategy": 4.0, "architecture": 3.5, "modeling": 4.0, "processes": 3.5, "governance": 4.0}
 # Typical level per factor at each past assessment (oldest first): the bank improves, governance lags behind.
 HISTORY = (
-    (270, {"strategy": 2, "architecture": 2, "modeling": 2, "processes": 1, "governance": 1}),
-    (180, {"strategy": 2, "architecture": 3, "modeling": 3, "processes": 2, "governance": 2}),
+    (630, {"strategy": 1, "architecture": 2, "modeling": 2, "processes": 1, "governance": 1}),
+    (450, {"strategy": 2, "architecture": 2, "modeling": 2, "processes": 1, "governance": 1}),
+    (270, {"strategy": 2, "architecture": 2, "modeling": 3, "processes": 2, "governance": 1}),
     (90, {"strategy": 3, "architecture": 3, "modeling": 3, "processes": 3, "governance": 2}),
 )
 # Each unit's offset from the group profile, so the comparison heatmap has something to say.
@@ -94,7 +95,7 @@ def _questions(questionnaire: Questionnaire) -> list[Question]:
 
 
 def seed_maturity_demo(organisation: Organisation, units: list[BusinessUnit], users: dict) -> None:
-    """Three approved assessments per scope (group and each unit), answered against the first questionnaire
+    """Four approved assessments per scope over two years (group and each unit), answered against the first questionnaire
     version as they would have been before evidence signals existed. Idempotent."""
     if Assessment.objects.filter(organisation=organisation).exists():
         return

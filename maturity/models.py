@@ -127,6 +127,12 @@ class Assessment(models.Model):
     # What Plumbline's records showed when the assessment was submitted, per question key (an observation of
     # ``maturity.evidence`` as a dict), so results and reports reproduce the same figures later.
     evidence = models.JSONField(default=dict, blank=True)
+    # The schedule's run that opened this draft and its period key ("2026-Q4"), which "run now" answers and
+    # GET /api/v1/reassessment-schedules/{id}/runs/{period}/ reads; empty for assessments started by hand.
+    schedule = models.ForeignKey(
+        "ReassessmentSchedule", on_delete=models.SET_NULL, null=True, blank=True, related_name="assessments"
+    )
+    schedule_period = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,15 +1,20 @@
-"""The maturity app's panel on the home page: the organisation-wide maturity score, each unit's beside it.
+"""The maturity app's panel on the home page: the organisation-wide maturity score and its trend, each unit's
+score beside it.
 
 Registered at start-up on governance's home-panel registry (``MaturityConfig.ready``).
 """
 
+import json
 from datetime import date
 from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 
 from governance.core.registry import (
+    EXECUTIVE_HOME,
+    HomeContext,
     HomePanel,
     ReminderSource,
     WaitingCount,
@@ -22,8 +27,11 @@ from governance.core.roles import Permission, role_allows
 from governance.models import Membership, Organisation
 from governance.selectors.counting import count_subquery
 from governance.services.reminders import ReminderItem, absolute_url
+from maturity import charts
 from maturity.models import OPEN_IMPROVEMENT_STATUSES, Answer, Assessment, AssessmentStatus, ImprovementAction
 from maturity.selectors import latest_approved_by_scope
+
+TREND_POINTS = 12  # the latest organisation-wide assessments the home page's trend shows
 
 
 def maturity_change(latest: Assessment | None) -> float | None:
@@ -34,9 +42,11 @@ def maturity_change(latest: Assessment | None) -> float | None:
     return latest.overall_score - previous_score
 
 
-def maturity_panel(organisation: Organisation, today: date) -> dict[str, Any]:
-    """The panel's context, in one query. ``latest`` is the organisation-wide assessment, never a unit's: a
-    unit's score read as "the" maturity score misled (issue 14); units are listed beside it with theirs."""
+def maturity_panel(home: HomeContext) -> dict[str, Any]:
+    """The panel's context, in two queries: each scope's latest approved assessment, and the organisation-wide
+    trend. ``latest`` is the organisation-wide assessment, never a unit's: a unit's score read as "the"
+    maturity score misled (issue 14); units are listed beside it with theirs."""
+    organisation = home.organisation
     scopes = latest_approved_by_scope(organisation)
     latest = next((assessment for assessment in scopes if assessment.business_unit_id is None), None)
     units = [
@@ -44,12 +54,48 @@ def maturity_panel(organisation: Organisation, today: date) -> dict[str, Any]:
         for assessment in scopes
         if assessment.business_unit_id is not None
     ]
+    trend = organisation_trend(organisation) if latest is not None else []
     return {
         "latest": latest,
         "change": maturity_change(latest),
         "units": units,
+        "trend": trend,
+        "figure": _figure_json(charts.overall_trend_figure(trend)) if len(trend) > 1 else None,
+        "summary": trend_summary(trend),
         "dashboard_url": reverse("maturity:dashboard"),
     }
+
+
+def organisation_trend(organisation: Organisation) -> list[tuple[date, float, str]]:
+    """(approved on, overall score, title) of the latest ``TREND_POINTS`` organisation-wide approved
+    assessments, oldest first: one query."""
+    rows = (
+        Assessment.objects.filter(
+            organisation=organisation,
+            business_unit__isnull=True,
+            status=AssessmentStatus.APPROVED,
+            approved_at__isnull=False,
+            overall_score__isnull=False,
+        )
+        .order_by("-approved_at", "-pk")
+        .values_list("approved_at", "overall_score", "title")[:TREND_POINTS]
+    )
+    return [(timezone.localdate(approved_at), score, title) for approved_at, score, title in reversed(rows)]
+
+
+def trend_summary(trend: list[tuple[date, float, str]]) -> str:
+    """The trend in one sentence, for screen readers and for whoever cannot see the chart."""
+    if len(trend) < 2:
+        return ""
+    (first_day, first, _), (last_day, last, _) = trend[0], trend[-1]
+    return (
+        f"Overall maturity went from {first:.2f} on {first_day.isoformat()} to {last:.2f} on "
+        f"{last_day.isoformat()} over {len(trend)} approved organisation-wide assessments."
+    )
+
+
+def _figure_json(figure) -> dict[str, Any]:
+    return json.loads(figure.to_json())
 
 
 def waiting_counts(organisation: Organisation, user, role: str, today: date) -> list[WaitingCount]:
@@ -127,7 +173,9 @@ def register() -> None:
             template="maturity/home/panel.html",
             stat_template="maturity/home/stat.html",
             build=maturity_panel,
-            order=100,
+            # The executive's home opens with maturity now and its trend.
+            homes={EXECUTIVE_HOME: 10},
+            wide=True,
         ),
     )
 

@@ -1,4 +1,5 @@
-"""Maturity reads: scoring an assessment, its evidence, its predecessor, trends and business-unit comparisons."""
+"""Maturity reads: scoring an assessment, its evidence, its predecessor, trends, business-unit comparisons and
+what a scheduled run became."""
 
 import datetime
 from collections.abc import Iterable, Iterator
@@ -9,9 +10,11 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from governance.core import scheduling
 from governance.core.exports import Column
 from governance.models import BusinessUnit, Organisation
 from maturity import crosswalk, evidence, scoring
+from maturity.actions import MaturityAction
 from maturity.levels import LEVEL_NAMES
 from maturity.models import (
     OPEN_IMPROVEMENT_STATUSES,
@@ -438,6 +441,25 @@ def schedule_rows(organisation: Organisation) -> list[ScheduleRow]:
     rows = [ScheduleRow(None, schedules.get(None))]
     rows += [ScheduleRow(unit, schedules.get(unit.pk)) for unit in units]
     return rows
+
+
+def schedule_run(
+    schedule: ReassessmentSchedule, period: str, today: datetime.date | None = None
+) -> scheduling.RunOutcome | None:
+    """What ``schedule``'s run of ``period`` became (the draft it opened, once it ran); None when the schedule
+    neither ran nor was asked to run in that period."""
+    assessment = schedule.assessments.filter(schedule_period=period).order_by("-created_at", "-pk").first()
+    if assessment is not None:
+        return scheduling.RunOutcome(
+            period, scheduling.RunStatus.DONE, "The run opened its draft reassessment.", assessment
+        )
+    if schedule.last_run_period == period:
+        return scheduling.RunOutcome(
+            period, scheduling.RunStatus.FAILED, "The draft this run opened is no longer stored."
+        )
+    if not scheduling.run_requested(schedule, period, MaturityAction.SCHEDULE_RUN_REQUEST):
+        return None
+    return scheduling.requested_run_outcome(schedule, period, today)
 
 
 def improvement_actions(organisation: Organisation, *, owner=None, open_only: bool = False):

@@ -10,12 +10,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.core.api.fields import MemberOrganisation, UserScopedPrimaryKey
+from governance.core.scheduling import RunStatus
 from governance.models import BusinessUnit
 from maturity.levels import LEVEL_NAMES
 from maturity.models import (
     MAX_LEVEL,
     Answer,
     Assessment,
+    AssessmentStatus,
     Factor,
     Question,
     Questionnaire,
@@ -332,4 +334,30 @@ class ScheduleChangeSerializer(serializers.Serializer):
 
 
 class ScheduleRunSerializer(serializers.Serializer):
+    """What "run now" answers (202): the period and where to poll the run."""
+
     period = serializers.CharField(help_text='The period whose draft is being opened, e.g. "2026-Q4".')
+    status = serializers.ChoiceField(choices=RunStatus.choices, help_text="Always queued here.")
+    url = serializers.URLField(
+        help_text="Poll this run: GET it until its status is done or failed (the Location header has it too)."
+    )
+
+
+class RunAssessmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=AssessmentStatus.choices)
+    url = serializers.URLField(help_text="The draft: GET /api/v1/assessments/{id}/.")
+
+
+class ReassessmentRunSerializer(serializers.Serializer):
+    """One run of a reassessment schedule (one period) and the draft it opened."""
+
+    period = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=RunStatus.choices,
+        help_text="queued: the run is still to come; done: it opened its draft (assessment); failed: it will not "
+        "run (the schedule was paused, or the period ended first; detail says which).",
+    )
+    detail = serializers.CharField(help_text="The status in a sentence, with the reason when it failed.")
+    assessment = RunAssessmentSerializer(allow_null=True)

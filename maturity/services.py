@@ -577,6 +577,8 @@ def run_reassessment(schedule: ReassessmentSchedule, today: datetime.date | None
             title=f"{scope} reassessment {period}"[:200],
             targets={key: float(saved.get(key, DEFAULT_TARGET)) for key in factor_keys},
             created_by=locked.created_by,
+            schedule=locked,
+            schedule_period=period,
         )
         save_audited_new(
             organisation=organisation, actor=None, action=MaturityAction.ASSESSMENT_CREATE, obj=assessment

@@ -14,7 +14,7 @@ out-of-range values only fail there).
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -58,6 +58,8 @@ EXPECTED_OPERATIONS = 37  # POST / PUT / PATCH
 EXPECTED_READ_OPERATIONS = 33  # GET paths
 MISSING_ID = 999_999_999
 VERSION_LABEL = "1.0.0"  # the label of the dataset's version, ours and foreign
+RUN_DAY = date(2026, 11, 2)  # the day _read_id runs the schedules whose runs are read; their periods:
+RUN_PERIODS = {"report-schedules": "2026-11", "reassessment-schedules": "2026-Q4"}
 HUGE = 10**30
 
 
@@ -431,6 +433,7 @@ def valid_bodies(data: dict) -> dict[tuple[str, str], Any]:
             "kind": "organisation_maturity",
             "parameters": {"period_start": "2026-01-01", "period_end": "2026-03-31"},
         },
+        ("POST", "/api/v1/models/import/"): {},  # multipart only: see bad_uploads
         ("POST", "/api/v1/reports/verify/"): {},  # multipart only: see bad_uploads
         ("POST", "/api/v1/report-schedules/"): {**schedule_body, "organisation": org.pk},
         ("PUT", "/api/v1/report-schedules/{id}/"): schedule_body,
@@ -604,8 +607,10 @@ def _short(value: Any) -> str:
 
 
 def _url(path: str, record_id: Any) -> str:
-    # Pipelines name a version by its label in the model card paths: every dataset version has the same one.
-    return re.sub(r"\{[^}]+\}", str(record_id), path.replace("{version}", VERSION_LABEL))
+    # Pipelines name a version by its label in the model card paths: every dataset version has the same one;
+    # a schedule's run by its period (the one _read_id runs).
+    path = path.replace("{version}", VERSION_LABEL).replace("{period}", RUN_PERIODS.get(_resource(path), ""))
+    return re.sub(r"\{[^}]+\}", str(record_id), path)
 
 
 def _resource(path: str) -> str:
@@ -734,6 +739,12 @@ def _read_id(data: dict, path: str) -> Any:
         return data["requirement"].framework_id
     if resource == "audit-events":
         return AuditEvent.objects.filter(organisation=data["ours"]["organisation"]).latest("pk").pk
+    if "{period}" in path and resource == "report-schedules":
+        from governance.services import report_schedules
+
+        assert report_schedules.run_report_schedule(data["ours"][resource], today=RUN_DAY) is not None
+    if "{period}" in path and resource == "reassessment-schedules":
+        assert maturity_services.run_reassessment(data["ours"][resource], today=RUN_DAY) is not None
     if resource == "reports":
         from governance.reports import services as report_services
 

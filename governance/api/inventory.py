@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.api.comparison import VersionComparisonMixin
+from governance.api.inventory_import import ModelImportMixin
 from governance.api.release import ReadinessMixin
 from governance.api.versions import VersionDetailMixin
 from governance.core.api.fields import MemberOrganisation
@@ -163,6 +164,7 @@ def _writable(data: dict) -> dict:
 
 class AIModelViewSet(
     RowListMixin,
+    ModelImportMixin,
     ReadinessMixin,
     VersionComparisonMixin,
     VersionDetailMixin,

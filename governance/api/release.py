@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -425,13 +426,15 @@ class FindingViewSet(
 
 class ReleasePolicySerializer(serializers.ModelSerializer):
     organisation = MemberOrganisation()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for version 0, Plumbline's default policy, which nobody wrote and no row holds.
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True, allow_null=True)
     rules = serializers.JSONField()
 
     class Meta:
         model = ReleasePolicy
         fields = ["organisation", "version", "rules", "note", "created_by", "created_at"]
-        read_only_fields = ["version", "created_at"]
+        read_only_fields = ["version"]
 
 
 class ReleasePolicyView(OrganisationScopedMixin, APIView):
@@ -439,6 +442,7 @@ class ReleasePolicyView(OrganisationScopedMixin, APIView):
     POST: a new version (admins; ``rules`` and a ``note`` saying what changed); versions are never edited."""
 
     serializer_class = ReleasePolicySerializer
+    problem_statuses = (404,)
 
     def _organisation(self, request: Request):
         """The one chosen (body on POST, else the query), checked like every organisation field; or the only one."""
@@ -447,7 +451,12 @@ class ReleasePolicyView(OrganisationScopedMixin, APIView):
         serializer = ReleasePolicySerializer(
             data={"organisation": chosen} if chosen else {}, context={"request": request}, partial=True
         )
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # Reading the policy of an organisation one cannot see is asking for a record that is not there.
+            codes = {error.code for error in serializer.errors.get("organisation", [])}
+            if request.method == "GET" and codes == {"does_not_exist"}:
+                raise NotFound("No organisation of yours has this id.")
+            raise serializers.ValidationError(serializer.errors)
         return self.organisation_for_create(
             serializer.validated_data.get("organisation"), "the policy is for"
         )

@@ -1,8 +1,12 @@
-"""Report schedules API: members read them; administrators (``report.schedule``) create, change, delete."""
+"""Report schedules API: members read them and poll their runs; administrators (``report.schedule``) create,
+change, delete and run them now."""
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -11,9 +15,9 @@ from rest_framework.response import Response
 from governance.core.api.fields import MemberOrganisation
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.registry import REPORT_KIND_CHOICES, report_kinds
-from governance.core.scheduling import next_run_on
-from governance.models import ReportSchedule, ScheduleFrequency
-from governance.selectors.report_schedules import with_latest_report
+from governance.core.scheduling import RunStatus, next_run_on
+from governance.models import Report, ReportSchedule, ReportStatus, ScheduleFrequency
+from governance.selectors.report_schedules import schedule_run, with_latest_report
 from governance.services import report_schedules as services
 
 
@@ -63,8 +67,63 @@ class ReportScheduleSerializer(serializers.ModelSerializer):
         ).data
 
 
+RUN_STATUS_HELP = (
+    "queued: the run or its report is still to come; done: the report is ready; failed: the run requested no "
+    "report (detail says why), or the report failed."
+)
+
+
 class RunRequestedSerializer(serializers.Serializer):
     period = serializers.CharField(help_text="The period whose report is being produced, e.g. 2026-11.")
+    status = serializers.ChoiceField(choices=RunStatus.choices, help_text="Always queued here.")
+    url = serializers.URLField(
+        help_text="Poll this run: GET it until its status is done or failed (the Location header has it too)."
+    )
+
+
+class RunReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+    url = serializers.URLField(help_text="The report: GET /api/v1/reports/{id}/.")
+    download_url = serializers.URLField(allow_null=True, help_text="The PDF, once the report succeeded.")
+
+
+class ReportScheduleRunSerializer(serializers.Serializer):
+    """One run of a report schedule (one period) and the report it requested."""
+
+    period = serializers.CharField()
+    status = serializers.ChoiceField(choices=RunStatus.choices, help_text=RUN_STATUS_HELP)
+    detail = serializers.CharField(help_text="The status in a sentence, with the reason when it failed.")
+    report = RunReportSerializer(allow_null=True)
+
+
+def _absolute(request: Request, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+def _run_report(request: Request, report: Report | None) -> dict | None:
+    if report is None:
+        return None
+    url = _absolute(request, reverse("api-report-detail", args=[report.pk]))
+    succeeded = report.status == ReportStatus.SUCCEEDED
+    return {
+        "id": report.pk,
+        "title": report.title,
+        "status": report.status,
+        "url": url,
+        "download_url": _absolute(request, reverse("api-report-download", args=[report.pk]))
+        if succeeded
+        else None,
+    }
+
+
+PERIOD_PARAMETER = OpenApiParameter(
+    "period",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description='The period key "run" answered: 2026-W48, 2026-11, 2026-Q4 or 2026.',
+)
 
 
 class ReportScheduleWriteSerializer(serializers.Serializer):
@@ -155,6 +214,15 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         request=None,
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                response=[202],
+                description="The run to poll (GET), as in the body's url.",
+            )
+        ],
         responses={
             202: RunRequestedSerializer,
             409: OpenApiResponse(description="Paused, or this period already ran"),
@@ -162,6 +230,39 @@ class ReportScheduleViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def run(self, request: Request, pk=None) -> Response:
-        """Produce this period's report now (once per period, like beat's runs); it is emailed when rendered."""
-        period = services.request_schedule_run(actor=request.user, schedule=self.get_object())
-        return Response({"period": period}, status=status.HTTP_202_ACCEPTED)
+        """Produce this period's report now (once per period, like beat's runs); it is emailed when rendered.
+        Poll the run at the url answered (also the Location header) to learn when the report is ready."""
+        schedule = self.get_object()
+        period = services.request_schedule_run(actor=request.user, schedule=schedule)
+        url = _absolute(request, reverse("api-report-schedule-run-status", args=[schedule.pk, period]))
+        return Response(
+            {"period": period, "status": RunStatus.QUEUED, "url": url},
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": url},
+        )
+
+    @extend_schema(
+        parameters=[PERIOD_PARAMETER],
+        responses={200: ReportScheduleRunSerializer},
+        description="What a run of the schedule became: poll it after POST .../run/ until its status is done "
+        "(the report is ready to download) or failed. Beat's own runs can be read the same way. 404 for a "
+        "period the schedule neither ran in nor was asked to run in.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"runs/(?P<period>[^/.]+)",
+        url_name="run-status",
+        filterset_fields=[],
+    )
+    def run_status(self, request: Request, pk=None, period: str = "") -> Response:
+        outcome = schedule_run(self.get_object(), period)
+        if outcome is None:
+            raise Http404(f"This schedule has no run for the period {period}.")
+        body = {
+            "period": outcome.period,
+            "status": outcome.status,
+            "detail": outcome.detail,
+            "report": _run_report(request, outcome.record),
+        }
+        return Response(ReportScheduleRunSerializer(body).data)

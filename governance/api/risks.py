@@ -1,7 +1,7 @@
 """Risk register API: risks of your organisations' models (CRUD by the risk.edit role action), filterable."""
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from governance.core import tenancy
-from governance.core.api.filters import QueryFilterBackend
+from governance.core.api.filters import QueryFilterBackend, filtered
 from governance.core.api.permissions import OrganisationScopedMixin
 from governance.core.roles import Permission
 from governance.models import AIModel, Risk
@@ -151,8 +151,6 @@ class RiskViewSet(OrganisationScopedMixin, viewsets.ModelViewSet):
     def heatmap(self, request: Request) -> Response:
         """The heat maps' numbers, for dashboards outside Plumbline."""
         filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        inherent, residual = heatmap_grids(filterset.qs, include_closed=filterset.includes_closed())
+        inherent, residual = heatmap_grids(filtered(filterset), include_closed=filterset.includes_closed())
         bands = [{"band": band, "low": low, "high": high} for band, (low, high) in BAND_RANGES.items()]
         return Response({"inherent": inherent, "residual": residual, "bands": bands})

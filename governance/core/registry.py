@@ -5,7 +5,7 @@ entries and demo data without importing ``maturity``; adding one is a new entry 
 """
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -187,20 +187,75 @@ REPORT_KIND_CHOICES = LazyChoices(report_kind_choices)
 # --- Home panels ---------------------------------------------------------------------------------------------
 
 
+# Each role's home is one or more named layouts; a panel says in which layouts it appears and at which place.
+EXECUTIVE_HOME, OWNER_HOME, RISK_HOME, AUDIT_HOME, ADMIN_HOME = "executive", "owner", "risk", "audit", "admin"
+HOMES_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "admin": (EXECUTIVE_HOME, ADMIN_HOME),
+    "executive": (EXECUTIVE_HOME,),
+    # Assessors measure the organisation's maturity: the organisation overview, which opens with it.
+    "assessor": (EXECUTIVE_HOME,),
+    "model_owner": (OWNER_HOME,),
+    "risk_officer": (RISK_HOME,),
+    # Validators challenge models and raise findings: the second line's view of findings, reviews and risks.
+    "validator": (RISK_HOME,),
+    "auditor": (AUDIT_HOME,),
+}
+
+
+@dataclass(frozen=True)
+class HomeContext:
+    """Who the home page is for: ``organisation``, ``user``, their ``role`` there and ``today``.
+
+    ``shared(key, read)`` runs ``read()`` once per page and hands every panel the same result, so two panels
+    showing one figure (the inventory's size, say) spend one query on it.
+    """
+
+    organisation: Any
+    user: Any
+    role: str
+    today: Any
+    _shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def shared(self, key: str, read: Callable[[], T]) -> T:
+        if key not in self._shared:
+            self._shared[key] = read()
+        return self._shared[key]
+
+
 @dataclass(frozen=True)
 class HomePanel:
-    """One section of the organisation overview on the home page.
+    """One section of a home page.
 
-    ``build(organisation, today)`` returns the template's context (in a fixed number of queries, whatever the
-    data size), or None to leave the panel out. ``stat_template`` optionally adds a figure to the row of
-    headline numbers at the top.
+    ``homes`` maps each home layout the panel appears in (``EXECUTIVE_HOME``, …) to its place there, lower
+    first. ``build(home)`` takes a ``HomeContext`` and returns the template's context (in a fixed number of
+    queries, whatever the data size), or None to leave the panel out. ``stat_template`` optionally adds a figure
+    to the row of headline numbers at the top; ``wide`` panels take the page's full width.
     """
 
     key: str
     template: str
-    build: Callable[[Any, Any], dict[str, Any] | None]
-    order: int = 100
+    build: Callable[[HomeContext], dict[str, Any] | None]
+    homes: Mapping[str, int]
     stat_template: str = ""
+    wide: bool = False
+
+
+home_panels: Registry[HomePanel] = Registry("home panel")
+
+
+def panels_for_role(role: str | None) -> list[HomePanel]:
+    """The registered panels a member with ``role`` sees, in their order (the first layout's panels first)."""
+    homes = HOMES_BY_ROLE.get(role or "", ())
+    placed = []
+    for rank, home in enumerate(homes):
+        placed += [(rank, panel.homes[home], panel) for panel in home_panels if home in panel.homes]
+    seen: set[str] = set()
+    ordered = []
+    for *_, panel in sorted(placed, key=lambda item: (item[0], item[1])):
+        if panel.key not in seen:
+            seen.add(panel.key)
+            ordered.append(panel)
+    return ordered
 
 
 home_panels: Registry[HomePanel] = Registry("home panel")
@@ -255,12 +310,25 @@ reminder_sources: Registry[ReminderSource] = Registry("reminder source")
 # --- Navigation ---------------------------------------------------------------------------------------------
 
 
+class NavGroup(StrEnum):
+    """The sidebar's sections, in the order they appear; an entry names the one it belongs to."""
+
+    MATURITY = "Maturity"
+    INVENTORY = "Inventory"
+    RISK_AND_COMPLIANCE = "Risk & compliance"
+    MONITORING = "Monitoring"
+    REPORTS = "Reports"
+    ADMINISTRATION = "Administration"
+
+
 @dataclass(frozen=True)
 class NavEntry:
     label: str
     url_name: str
     description: str
     order: int = 100
+    # The sidebar section (a ``NavGroup``); the entries are ordered by ``order`` inside it.
+    group: str = NavGroup.ADMINISTRATION
 
     @property
     def key(self) -> str:

@@ -1,4 +1,5 @@
-"""The one scheduling module: periods, next runs, beat entries and "run now", for every kind of schedule.
+"""The one scheduling module: periods, next runs, beat entries, "run now" and what a run became, for every kind
+of schedule.
 
 Report schedules (governance) and reassessment schedules (maturity) share it. A schedule model has
 ``frequency``, ``active``, ``last_run_period``, ``organisation`` and a ``periodic_task`` (django-celery-beat's
@@ -9,6 +10,7 @@ firing produces one run.
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -21,6 +23,7 @@ from governance.core.errors import ConflictError
 from governance.core.jobs import enqueue_on_commit
 from governance.core.roles import Permission
 from governance.core.tenancy import require
+from governance.models import AuditEvent
 
 # Beat fires schedules at this time (TIME_ZONE): before the working day, after the nightly pipelines.
 RUN_HOUR = 6
@@ -174,3 +177,53 @@ def request_run_now(
         )
         enqueue_on_commit(task, schedule_id=locked.pk)
     return period
+
+
+# ---- polling a run: what a "run now" (or beat) produced -------------------------------------------------------
+
+
+class RunStatus(models.TextChoices):
+    """A run as a pipeline polls it: still to come, finished with what it produced, or not going to produce it."""
+
+    QUEUED = "queued", "Queued"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What became of one run of a schedule (one period); ``record`` is what it produced, if it still exists."""
+
+    period: str
+    status: RunStatus
+    detail: str
+    record: models.Model | None = None
+
+
+def run_requested(schedule: models.Model, period: str, action: StrEnum) -> bool:
+    """Whether someone asked for ``schedule``'s run of ``period`` now: ``request_run_now`` audits each request
+    (``action``, with the period), so the trail is where a request that has not run yet is known."""
+    return AuditEvent.objects.filter(
+        object_type=schedule._meta.label_lower,
+        object_id=str(schedule.pk),
+        action=str(action),
+        changes__period__1=period,
+    ).exists()
+
+
+def requested_run_outcome(schedule: models.Model, period: str, today: date | None = None) -> RunOutcome:
+    """A requested run that has produced nothing yet: queued while it can still run, failed once it cannot.
+
+    The task runs only an active schedule, and only for the period of the day it runs in: paused, or with the
+    period over, the requested run will not happen (the schedule's next run is the next period's).
+    """
+    today = today or timezone.localdate()
+    if not schedule.active:
+        return RunOutcome(
+            period, RunStatus.FAILED, "The schedule was paused before this run: it did not run."
+        )
+    if period_key(schedule.frequency, today) != period:
+        return RunOutcome(
+            period, RunStatus.FAILED, f"The period {period} ended before the run started: it did not run."
+        )
+    return RunOutcome(period, RunStatus.QUEUED, "The run is queued: a worker starts it shortly.")

@@ -1,10 +1,12 @@
-"""Demo compliance records for `seed_demo`: the high-risk credit models against the EU AI Act, every model
-against SR 11-7 and two models against the NIST AI RMF, with a realistic mix of statuses and evidence links.
+"""Demo compliance records for `seed_demo`: the high-risk credit models against the EU AI Act (the others screened
+against it), every model against SR 11-7, the models in the scope of the bank's ISO/IEC 42001 certification
+against it and three models against the NIST AI RMF, with a realistic mix of statuses and evidence links.
 
 Every record goes through ``governance.services.compliance.update_record`` (so the audit trail is real).
 The service refuses next-review dates in the past, so to show what overdue reviews look like a few records are
-then aged: their review date and due date are moved back, as if reviewed a year ago. Idempotent: an
-organisation that already has compliance records is left as it is.
+then aged: their review date and due date are moved back, as if reviewed a year ago. Every record's review is
+then dated a year before its next review is due (reviews are annual), but not before its model joined the
+inventory. Idempotent: an organisation that already has compliance records is left as it is.
 """
 
 import hashlib
@@ -14,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from governance.demo.history import days_ago
 from governance.models import AIModel, ComplianceRecord, ComplianceStatus, LifecycleStage, Organisation
 from governance.selectors.compliance import applicable_requirements, current_framework, in_scope_models
 from governance.services.compliance import update_record
@@ -80,7 +83,18 @@ SCREENING: dict[str, tuple] = {
     "Art. 6": (C, "Not an Annex I or Annex III use; classification recorded on the inventory card."),
     "Art. 50": (C, "Users are told they are dealing with an automated assistant."),
 }
-NIST_MODELS = ("Relationship manager assistant (LLM)", "Card transaction fraud detector")
+NIST_MODELS = (
+    "Relationship manager assistant (LLM)",
+    "Card transaction fraud detector",
+    "Complaint triage classifier",
+)
+# The scope of the ISO/IEC 42001 certificate: the bank's most material models in production.
+ISO_MODELS = (
+    "Retail credit scorecard",
+    "Mortgage affordability model",
+    "Card transaction fraud detector",
+    "AML transaction monitoring",
+)
 # Records aged to show overdue reviews: (model, framework key, ref, days overdue).
 AGED = (
     ("Retail credit scorecard", "eu-ai-act", "Art. 13", 21),
@@ -102,7 +116,9 @@ def _pick(model: AIModel, ref: str) -> str | None:
         return C if roll < 65 else P if roll < 85 else N if roll < 93 else None
     if model.lifecycle_stage == LifecycleStage.VALIDATION:
         return C if roll < 40 else P if roll < 70 else N if roll < 80 else None
-    if ref.startswith(("IV", "VI.4")):
+    # In development: what is done before validation (SR 11-7 development and documentation; the NIST AI RMF's
+    # govern and map functions) is partly evidenced, the rest not yet assessed.
+    if ref.startswith(("IV", "VI.4", "GOVERN", "MAP")):
         return C if roll < 30 else P if roll < 70 else None
     return None
 
@@ -139,7 +155,9 @@ def seed_compliance_demo(organisation: Organisation, users: dict) -> None:
         return
     risk_officer = users["risk_officer"]
     models = {m.name: m for m in in_scope_models(organisation)}
-    eu, sr, nist = (current_framework(k) for k in ("eu-ai-act", "sr-11-7", "nist-ai-rmf"))
+    eu, sr, nist, iso = (
+        current_framework(k) for k in ("eu-ai-act", "sr-11-7", "nist-ai-rmf", "iso-iec-42001")
+    )
     with transaction.atomic():
         if eu is not None:
             for name, statuses in EU_AI_ACT.items():
@@ -173,8 +191,17 @@ def seed_compliance_demo(organisation: Organisation, users: dict) -> None:
                     _record(
                         risk_officer, model, requirement, _pick(model, requirement.ref), "", 150 + 3 * index
                     )
+        if iso is not None:
+            for name in ISO_MODELS:
+                model = models.get(name)
+                if model is None:
+                    continue
+                for index, requirement in enumerate(applicable_requirements(model, iso)):
+                    _record(
+                        risk_officer, model, requirement, _pick(model, requirement.ref), "", 60 + 4 * index
+                    )
         # Age a few reviews so the overdue flags have something to show (see the module docstring).
-        today, now = timezone.localdate(), timezone.now()
+        today = timezone.localdate()
         for name, key, ref, days in AGED:
             ComplianceRecord.objects.filter(
                 organisation=organisation,
@@ -182,6 +209,21 @@ def seed_compliance_demo(organisation: Organisation, users: dict) -> None:
                 requirement__framework__key=key,
                 requirement__framework__is_current=True,
                 requirement__ref=ref,
-            ).update(
-                next_review_due=today - timedelta(days=days), reviewed_at=now - timedelta(days=365 - days)
-            )
+            ).update(next_review_due=today - timedelta(days=days))
+        _date_reviews(organisation)
+
+
+def _date_reviews(organisation: Organisation) -> None:
+    """Reviewed a year before the next review is due, not before the model joined the inventory (a fortnight
+    after at the earliest), and not later than now."""
+    now = timezone.now()
+    records = list(
+        ComplianceRecord.objects.filter(organisation=organisation)
+        .select_related("model", "requirement")
+        .order_by("pk")
+    )
+    for record in records:
+        earliest = (now - record.model.created_at).days - 14
+        ago = min(max((timezone.localdate() - record.next_review_due).days + 365, 1), max(earliest, 0))
+        record.reviewed_at = record.updated_at = days_ago(ago, f"{record.model_id}|{record.requirement.ref}")
+    ComplianceRecord.objects.bulk_update(records, ["reviewed_at", "updated_at"], batch_size=500)

@@ -4,6 +4,8 @@ written by the model owner through the service (so the audit trail shows who wro
 Idempotent: a version that already has a card keeps it.
 """
 
+from datetime import timedelta
+
 from governance.models import ModelCard, ModelVersion, Organisation, VersionStatus
 from governance.services.model_cards import model_card_save
 
@@ -270,3 +272,5 @@ def seed_model_cards_demo(organisation: Organisation, users: dict) -> None:
     for version in champions:
         fields = CARDS.get(version.model.name) or _generic_card(version)
         model_card_save(actor=owner, version=version, fields=fields)
+        # Written while the version was validated, before its promotion (the demo's history).
+        ModelCard.objects.filter(version=version).update(updated_at=version.registered_at + timedelta(days=2))

@@ -2,7 +2,9 @@
 
 Call ``seed_risks_demo(organisation, users)`` after the inventory demo data exists; ``users`` maps role values
 to users (needs "risk_officer" and "model_owner"). Everything goes through the services, so the audit trail
-shows who recorded what. Idempotent: a risk or incident that already exists by title for its model is kept.
+shows who recorded what; then each record is dated back (``governance.demo.history``): a risk to some time in
+its model's life, an incident to when it was detected. Idempotent: a risk or incident that already exists by title
+for its model is kept.
 """
 
 from datetime import timedelta
@@ -10,6 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from governance.demo.history import backdate, days_ago, stable_number
 from governance.models import AIModel, Incident, Organisation, Risk
 from governance.services import incidents as incident_services
 from governance.services import risks as risk_services
@@ -254,12 +257,12 @@ INCIDENTS: tuple[dict, ...] = (
     },
     {
         "model": "Card transaction fraud detector",
-        "title": "Spike in false declines during holiday sales",
+        "title": "Spike in false declines during a peak sales weekend",
         "severity": "medium",
         "occurred_days_ago": 20,
         "detected_days_ago": 20,
         "status": "mitigated",
-        "description": "Decline rate doubled for two hours on the first sales day.",
+        "description": "Decline rate doubled for two hours on the Saturday of a national sales weekend.",
         "impact": "About 3,100 genuine payments declined; 410 complaints.",
         "financial_loss": Decimal("18500.00"),
         "currency": "EUR",
@@ -305,24 +308,24 @@ def seed_risks_demo(organisation: Organisation, users: dict) -> tuple[list[Risk]
         model = models.get(model_name)
         if model is None or Risk.objects.filter(model=model, title=title).exists():
             continue
-        risks.append(
-            risk_services.create_risk(
-                actor=actor,
-                organisation=organisation,
-                model=model,
-                title=title,
-                category=category,
-                description=description,
-                likelihood=likelihood,
-                impact=impact,
-                mitigation=mitigation,
-                residual_likelihood=residual[0] if residual else None,
-                residual_impact=residual[1] if residual else None,
-                owner=users.get(owner_role) or actor,
-                status=status,
-                due_date=today + timedelta(days=due_in) if due_in is not None else None,
-            )
+        risk = risk_services.create_risk(
+            actor=actor,
+            organisation=organisation,
+            model=model,
+            title=title,
+            category=category,
+            description=description,
+            likelihood=likelihood,
+            impact=impact,
+            mitigation=mitigation,
+            residual_likelihood=residual[0] if residual else None,
+            residual_impact=residual[1] if residual else None,
+            owner=users.get(owner_role) or actor,
+            status=status,
+            due_date=today + timedelta(days=due_in) if due_in is not None else None,
         )
+        _date_risk(risk, model, due_in)
+        risks.append(risk)
     now = timezone.now().replace(second=0, microsecond=0)
     incidents: list[Incident] = []
     for spec in INCIDENTS:
@@ -330,23 +333,45 @@ def seed_risks_demo(organisation: Organisation, users: dict) -> tuple[list[Risk]
         if model is None or Incident.objects.filter(model=model, title=spec["title"]).exists():
             continue
         closed = spec.get("closed_days_ago")
-        incidents.append(
-            incident_services.create_incident(
-                actor=actor,
-                organisation=organisation,
-                model=model,
-                title=spec["title"],
-                severity=spec["severity"],
-                occurred_at=now - timedelta(days=spec["occurred_days_ago"]),
-                detected_at=now - timedelta(days=spec["detected_days_ago"]),
-                description=spec["description"],
-                impact=spec["impact"],
-                financial_loss=spec["financial_loss"],
-                currency=spec["currency"],
-                root_cause=spec["root_cause"],
-                actions_taken=spec["actions_taken"],
-                status=spec["status"],
-                closed_at=now - timedelta(days=closed) if closed is not None else None,
-            )
+        incident = incident_services.create_incident(
+            actor=actor,
+            organisation=organisation,
+            model=model,
+            title=spec["title"],
+            severity=spec["severity"],
+            occurred_at=now - timedelta(days=spec["occurred_days_ago"]),
+            detected_at=now - timedelta(days=spec["detected_days_ago"]),
+            description=spec["description"],
+            impact=spec["impact"],
+            financial_loss=spec["financial_loss"],
+            currency=spec["currency"],
+            root_cause=spec["root_cause"],
+            actions_taken=spec["actions_taken"],
+            status=spec["status"],
+            closed_at=now - timedelta(days=closed) if closed is not None else None,
         )
+        # Recorded the day it was detected; last updated when closed, else a few days later.
+        last = closed if closed is not None else max(spec["detected_days_ago"] - 3, 0)
+        backdate(
+            incident,
+            created_at=incident.detected_at + timedelta(hours=2),
+            updated_at=days_ago(last, f"{spec['title']}|updated", now=timezone.now()),
+        )
+        incidents.append(incident)
     return risks, incidents
+
+
+def _date_risk(risk: Risk, model: AIModel, due_in: int | None) -> None:
+    """Identified at a point of the model's life (a month after it joined the inventory at the earliest, before
+    an overdue due date), last updated since; a model added today keeps today's dates."""
+    age = (timezone.now() - model.created_at).days
+    latest = max(7, 30 - due_in if due_in is not None and due_in < 0 else 7)
+    if age - 30 <= latest:
+        return
+    identified = latest + stable_number(risk.title) % (age - 30 - latest)
+    updated = stable_number(f"{risk.title}|updated") % identified
+    backdate(
+        risk,
+        created_at=days_ago(identified, risk.title),
+        updated_at=days_ago(updated, f"{risk.title}|updated"),
+    )

@@ -1,7 +1,11 @@
-"""Forms of the model inventory pages; the services do the real validation, these shape the input."""
+"""Forms of the model inventory pages; the services do the real validation, these shape the input (the model form
+also asks the service's rules up front, so all its problems show at once)."""
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from governance.core.widgets import DatePicker
@@ -18,7 +22,7 @@ from governance.models import (
     VersionStatus,
 )
 from governance.selectors.inventory import PROMOTION_CHOICES, promotable_versions_of
-from governance.services.inventory import EDITABLE_FIELDS, INITIAL_STAGES
+from governance.services.inventory import EDITABLE_FIELDS, INITIAL_STAGES, model_problems
 
 # The largest value a primary key can hold (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -48,6 +52,35 @@ class MembersField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+# The model form's sections, in the order a new model is described; a field missing from the form (the stage,
+# when editing) is left out of its section.
+MODEL_FIELDSETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Identity", ("name", "purpose", "model_type", "lifecycle_stage")),
+    ("Ownership", ("owner", "developers", "business_unit")),
+    (
+        "Classification",
+        (
+            "eu_ai_act_category",
+            "decisions_about_people",
+            "processes_personal_data",
+            "materiality",
+            "complexity",
+            "risk_tier_override",
+            "risk_tier_override_reason",
+        ),
+    ),
+    ("Deployment", ("deployment_environment", "data_sources", "third_party", "vendor")),
+    ("Review", ("last_validated_on", "next_review_due")),
+)
+# Choices that classify a model: a new one starts with none chosen, so nobody files a model as "Minimal risk"
+# by not looking. The database defaults stay for the API and the CSV import, which validate their own input.
+CHOSEN_EXPLICITLY: dict[str, str] = {
+    "eu_ai_act_category": "Choose the EU AI Act category.",
+    "decisions_about_people": "Choose whether the model informs or makes decisions about people.",
+}
+CHOOSE = "— choose —"
+
+
 class AIModelForm(ServiceModelForm):
     class Meta:
         model = AIModel
@@ -60,18 +93,33 @@ class AIModelForm(ServiceModelForm):
             "data_sources": forms.Textarea(attrs={"rows": 2}),
             "risk_tier_override_reason": forms.Textarea(attrs={"rows": 2}),
         }
+        # The others read well as Django derives them from the field names.
+        labels = {
+            "eu_ai_act_category": "EU AI Act category",
+            "third_party": "Third-party model",
+            "risk_tier_override_reason": "Reason for the override",
+        }
         help_texts = {
             "materiality": "1 (little business impact if wrong) to 5 (severe).",
             "complexity": "1 (simple, transparent) to 5 (hard to understand and validate).",
             "risk_tier_override": "Leave empty to use the tier derived from materiality, complexity and EU AI Act.",
         }
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args, organisation: Organisation, user: AbstractBaseUser | None = None, **kwargs):
+        """``user``, when given, is preset as the owner of a new model if they are a member (who may own one)."""
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _members(organisation)
-        self.fields["developers"].queryset = _members(organisation)
+        self.organisation = organisation
+        members = _members(organisation)
+        self.fields["owner"].queryset = members
+        self.fields["developers"].queryset = members
         self.fields["developers"].required = False
         self.fields["business_unit"].queryset = BusinessUnit.objects.filter(organisation=organisation)
+        self.fields["owner"].empty_label = CHOOSE
+        self.fields["business_unit"].empty_label = "— none —"
+        self.fields["risk_tier_override"].choices = [
+            ("", "— none: the derived tier —"),
+            *(c for c in self.fields["risk_tier_override"].choices if c[0] != ""),
+        ]
         if self.instance.pk:
             # The stage moves through stage change requests, never through this form.
             del self.fields["lifecycle_stage"]
@@ -79,6 +127,40 @@ class AIModelForm(ServiceModelForm):
             self.fields["lifecycle_stage"].choices = [
                 (value, label) for value, label in LifecycleStage.choices if value in INITIAL_STAGES
             ]
+            for name, required in CHOSEN_EXPLICITLY.items():
+                field = self.fields[name]
+                field.choices = [("", CHOOSE), *(c for c in field.choices if c[0] != "")]
+                field.initial = None
+                field.error_messages["required"] = required
+                self.initial.pop(name, None)
+            if not self.initial.get("owner") and user is not None and members.filter(pk=user.pk).exists():
+                self.initial["owner"] = user.pk
+        sections = [
+            Fieldset(legend, *(name for name in names if name in self.fields))
+            for legend, names in MODEL_FIELDSETS
+        ]
+        self.order_fields([name for _, names in MODEL_FIELDSETS for name in names])
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has the token
+        self.helper.layout = Layout(*sections)
+
+    def clean(self) -> dict:
+        """The model's own field rules (materiality 1 to 5…) and the inventory's (a name already taken, an override
+        without a reason…) too, so that one round shows every problem; the service checks them again when it
+        saves."""
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            try:
+                AIModel._meta.get_field(name).run_validators(value)
+            except ValidationError as exc:
+                self.add_error(name, exc)
+        problems = model_problems(
+            organisation=self.organisation, data=cleaned, instance=self.instance if self.instance.pk else None
+        )
+        for field, messages in problems.items():
+            self.add_error(field if field in self.fields else None, messages)
+        return cleaned
 
     def service_data(self) -> dict:
         return dict(self.cleaned_data)

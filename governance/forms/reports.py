@@ -197,7 +197,7 @@ class ReportScheduleForm(ReportSubjectForm):
 
 
 class VerifyForm(forms.Form):
-    report_id = forms.IntegerField(label="Report id", required=False, min_value=1)
+    report_id = forms.IntegerField(label="Report ID", required=False, min_value=1)
     file = forms.FileField(label="PDF file", required=False)
 
     def clean(self):

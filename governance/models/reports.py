@@ -48,6 +48,9 @@ class Report(models.Model):
         "governance.ReportSchedule", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
     )
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The schedule's run that requested it, by period key ("2026-11": the period it ran in, which "run now"
+    # answers and GET /api/v1/report-schedules/{id}/runs/{period}/ reads), not the period it reports on.
+    schedule_period = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

@@ -1,6 +1,7 @@
 """What the list filters share: the organisations a filter's choices come from, and date ranges."""
 
 import django_filters
+from django import forms
 from django.urls import reverse_lazy
 
 from governance.core.pickers import NamePickerField
@@ -22,12 +23,19 @@ def date_range(field_name: str, label_from: str, label_to: str) -> tuple[django_
     )
 
 
+# A yes/no filter reads "Any, Yes, No", not Django's "Unknown, Yes, No"; it sends true/false, as the API takes.
+YES_NO_ANY_CHOICES = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
 class OrganisationFilterSet(django_filters.FilterSet):
     """A filter whose choices (models, units, owners) are those of the page's organisation, or, in the API, of
     every organisation of the user (token requests have no current organisation): ``self.organisation_ids``."""
 
     def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            if isinstance(filter_, django_filters.BooleanFilter):
+                filter_.extra.setdefault("widget", forms.Select(choices=YES_NO_ANY_CHOICES))
         if organisation is not None:
             self.organisation_ids = [organisation.pk]
         elif self.request is not None:

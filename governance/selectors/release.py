@@ -287,10 +287,21 @@ def request_readiness(request: ApprovalRequest, *, policy: ReleasePolicy | None 
     meets the production checks too (the new champion is what will run there)."""
     model = request.model
     target, version = release_target(request)
-    checked = readiness(model, target, version, policy=policy)
-    if target == ReleaseTarget.CHAMPION and model.lifecycle_stage == LifecycleStage.PRODUCTION:
-        return combine(checked, readiness(model, ReleaseTarget.PRODUCTION, version, policy=policy))
-    return checked
+    if not (
+        target == ReleaseTarget.CHAMPION
+        and model.lifecycle_stage == LifecycleStage.PRODUCTION
+        and version is not None
+    ):
+        return readiness(model, target, version, policy=policy)
+    # Both targets judge the same version on the same facts: read them once.
+    policy = policy or policy_of(model)
+    facts = release_facts(model, version)
+    profile = profile_for(model.risk_tier, model.eu_ai_act_category)
+    champion, production = (
+        evaluate(policy.rules, policy_version=policy.version, target=held_to, profile=profile, facts=facts)
+        for held_to in (ReleaseTarget.CHAMPION, ReleaseTarget.PRODUCTION)
+    )
+    return combine(champion, production)
 
 
 def validations_of(model: AIModel) -> QuerySet[Validation]:

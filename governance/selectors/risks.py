@@ -3,7 +3,6 @@
 from collections.abc import Iterable, Iterator
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -22,7 +21,6 @@ from governance.selectors.filters import MODEL_LOOKUP, NamePickerFilter, Organis
 LEVEL_CHOICES = [(level, str(level)) for level in range(1, 6)]
 # Filter fields a heat map cell sets; the page keeps them out of the visible filter form.
 CELL_FILTERS = ("likelihood", "impact", "residual_likelihood", "residual_impact")
-YES_NO_ANY = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
 
 
 def _level_filter(label: str) -> django_filters.TypedChoiceFilter:
@@ -70,8 +68,8 @@ class RiskFilter(OrganisationFilterSet):
         choices=BAND_CHOICES, method="filter_band", label="Residual band"
     )
     owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.none(), label="Owner")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue", widget=YES_NO_ANY)
-    active = django_filters.BooleanFilter(method="filter_active", label="Not closed", widget=YES_NO_ANY)
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    active = django_filters.BooleanFilter(method="filter_active", label="Not closed")
     # The heat map cells link here: one cell is one (likelihood, impact) pair, inherent or residual.
     likelihood = _level_filter("Likelihood")
     impact = _level_filter("Impact")

@@ -6,6 +6,7 @@ before saving anything and records an audit event in the same transaction.
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -75,24 +76,42 @@ APPROVAL_STAGES = frozenset({LifecycleStage.VALIDATION, LifecycleStage.PRODUCTIO
 INITIAL_STAGES = frozenset({LifecycleStage.PROPOSED, LifecycleStage.DEVELOPMENT})
 
 
-def _check_references(organisation: Organisation, model: AIModel) -> None:
+def model_problems(
+    *, organisation: Organisation, data: Mapping[str, Any], instance: AIModel | None = None
+) -> dict[str, list[str]]:
+    """The inventory's rules for a model described by ``data``, as field -> messages (empty when it may be saved).
+
+    An owner and a business unit of ``organisation``, a reason for a risk-tier override, a vendor for a third-party
+    model, a name no other model of the organisation has (``instance``, when it is being edited, aside). ``data``
+    holds editable fields by name, with users and business units as objects or ids; a rule whose fields are
+    missing from it is not checked (a form leaves out the fields it refused already). The services check every
+    write with it; the model form calls it too, so that a person sees these problems with the form's own.
+    """
     errors: dict[str, list[str]] = {}
-    if (
-        model.owner_id
-        and not Membership.objects.filter(organisation=organisation, user_id=model.owner_id).exists()
-    ):
-        errors["owner"] = ["The owner must be a member of this organisation."]
-    if (
-        model.business_unit_id
-        and not BusinessUnit.objects.filter(organisation=organisation, pk=model.business_unit_id).exists()
-    ):
-        errors["business_unit"] = ["Choose a business unit of this organisation."]
-    if model.risk_tier_override and not (model.risk_tier_override_reason or "").strip():
+
+    def given(field: str) -> bool:
+        return field in data and data[field] not in (None, "")
+
+    if given("owner"):
+        owner = getattr(data["owner"], "pk", data["owner"])
+        if not Membership.objects.filter(organisation=organisation, user_id=owner).exists():
+            errors["owner"] = ["The owner must be a member of this organisation."]
+    if given("business_unit"):
+        unit = getattr(data["business_unit"], "pk", data["business_unit"])
+        if not BusinessUnit.objects.filter(organisation=organisation, pk=unit).exists():
+            errors["business_unit"] = ["Choose a business unit of this organisation."]
+    reason = data.get("risk_tier_override_reason", "")
+    if given("risk_tier_override") and "risk_tier_override_reason" in data and not (reason or "").strip():
         errors["risk_tier_override_reason"] = ["Give a reason for overriding the derived risk tier."]
-    if model.third_party and not (model.vendor or "").strip():
+    if data.get("third_party") and "vendor" in data and not (data["vendor"] or "").strip():
         errors["vendor"] = ["Name the vendor of a third-party model."]
-    if errors:
-        raise ValidationError(errors)
+    if given("name") and isinstance(data["name"], str):
+        clash = AIModel.objects.filter(organisation=organisation, name__iexact=data["name"].strip())
+        if instance is not None and instance.pk:
+            clash = clash.exclude(pk=instance.pk)
+        if clash.exists():
+            errors["name"] = ["A model with this name already exists in the inventory."]
+    return errors
 
 
 def _check_developers(organisation: Organisation, developers) -> None:
@@ -104,23 +123,22 @@ def _check_developers(organisation: Organisation, developers) -> None:
 
 
 def _validate(model: AIModel) -> None:
-    """Field validation plus cross-field rules; one ValidationError with every problem."""
+    """Field validation plus the inventory's rules (``model_problems``); one ValidationError with every problem."""
     errors: dict[str, list[str]] = {}
     try:
         model.full_clean(exclude=["organisation", "risk_tier"], validate_unique=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    try:
-        _check_references(model.organisation, model)
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    if not errors.get("name"):
-        clash = AIModel.objects.filter(organisation=model.organisation, name__iexact=model.name.strip())
-        if model.pk:
-            clash = clash.exclude(pk=model.pk)
-        if clash.exists():
-            errors["name"] = ["A model with this name already exists in the inventory."]
+    # A field already refused is not checked again (no "name taken" for a name that is too long).
+    described = {
+        field: getattr(model, AIModel._meta.get_field(field).attname)
+        for field in EDITABLE_FIELDS
+        if field not in errors
+    }
+    for field, messages in model_problems(
+        organisation=model.organisation, data=described, instance=model
+    ).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
@@ -462,6 +480,7 @@ def decide_approval(
 # --- CSV import -------------------------------------------------------------------------------------
 
 REQUIRED_COLUMNS = ("name", "purpose", "owner")
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
 _TRUE = {"yes", "true", "1", "y"}
 _FALSE = {"no", "false", "0", "n", ""}
 
@@ -547,6 +566,10 @@ def _parse_row(
 def import_models_csv(*, actor, organisation: Organisation, content: str | bytes) -> list[AIModel]:
     """Create every model in the CSV, or none: any bad row raises ``CSVImportError`` listing all problems."""
     require(actor, organisation, Permission.MODEL_EDIT)
+    if len(content) > IMPORT_MAX_BYTES:
+        raise CSVImportError(
+            [RowError(0, "file", f"The file is larger than {IMPORT_MAX_BYTES // 2**20} MB.")]
+        )
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")

@@ -253,9 +253,10 @@ def run_report_schedule(schedule: ReportSchedule, today: date | None = None) -> 
                 error = str(exc)
         if report is not None:
             report.schedule = locked
+            report.schedule_period = period  # the run's, which "run now" answered and a pipeline polls
             # The period in the title tells the monthly copies apart in inboxes and on the reports page.
             report.title = f"{report.title} ({label})"[:255]
-            report.save(update_fields=["schedule", "title"])
+            report.save(update_fields=["schedule", "schedule_period", "title"])
         record_event(
             organisation=locked.organisation,
             actor=None,

@@ -25,6 +25,7 @@ from governance.models import (
     Requirement,
 )
 from governance.selectors import compliance as selectors
+from governance.selectors.home import coverage_chart
 from governance.selectors.technical_documentation import annex_iv_overview
 from governance.services import compliance as services
 
@@ -47,11 +48,13 @@ def _model(request: HttpRequest, pk: int) -> AIModel:
 def compliance_overview(request: HttpRequest) -> HttpResponse:
     """Every current framework with the organisation's coverage, scope, failures and reviews due."""
     organisation = current_organisation(request)
+    summaries = selectors.compliance_overview(organisation)
     return render(
         request,
         "governance/compliance_overview.html",
         {
-            "summaries": selectors.compliance_overview(organisation),
+            "summaries": summaries,
+            "chart": coverage_chart(summaries),
             "due_soon_days": selectors.REVIEW_DUE_SOON_DAYS,
             "annex_iv": annex_iv_overview(organisation),
         },

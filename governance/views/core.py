@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -17,9 +17,9 @@ from config.celery import app as celery_app
 from governance.core import jobs
 from governance.core.api.exceptions import api_error_view
 from governance.core.middleware import SESSION_KEY, is_api
-from governance.core.registry import home_panels
+from governance.core.registry import HomeContext, panels_for_role
+from governance.core.roles import Role
 from governance.core.tenancy import membership_in
-from governance.selectors import dashboard
 from governance.selectors.waiting import waiting_for
 
 logger = logging.getLogger(__name__)
@@ -73,14 +73,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=503 if down else 200)
 
 
-def _optional_url(name: str, *args) -> str | None:
-    # Some sections (risks, incidents) may not be installed; the overview links to them only when they are.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
 @dataclass(frozen=True)
 class PanelView:
     """A registered home panel with its context, ready for the template."""
@@ -88,46 +80,38 @@ class PanelView:
     key: str
     template: str
     stat_template: str
+    wide: bool
     context: dict
 
 
-def panels_for(organisation, today) -> list[PanelView]:
-    """The panels other apps registered (``home_panels``), each built for the organisation; None leaves one out."""
+def panels_for(home: HomeContext) -> list[PanelView]:
+    """The panels of the member's role (``panels_for_role``), each built for them; None leaves one out."""
     views = []
-    for panel in home_panels:
-        context = panel.build(organisation, today)
+    for panel in panels_for_role(home.role):
+        context = panel.build(home)
         if context is not None:
-            views.append(PanelView(panel.key, panel.template, panel.stat_template, context))
+            views.append(PanelView(panel.key, panel.template, panel.stat_template, panel.wide, context))
     return views
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The organisation overview (inventory, KPI breaches, reviews, approvals, incidents, risks, maturity)."""
+    """The member's home: what "Waiting for you" counts, then the panels of their role (issue 16)."""
     organisation = getattr(request, "organisation", None)
     if organisation is None:
         return render(request, "governance/home.html")
-    overview = dashboard.overview(organisation)
-    for incident in overview.incidents:
-        incident.url = _optional_url("governance:incident-detail", incident.pk) or reverse(
-            "governance:model-detail", args=[incident.model_id]
-        )
-    for risk in overview.risks:
-        risk.url = _optional_url("governance:risk-detail", risk.pk) or reverse(
-            "governance:model-detail", args=[risk.model_id]
-        )
-    links = {
-        "incidents": _optional_url("governance:incident-list"),
-        "risks": _optional_url("governance:risk-heatmap"),
-    }
+    role = request.membership.role
+    viewer = HomeContext(organisation=organisation, user=request.user, role=role, today=timezone.localdate())
+    panels = panels_for(viewer)
     return render(
         request,
         "governance/home.html",
         {
-            "overview": overview,
-            "links": links,
-            "panels": panels_for(organisation, overview.today),
-            "waiting": waiting_for(organisation, request.user, overview.today),
+            "today": viewer.today,
+            "role_label": Role(role).label,
+            "panels": panels,
+            "has_charts": any(panel.context.get("figure") for panel in panels),
+            "waiting": waiting_for(organisation, request.user, viewer.today),
         },
     )
 

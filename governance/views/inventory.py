@@ -196,7 +196,7 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def model_create(request: HttpRequest) -> HttpResponse:
     organisation = current_organisation(request)
     require(request.user, organisation, Permission.MODEL_EDIT)
-    form = AIModelForm(request.POST or None, organisation=organisation)
+    form = AIModelForm(request.POST or None, organisation=organisation, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             model = services.create_model(

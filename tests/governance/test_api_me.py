@@ -59,4 +59,9 @@ def test_page_size_is_honoured_up_to_its_limit(api_client, organisation, model_o
     client = api_client(model_owner)
     page = client.get("/api/v1/models/?page_size=3").json()
     assert page["count"] == 7 and len(page["results"]) == 3 and page["next"]
-    assert len(client.get("/api/v1/models/?page_size=5000").json()["results"]) == 7
+    assert len(client.get("/api/v1/models/?page_size=1000").json()["results"]) == 7
+    for query, field in (("page_size=5000", "page_size"), ("page_size=0", "page_size"), ("page=abc", "page")):
+        refused = client.get(f"/api/v1/models/?{query}")
+        assert refused.status_code == 400, query
+        assert list(refused.json()["errors"]) == [field], query
+    assert client.get("/api/v1/models/?page=3&page_size=5").status_code == 404

@@ -123,8 +123,8 @@ def test_officer_records_evidence_and_auditor_reads_the_matrix(
     page.set_input_files("#id_evidence_file", str(executable))
     page.fill("#id_notes", "Risk management system described in the MRM policy.")
     page.click("button:has-text('Save review')")
-    page.wait_for_selector("#id_evidence_file_errors")
-    assert page.inner_text("#id_evidence_file_errors").startswith(
+    page.wait_for_selector("#id_evidence_file_error")
+    assert page.inner_text("#id_evidence_file_error").startswith(
         "Files of this type are not accepted; allowed:"
     )
     assert "Choose the evidence file again" in page.inner_text("main form.card")
@@ -137,9 +137,9 @@ def test_officer_records_evidence_and_auditor_reads_the_matrix(
     page.set_input_files("#id_evidence_file", str(disguised))
     page.fill("#id_evidence_link", "https://dms.example.com/mrm-policy")
     page.click("button:has-text('Save review')")
-    page.wait_for_selector("#id_evidence_file_errors")
-    assert page.inner_text("#id_evidence_file_errors") == "The file's content is not a valid .pdf file."
-    assert page.locator(".field-error").count() == 1
+    page.wait_for_selector("#id_evidence_file_error")
+    assert page.inner_text("#id_evidence_file_error") == "The file's content is not a valid .pdf file."
+    assert page.locator(".invalid-feedback").count() == 1
     assert "Choose the evidence file again" in page.inner_text("main form.card")
     assert page.input_value("#id_evidence_link") == "https://dms.example.com/mrm-policy"
 

@@ -52,6 +52,8 @@ def test_register_request_approve_and_audit(browser_login, browser_login_elsewhe
     page.fill("#id_name", "Browser credit scorer")
     page.fill("#id_purpose", "Scores small-business loan applications.")
     page.select_option("#id_owner", str(owner.pk))
+    page.select_option("#id_eu_ai_act_category", "minimal")  # no silent default: chosen on purpose
+    page.select_option("#id_decisions_about_people", "none")
     page.fill("#id_materiality", "4")
     page.click("button:has-text('Save')")
     page.wait_for_selector("h1:has-text('Browser credit scorer')")
@@ -64,7 +66,7 @@ def test_register_request_approve_and_audit(browser_login, browser_login_elsewhe
     page.fill("#id_target", "0.85")
     page.fill("#id_warning_threshold", "0.9")  # wrong way round for "higher is better": refused
     page.click("button:has-text('Save')")
-    page.wait_for_selector("#id_warning_threshold_errors")
+    page.wait_for_selector("#id_warning_threshold_error")
     assert page.input_value("#id_name") == "AUC"
     assert not KPIDefinition.objects.exists()
     page.fill("#id_warning_threshold", "0.8")
@@ -78,7 +80,8 @@ def test_register_request_approve_and_audit(browser_login, browser_login_elsewhe
     page.wait_for_selector("text=Measurement recorded.")
     assert page.inner_text(".status") == "Critical"
     page.goto(f"{live_server.url}/")
-    breaches = page.locator("section[aria-labelledby=breach-h]")
+    # The owner's home lists their KPIs in breach.
+    breaches = page.locator("section[aria-labelledby=my-kpis-h]")
     assert "Browser credit scorer" in breaches.inner_text()
     assert breaches.locator(".badge.critical").inner_text() == "Critical"
     assert "0.62" in breaches.inner_text()
@@ -125,7 +128,7 @@ def test_register_request_approve_and_audit(browser_login, browser_login_elsewhe
     rows = []
     for row in audit_page.locator("table.audit-log > tbody > tr").all():
         summary = row.locator(".summary").inner_text()
-        action = row.locator("td > .help").first.inner_text().rsplit(" · ", 1)[-1]
+        action = row.locator(".summary > .help").first.inner_text().rsplit(" · ", 1)[-1]
         who = next(
             (name for user, name in people.items() if summary.startswith(user.get_full_name() + " ")), None
         )

@@ -576,7 +576,7 @@ def test_edit_page_bad_input_keeps_input_and_saves_nothing(
     assert field in form.errors and message in " ".join(form.errors[field])
     body = response.content.decode()
     assert "Keep this text" in body
-    assert f'id="id_{field}_errors"' in body
+    assert f'id="id_{field}_error"' in body
     assert not ComplianceRecord.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="compliance.").exists()
 

@@ -334,9 +334,9 @@ def test_create_page_keeps_input_and_shows_errors_next_to_fields(login, ai_model
     assert response.status_code == 400
     body = response.content.decode()
     assert "Keep this description" in body
-    assert 'id="id_detected_at_errors"' in body and "before it occurred" in body
-    assert 'id="id_financial_loss_errors"' in body
-    assert '<label for="id_occurred_at">' in body
+    assert 'id="id_detected_at_error"' in body and "before it occurred" in body
+    assert 'id="id_financial_loss_error"' in body
+    assert 'for="id_occurred_at" class="form-label' in body  # the control keeps its label
     assert not Incident.objects.exists()
 
 

@@ -320,7 +320,7 @@ def test_another_organisations_kpi_answers_404(login, outsider, degrading_kpi):
 
 def test_the_dashboard_counts_stale_and_degrading_kpis_with_links(login, executive, stale_kpi, degrading_kpi):
     response = login(executive).get(reverse("home"))
-    health = response.context["overview"].kpi_health
+    [health] = [p.context["kpis"].health for p in response.context["panels"] if p.key == "kpi_breaches"]
     assert (health.stale_count, health.degrading_count) == (1, 1)
     html = response.content.decode()
     assert "?kpi_stale=true" in html and "?kpi_degrading=true" in html

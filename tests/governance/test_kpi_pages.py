@@ -78,7 +78,7 @@ def test_bad_input_keeps_the_form_and_saves_nothing(login, ai_model, model_owner
     form = response.context["form"]
     assert any(message in error for error in form.errors[field])
     html = response.content.decode()
-    assert f'id="id_{field}_errors"' in html  # the message sits next to its field
+    assert f'id="id_{field}_error"' in html  # the message sits next to its field
     assert "Share of applications approved." in html  # what was typed is kept
     if field != "name":
         assert 'value="Approval rate"' in html
@@ -232,7 +232,7 @@ def test_bad_measurement_is_refused_next_to_its_field(login, auc, model_owner, d
     assert response.status_code == 400
     assert field in response.context["form"].errors
     html = response.content.decode()
-    assert f'id="id_{field}_errors"' in html
+    assert f'id="id_{field}_error"' in html
     if data["value"]:
         assert f'value="{data["value"]}"' in html
     assert not KPIMeasurement.objects.exists()

@@ -267,9 +267,9 @@ def test_errors_show_on_the_form_and_nothing_typed_is_lost(login, organisation, 
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert 'id="id_accent_colour_errors"' in page and "contrast ratio of 1.04:1" in page
-    assert 'id="id_signoff_roles_errors"' in page and "listed twice" in page
-    assert 'id="id_logo_errors"' in page and "Choose the logo file again" in page
+    assert 'id="id_accent_colour_error"' in page and "contrast ratio of 1.04:1" in page
+    assert 'id="id_signoff_roles_error"' in page and "listed twice" in page
+    assert 'id="id_logo_error"' in page and "Choose the logo file again" in page
     assert 'value="Board only"' in page and 'value="#fafafa"' in page
     assert "Head of model risk\nHead of model risk</textarea>" in page
     organisation.refresh_from_db()

@@ -1,11 +1,12 @@
-"""The home page's maturity panel: the organisation-wide latest approved score (never a unit's) with its change,
-and each business unit's latest beside it, in one query."""
+"""The home page's maturity panel: the organisation-wide latest approved score (never a unit's) with its change
+and trend, and each business unit's latest beside it, in two queries."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from governance.core.registry import HomeContext
 from governance.models import BusinessUnit
 from maturity.models import Assessment, AssessmentStatus
 from maturity.panels import maturity_change, maturity_panel
@@ -25,6 +26,11 @@ def approved(organisation, unit, days_ago: int, score: float) -> Assessment:
         approved_at=timezone.now() - timedelta(days=days_ago),
         overall_score=score,
     )
+
+
+def panel_of(organisation) -> dict:
+    home = HomeContext(organisation=organisation, user=None, role="executive", today=timezone.localdate())
+    return maturity_panel(home)
 
 
 def test_each_scope_has_its_latest_with_the_change_since_the_previous_of_the_same_scope(
@@ -59,10 +65,12 @@ def test_home_shows_the_organisation_wide_score_not_the_latest_unit_s(
     whole = approved(organisation, None, 40, 2.81)
     unit = approved(organisation, retail, 1, 1.77)  # approved after the organisation-wide one
 
-    with django_assert_num_queries(1):
-        panel = maturity_panel(organisation, timezone.localdate())
+    with django_assert_num_queries(2):  # the latest of each scope, the organisation-wide trend
+        panel = panel_of(organisation)
 
     assert panel["latest"] == whole and panel["change"] == pytest.approx(0.81)
+    assert [score for _, score, _ in panel["trend"]] == [2.0, 2.81]  # the unit's score is not in it
+    assert "from 2.00 on" in panel["summary"] and "to 2.81 on" in panel["summary"]
     assert [(row["assessment"], row["change"]) for row in panel["units"]] == [(unit, None)]
 
 
@@ -70,15 +78,15 @@ def test_a_unit_only_organisation_has_no_headline_score(organisation):
     retail = BusinessUnit.objects.create(organisation=organisation, name="Retail")
     approved(organisation, retail, 10, 3.0)
 
-    panel = maturity_panel(organisation, timezone.localdate())
+    panel = panel_of(organisation)
 
-    assert panel["latest"] is None and panel["change"] is None
+    assert panel["latest"] is None and panel["change"] is None and panel["figure"] is None
     assert [row["assessment"].overall_score for row in panel["units"]] == [3.0]
 
 
 def test_a_first_assessment_has_no_change(organisation):
-    assert (
-        maturity_panel(organisation, timezone.localdate())["latest"] is None and maturity_change(None) is None
-    )
+    assert panel_of(organisation)["latest"] is None and maturity_change(None) is None
     approved(organisation, None, 10, 2.0)
-    assert maturity_panel(organisation, timezone.localdate())["change"] is None
+    panel = panel_of(organisation)
+    assert panel["change"] is None
+    assert panel["figure"] is None  # one point is no trend

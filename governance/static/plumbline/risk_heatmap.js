@@ -1,5 +1,5 @@
 // Risk heat maps: clicking a cell opens the register filtered to that cell (its link rides in customdata).
-// Runs after maturity/charts.js has drawn the figures; the tables under the charts have the same links.
+// Runs after plumbline/charts.js has drawn the figures; the tables under the charts have the same links.
 (function () {
   function link() {
     document.querySelectorAll(".js-risk-heatmap").forEach(function (el) {

@@ -216,7 +216,7 @@ def test_moving_the_alias_in_mlflow_without_approval_flags_audits_notifies_and_s
 
     home = login(risk_officer).get(reverse("home"))
     assert "Unapproved promotions" in home.content.decode() and "credit-scorer" in home.content.decode()
-    assert home.context["overview"].inventory.unapproved_promotions == 1
+    assert [p.context["count"] for p in home.context["panels"] if p.key == "unapproved_promotions"] == [1]
     page = login(risk_officer).get(reverse("governance:model-detail", args=[model.pk]))
     assert "Unapproved promotion" in page.content.decode()
 
